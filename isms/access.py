@@ -1,0 +1,98 @@
+"""Who may do what: roles map to scopes in one table, and every view declares its scopes.
+
+A view (UI or API) sets `scope_map = {"GET": ["assets:read"], "POST": ["assets:write"]}`;
+isms.api.permissions.ScopePermission and isms.views.mixins.OrgViewMixin enforce it against
+the scopes of the request's Actor. Finer rules (a contributor edits only what they own)
+are django-guardian object permissions, through isms.permissions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from isms.models import APIKey, Membership, Organization, Role
+
+DOMAINS = ("assets", "suppliers", "risks", "policies", "monitoring")
+READ_SCOPES = frozenset(
+    {"org:read", "controls:read", "audit:read"} | {f"{d}:read" for d in DOMAINS}
+)
+WRITE_SCOPES = frozenset(f"{d}:write" for d in DOMAINS)
+APPROVE_SCOPES = frozenset({"risks:approve", "policies:approve", "suppliers:approve"})
+ADMIN_SCOPES = frozenset({"org:admin"})
+EXPORT_SCOPES = frozenset({"evidence:export"})
+ALL_SCOPES = READ_SCOPES | WRITE_SCOPES | APPROVE_SCOPES | ADMIN_SCOPES | EXPORT_SCOPES
+
+ROLE_SCOPES: dict[str, frozenset[str]] = {
+    Role.ADMIN: ALL_SCOPES,
+    Role.OFFICER: READ_SCOPES | WRITE_SCOPES | APPROVE_SCOPES | EXPORT_SCOPES,
+    # Contributors write what they own or were assigned; guardian narrows it per object.
+    Role.CONTRIBUTOR: READ_SCOPES | WRITE_SCOPES,
+    Role.AUDITOR: READ_SCOPES | EXPORT_SCOPES,
+}
+
+API_KEY_SCOPES: dict[str, frozenset[str]] = {
+    APIKey.Access.READ: READ_SCOPES,
+    APIKey.Access.READ_WRITE: READ_SCOPES | WRITE_SCOPES,
+}
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The organisation a request acts for, who acts, and what they may do."""
+
+    organization: Organization
+    scopes: frozenset[str]
+    user: object | None = None
+    membership: Membership | None = None
+    api_key: APIKey | None = None
+    extra: dict = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def for_membership(cls, membership: Membership) -> Actor:
+        return cls(
+            organization=membership.organization,
+            scopes=ROLE_SCOPES[membership.role],
+            user=membership.user,
+            membership=membership,
+        )
+
+    @classmethod
+    def for_api_key(cls, api_key: APIKey) -> Actor:
+        return cls(
+            organization=api_key.organization,
+            scopes=API_KEY_SCOPES[api_key.access],
+            api_key=api_key,
+        )
+
+    @property
+    def role(self) -> str | None:
+        return self.membership.role if self.membership else None
+
+    @property
+    def user_id(self) -> int | None:
+        return getattr(self.user, "pk", None)
+
+    @property
+    def label(self) -> str:
+        if self.api_key is not None:
+            return f"API key {self.api_key.display_prefix} ({self.api_key.name})"
+        return getattr(self.user, "email", "") or getattr(self.user, "username", "")
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    def has_scopes(self, scopes) -> bool:
+        return all(s in self.scopes for s in scopes)
+
+
+def required_scopes(scope_map: dict[str, list[str]], method: str) -> list[str] | None:
+    """The scopes a method needs; None when the view does not allow the method at all."""
+    if method in scope_map:
+        return scope_map[method]
+    if method in {"HEAD", "OPTIONS"} and "GET" in scope_map:
+        return scope_map["GET"]
+    if method == "PUT" and "PATCH" in scope_map:
+        return scope_map["PATCH"]
+    return None

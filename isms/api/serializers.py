@@ -1,0 +1,125 @@
+"""Core serializers and the related fields every app uses for tenant references."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from isms.models import AuditEvent, Control, ControlMapping, Framework, Membership
+from isms.tenancy import current_organization_id
+
+User = get_user_model()
+
+
+class TenantRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference to a tenant object: another organisation's id is 'does not exist'.
+
+    The queryset is the model's tenant manager, evaluated when the input is validated, so
+    the organisation in context decides what can be referenced.
+    """
+
+    default_error_messages = {
+        "does_not_exist": "No {model_name} with id {pk_value} in this organisation.",
+    }
+
+    def __init__(self, model=None, **kwargs):
+        if model is not None and "read_only" not in kwargs:
+            kwargs.setdefault("queryset", model.objects)
+        super().__init__(**kwargs)
+
+    def fail(self, key, **kwargs):
+        if key == "does_not_exist":
+            kwargs["model_name"] = self.queryset.model._meta.verbose_name
+        return super().fail(key, **kwargs)
+
+
+class MemberField(serializers.PrimaryKeyRelatedField):
+    """A user who is an active member of the organisation in context (by user id)."""
+
+    default_error_messages = {
+        "does_not_exist": "No active member with user id {pk_value} in this organisation.",
+    }
+
+    def get_queryset(self):
+        return User.objects.filter(
+            pk__in=Membership.objects.active()
+            .filter(organization_id=current_organization_id())
+            .values("user_id")
+        )
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", User.objects.none())
+        super().__init__(**kwargs)
+
+
+class UserSummarySerializer(serializers.ModelSerializer):
+    name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name"]
+
+    def get_name(self, user) -> str:
+        return user.get_full_name() or user.email
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    user = UserSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "expires_at", "created"]
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = [
+            "id",
+            "table_name",
+            "object_id",
+            "action",
+            "changes",
+            "actor_id",
+            "actor",
+            "request_id",
+            "occurred_at",
+        ]
+
+
+class FrameworkSerializer(serializers.ModelSerializer):
+    control_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Framework
+        fields = ["id", "code", "name", "control_count"]
+
+
+class ControlMappingSerializer(serializers.ModelSerializer):
+    source = serializers.CharField(source="source.ref")
+    source_framework = serializers.CharField(source="source.framework.code")
+    target = serializers.CharField(source="target.ref")
+    target_framework = serializers.CharField(source="target.framework.code")
+
+    class Meta:
+        model = ControlMapping
+        fields = ["source", "source_framework", "target", "target_framework", "relation", "note"]
+
+
+class ControlSerializer(serializers.ModelSerializer):
+    framework = serializers.CharField(source="framework.code")
+
+    class Meta:
+        model = Control
+        fields = ["id", "framework", "ref", "group", "title", "description"]
+
+
+class ControlDetailSerializer(ControlSerializer):
+    mappings = serializers.SerializerMethodField()
+
+    class Meta(ControlSerializer.Meta):
+        fields = [*ControlSerializer.Meta.fields, "mappings"]
+
+    def get_mappings(self, control) -> list[dict]:
+        rows = [*control.mappings_out.all(), *control.mappings_in.all()]
+        return ControlMappingSerializer(rows, many=True).data

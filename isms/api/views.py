@@ -1,0 +1,77 @@
+"""The ISMS core in the API: the control library, members and the audit trail."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins
+
+from isms import selectors
+from isms.api.serializers import (
+    AuditEventSerializer,
+    ControlDetailSerializer,
+    ControlSerializer,
+    FrameworkSerializer,
+    MembershipSerializer,
+)
+from isms.api.viewsets import TenantViewSet
+from isms.filters import AuditEventFilterSet, ControlFilterSet, MembershipFilterSet
+from isms.models import AuditEvent, Control, Framework, Membership
+
+
+@extend_schema_view(list=extend_schema(summary="Frameworks in the control library"))
+class FrameworkViewSet(mixins.ListModelMixin, TenantViewSet):
+    """Global reference data, read within an organisation's URL like everything else."""
+
+    model = Framework
+    serializer_class = FrameworkSerializer
+    scope_map = {"GET": ["controls:read"]}
+    pagination_class = None
+    filter_backends = []
+
+    def get_base_queryset(self):
+        return selectors.frameworks_with_counts()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Controls of ISO/IEC 27001:2022 and ISO/IEC 42001:2023 Annex A"),
+    retrieve=extend_schema(summary="One control with its cross-framework mappings"),
+)
+class ControlViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    model = Control
+    serializer_class = ControlSerializer
+    scope_map = {"GET": ["controls:read"]}
+    filterset_class = ControlFilterSet
+    ordering_fields = ["ref", "title"]
+
+    def get_base_queryset(self):
+        queryset = selectors.controls_list()
+        if self.action == "retrieve":
+            queryset = selectors.control_with_mappings(queryset)
+        return queryset
+
+    def get_serializer_class(self):
+        return ControlDetailSerializer if self.action == "retrieve" else ControlSerializer
+
+
+@extend_schema_view(list=extend_schema(summary="Members of the organisation"))
+class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    model = Membership
+    serializer_class = MembershipSerializer
+    scope_map = {"GET": ["org:read"]}
+    filterset_class = MembershipFilterSet
+
+    def get_base_queryset(self):
+        return (
+            Membership.objects.filter(organization=self.actor.organization)
+            .select_related("user")
+            .order_by("user__email")
+        )
+
+
+@extend_schema_view(list=extend_schema(summary="The organisation's audit trail"))
+class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    model = AuditEvent
+    serializer_class = AuditEventSerializer
+    scope_map = {"GET": ["audit:read"]}
+    filterset_class = AuditEventFilterSet
+
+    def get_base_queryset(self):
+        return AuditEvent.objects.all()

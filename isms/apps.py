@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class IsmsConfig(AppConfig):
+    name = "isms"
+    verbose_name = "ISMS core"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from isms import checks  # noqa: F401  (registers the database role check)
+
+        post_migrate.connect(_apply_database_security, sender=self)
+
+
+def _apply_database_security(sender, using, **kwargs) -> None:
+    from isms import db_security
+
+    db_security.apply(using=using)

@@ -1,0 +1,169 @@
+"""Database-level security, applied after every `migrate` (so no tenant model can escape it).
+
+- The application role (settings.DATABASE_APP_USER) exists, can log in, and is neither
+  superuser, nor BYPASSRLS, nor owner of anything; it gets DML on the tables, nothing more.
+- Every tenant table (a subclass of isms.tenancy.TenantModel) has row-level security enabled
+  and forced, with one policy keyed on `app.organization_id`, and the audit trigger.
+- The access tables get the audit trigger; the audit trail is append-only for everyone.
+
+Each statement is idempotent; tests/isms/test_row_level_security.py checks the catalogue.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.db import connections
+from psycopg2 import sql
+
+from isms.tenancy import PG_ACTOR, PG_ACTOR_ID, PG_ORGANIZATION, PG_REQUEST_ID, tenant_models
+
+log = logging.getLogger(__name__)
+
+POLICY_NAME = "tenant_isolation"
+AUDIT_TRIGGER = "guardrail_audit"
+AUDIT_TABLE = "isms_auditevent"
+TENANT_PREDICATE = (
+    f"organization_id = NULLIF(current_setting('{PG_ORGANIZATION}', true), '')::bigint"
+)
+
+# Access tables: organisation-owned but read before a tenant is known. Audited, not RLS'd.
+AUDITED_ACCESS_TABLES = {
+    "isms_membership": [],
+    "isms_invitation": [],
+    "isms_apikey": ["last_used_at"],  # columns whose changes alone are not worth an event
+}
+
+AUDIT_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION guardrail_audit() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    old_row jsonb := CASE WHEN TG_OP <> 'INSERT' THEN to_jsonb(OLD) END;
+    new_row jsonb := CASE WHEN TG_OP <> 'DELETE' THEN to_jsonb(NEW) END;
+    row_now jsonb := COALESCE(new_row, old_row);
+    diff jsonb;
+BEGIN
+    SELECT jsonb_object_agg(k, jsonb_build_array(old_row -> k, new_row -> k)) INTO diff
+    FROM jsonb_object_keys(row_now) AS k
+    WHERE (old_row -> k) IS DISTINCT FROM (new_row -> k)
+      AND NOT (k = ANY (COALESCE(TG_ARGV, '{{}}'::text[])));
+    IF diff IS NULL THEN
+        RETURN NULL;  -- an UPDATE that changed nothing worth recording
+    END IF;
+    INSERT INTO {AUDIT_TABLE} (organization_id, table_name, object_id, action, changes,
+                               actor_id, actor, request_id, occurred_at)
+    VALUES ((row_now ->> 'organization_id')::bigint, TG_TABLE_NAME, row_now ->> 'id',
+            lower(TG_OP), diff,
+            NULLIF(current_setting('{PG_ACTOR_ID}', true), '')::bigint,
+            COALESCE(current_setting('{PG_ACTOR}', true), ''),
+            COALESCE(current_setting('{PG_REQUEST_ID}', true), ''),
+            clock_timestamp());
+    RETURN NULL;
+END $$;
+
+CREATE OR REPLACE FUNCTION guardrail_append_only() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+"""
+
+
+def _ident(name: str) -> sql.Identifier:
+    return sql.Identifier(name)
+
+
+def ensure_app_role(cursor) -> str:
+    """Create the application role if missing; refuse one that could bypass RLS."""
+    role = settings.DATABASE_APP_USER
+    cursor.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s", [role])
+    row = cursor.fetchone()
+    if row is None:
+        statement = sql.SQL(
+            "CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"
+        ).format(_ident(role))
+        if settings.DATABASE_APP_PASSWORD:
+            statement += sql.SQL(" PASSWORD {}").format(sql.Literal(settings.DATABASE_APP_PASSWORD))
+        cursor.execute(statement)
+    elif row[0] or row[1]:
+        raise RuntimeError(
+            f"Database role {role!r} is a superuser or has BYPASSRLS; row-level security "
+            "would not apply to it. Use a plain role for DATABASE_APP_USER."
+        )
+    return role
+
+
+def apply(using: str = "owner") -> None:
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        role = _ident(ensure_app_role(cursor))
+        cursor.execute(AUDIT_FUNCTION)
+        cursor.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(role))
+        cursor.execute(
+            sql.SQL(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}"
+            ).format(role)
+        )
+        cursor.execute(
+            sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(role)
+        )
+        for model in tenant_models():
+            _secure_tenant_table(cursor, model._meta.db_table)
+        for table, ignored in AUDITED_ACCESS_TABLES.items():
+            _attach_audit_trigger(cursor, table, ignored)
+        _secure_audit_table(cursor, role)
+
+
+def _secure_tenant_table(cursor, table: str) -> None:
+    t = _ident(table)
+    cursor.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(t))
+    cursor.execute(sql.SQL("ALTER TABLE {} FORCE ROW LEVEL SECURITY").format(t))
+    cursor.execute(sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(_ident(POLICY_NAME), t))
+    cursor.execute(
+        sql.SQL("CREATE POLICY {} ON {} USING ({}) WITH CHECK ({})").format(
+            _ident(POLICY_NAME), t, sql.SQL(TENANT_PREDICATE), sql.SQL(TENANT_PREDICATE)
+        )
+    )
+    _attach_audit_trigger(cursor, table, [])
+
+
+def _attach_audit_trigger(cursor, table: str, ignored_columns: list[str]) -> None:
+    t = _ident(table)
+    cursor.execute(sql.SQL("DROP TRIGGER IF EXISTS {} ON {}").format(_ident(AUDIT_TRIGGER), t))
+    cursor.execute(
+        sql.SQL(
+            "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {} "
+            "FOR EACH ROW EXECUTE FUNCTION guardrail_audit({})"
+        ).format(
+            _ident(AUDIT_TRIGGER), t, sql.SQL(", ").join(sql.Literal(c) for c in ignored_columns)
+        )
+    )
+
+
+def _secure_audit_table(cursor, role: sql.Identifier) -> None:
+    t = _ident(AUDIT_TABLE)
+    cursor.execute(sql.SQL("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(t, role))
+    cursor.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(t))
+    cursor.execute(sql.SQL("ALTER TABLE {} FORCE ROW LEVEL SECURITY").format(t))
+    for name in (POLICY_NAME, "audit_insert_by_trigger"):
+        cursor.execute(sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(_ident(name), t))
+    cursor.execute(
+        sql.SQL("CREATE POLICY {} ON {} FOR SELECT USING ({})").format(
+            _ident(POLICY_NAME), t, sql.SQL(TENANT_PREDICATE)
+        )
+    )
+    # Only the SECURITY DEFINER trigger function (run as the owner) can insert at all.
+    cursor.execute(
+        sql.SQL("CREATE POLICY audit_insert_by_trigger ON {} FOR INSERT WITH CHECK (true)").format(
+            t
+        )
+    )
+    cursor.execute(sql.SQL("DROP TRIGGER IF EXISTS append_only ON {}").format(t))
+    cursor.execute(
+        sql.SQL(
+            "CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {} "
+            "FOR EACH ROW EXECUTE FUNCTION guardrail_append_only()"
+        ).format(t)
+    )

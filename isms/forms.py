@@ -1,0 +1,63 @@
+from django import forms
+from django.contrib.auth import password_validation
+
+from isms.models import APIKey, Organization, Role
+from isms.models.access import slug_validator
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    slug = forms.CharField(
+        max_length=50,
+        validators=[slug_validator],
+        help_text="Used in addresses: /o/<slug>/. Lower-case letters, digits and hyphens.",
+    )
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if Organization.objects.filter(slug=slug).exists():
+            raise forms.ValidationError("An organisation with this slug already exists.")
+        return slug
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class MembershipForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+    expires_at = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Leave empty for no expiry. Auditors should always have one.",
+    )
+
+
+class InvitationRegisterForm(forms.Form):
+    email = forms.EmailField(disabled=True, required=False)
+    full_name = forms.CharField(max_length=150, required=False)
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput, strip=False)
+    password2 = forms.CharField(label="Repeat password", widget=forms.PasswordInput, strip=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.cleaned_data["email"] = self.initial.get("email", "")
+        if cleaned.get("password1") != cleaned.get("password2"):
+            self.add_error("password2", "The two passwords differ.")
+        elif cleaned.get("password1"):
+            try:
+                password_validation.validate_password(cleaned["password1"])
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+
+class APIKeyForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What will use it, e.g. 'SSO catalogue'.")
+    access = forms.ChoiceField(choices=APIKey.Access.choices, initial=APIKey.Access.READ)
+    expires_at = forms.DateTimeField(
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text="Optional. After this moment the key stops working.",
+    )

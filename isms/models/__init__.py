@@ -1,0 +1,15 @@
+from isms.models.access import APIKey, Invitation, Membership, Organization, Role
+from isms.models.audit import AuditEvent
+from isms.models.controls import Control, ControlMapping, Framework
+
+__all__ = [
+    "APIKey",
+    "AuditEvent",
+    "Control",
+    "ControlMapping",
+    "Framework",
+    "Invitation",
+    "Membership",
+    "Organization",
+    "Role",
+]

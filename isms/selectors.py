@@ -1,0 +1,42 @@
+"""Reads of the ISMS core that are more than a filter."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from isms.models import Control, ControlMapping, Framework, Membership
+
+
+def memberships_for_user(user) -> list[Membership]:
+    """The user's active memberships, for the organisation switcher."""
+    return list(
+        Membership.objects.active()
+        .filter(user=user)
+        .select_related("organization")
+        .order_by("organization__name")
+    )
+
+
+def membership_for(user, organization_slug: str) -> Membership | None:
+    """The user's membership of an organisation, expired or not; None if there is none."""
+    return (
+        Membership.objects.select_related("organization", "user")
+        .filter(user=user, organization__slug=organization_slug)
+        .first()
+    )
+
+
+def frameworks_with_counts() -> QuerySet[Framework]:
+    return Framework.objects.annotate(control_count=Count("controls")).order_by("code")
+
+
+def controls_list() -> QuerySet[Control]:
+    return Control.objects.select_related("framework")
+
+
+def control_with_mappings(queryset: QuerySet[Control]) -> QuerySet[Control]:
+    mapping_qs = ControlMapping.objects.select_related("source__framework", "target__framework")
+    return queryset.prefetch_related(
+        Prefetch("mappings_out", queryset=mapping_qs),
+        Prefetch("mappings_in", queryset=mapping_qs),
+    )

@@ -1,0 +1,162 @@
+"""Organisations, memberships and invitations."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from isms.models import Invitation, Membership, Organization, Role
+
+User = get_user_model()
+
+
+def organization_create(*, name: str, slug: str, first_admin=None) -> Organization:
+    organization = Organization(name=name, slug=slug)
+    organization.full_clean()
+    try:
+        with transaction.atomic():
+            organization.save()
+            if first_admin is not None:
+                Membership.objects.create(
+                    organization=organization, user=first_admin, role=Role.ADMIN
+                )
+    except IntegrityError as error:
+        raise ValidationError({"slug": "An organisation with this slug already exists."}) from error
+    return organization
+
+
+def membership_set(
+    *, organization: Organization, user, role: str, expires_at: datetime | None = None
+) -> Membership:
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    membership, _ = Membership.objects.update_or_create(
+        organization=organization, user=user, defaults={"role": role, "expires_at": expires_at}
+    )
+    return membership
+
+
+def membership_remove(*, membership: Membership) -> None:
+    membership.delete()
+
+
+# --- Invitations ------------------------------------------------------------------------------
+
+
+class InvitationError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class SentInvitation:
+    invitation: Invitation
+    url: str
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(
+    *, organization: Organization, invited_by, email: str, role: str
+) -> SentInvitation:
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    email = email.strip().lower()
+    if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
+        raise ValidationError({"email": f"{email} is already a member of {organization.name}."})
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        organization=organization,
+        email=email,
+        role=role,
+        token_hash=_token_hash(token),
+        invited_by=invited_by,
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+    )
+    url = settings.BASE_URL.rstrip("/") + reverse("invitation_accept", args=[token])
+    send_mail(
+        subject=f"You are invited to {organization.name} on Guardrail",
+        message=render_to_string(
+            "registration/invitation_email.txt",
+            {"invitation": invitation, "url": url, "inviter": invited_by},
+        ),
+        from_email=None,
+        recipient_list=[email],
+    )
+    return SentInvitation(invitation=invitation, url=url)
+
+
+def invitation_lookup(token: str) -> Invitation:
+    """The pending invitation a link names, or InvitationError saying why it cannot be used."""
+    invitation = (
+        Invitation.objects.select_related("organization")
+        .filter(token_hash=_token_hash(token))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationError("This invitation link is not valid.")
+    if invitation.accepted_at is not None:
+        raise InvitationError("This invitation has already been used.")
+    if invitation.revoked_at is not None:
+        raise InvitationError("This invitation has been withdrawn.")
+    if invitation.expires_at <= timezone.now():
+        raise InvitationError(
+            f"This invitation expired on {invitation.expires_at:%Y-%m-%d}. "
+            "Ask an administrator of the organisation for a new one."
+        )
+    return invitation
+
+
+def invitation_accept(*, token: str, user) -> Membership:
+    with transaction.atomic():
+        invitation = invitation_lookup(token)
+        # Lock the row so the same link cannot be redeemed twice concurrently.
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at is not None:
+            raise InvitationError("This invitation has already been used.")
+        if user.email.lower() != invitation.email:
+            raise InvitationError(
+                f"This invitation was sent to {invitation.email}; you are logged in as "
+                f"{user.email}."
+            )
+        membership, _ = Membership.objects.update_or_create(
+            organization_id=invitation.organization_id,
+            user=user,
+            defaults={"role": invitation.role, "expires_at": None},
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def invitation_register(*, token: str, email: str, password: str, full_name: str = ""):
+    """Create an account for a new user from their invitation and accept it."""
+    invitation = invitation_lookup(token)
+    if email.strip().lower() != invitation.email:
+        raise ValidationError({"email": "Use the address the invitation was sent to."})
+    if User.objects.filter(username__iexact=invitation.email).exists():
+        raise ValidationError({"email": "An account with this address exists: log in instead."})
+    first, _, last = full_name.strip().partition(" ")
+    with transaction.atomic():
+        user = User.objects.create_user(
+            username=invitation.email,
+            email=invitation.email,
+            password=password,
+            first_name=first,
+            last_name=last,
+        )
+        invitation_accept(token=token, user=user)
+    return user

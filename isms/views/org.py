@@ -1,0 +1,188 @@
+"""An organisation's own pages: home, members and invitations, API keys, the audit trail."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views.generic import FormView, ListView, TemplateView, View
+
+from isms import home
+from isms.filters import AuditEventFilterSet
+from isms.forms import APIKeyForm, InvitationForm, MembershipForm
+from isms.models import APIKey, AuditEvent, Invitation, Membership
+from isms.services import api_keys, organizations
+from isms.views.auth import SESSION_LAST_ORG
+from isms.views.mixins import OrgViewMixin
+
+
+class OrgHomeView(OrgViewMixin, TemplateView):
+    template_name = "isms/org_home.html"
+    scope_map = {"GET": ["org:read"]}
+
+    def get(self, request, *args, **kwargs):
+        request.session[SESSION_LAST_ORG] = self.organization.slug
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["figures"] = home.figures(self.actor)
+        context["member_count"] = (
+            Membership.objects.active().filter(organization=self.organization).count()
+        )
+        return context
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    for field, errors in error.message_dict.items():
+        for message in errors:
+            form.add_error(field if field in form.fields else None, message)
+
+
+class MemberListView(OrgViewMixin, FormView):
+    """Members and pending invitations; admins invite from here."""
+
+    template_name = "isms/member_list.html"
+    form_class = InvitationForm
+    scope_map = {"GET": ["org:read"], "POST": ["org:admin"]}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["memberships"] = (
+            Membership.objects.filter(organization=self.organization)
+            .select_related("user")
+            .order_by("user__email")
+        )
+        context["invitations"] = Invitation.objects.filter(
+            organization=self.organization, accepted_at=None, revoked_at=None
+        ).order_by("-created")
+        return context
+
+    def form_valid(self, form):
+        try:
+            sent = organizations.invitation_create(
+                organization=self.organization,
+                invited_by=self.request.user,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, f"Invitation sent to {sent.invitation.email}.")
+        return redirect("member_list", org_slug=self.organization.slug)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class MembershipEditView(OrgViewMixin, FormView):
+    template_name = "isms/membership_form.html"
+    form_class = MembershipForm
+    scope_map = {"GET": ["org:admin"], "POST": ["org:admin"]}
+
+    def get_membership(self) -> Membership:
+        if not hasattr(self, "_membership"):
+            self._membership = get_object_or_404(
+                Membership.objects.select_related("user"),
+                organization=self.organization,
+                pk=self.kwargs["pk"],
+            )
+        return self._membership
+
+    def get_initial(self):
+        membership = self.get_membership()
+        return {"role": membership.role, "expires_at": membership.expires_at}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["membership"] = self.get_membership()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if "remove" in request.POST:
+            membership = self.get_membership()
+            if membership.user_id == request.user.pk:
+                messages.error(request, "You cannot remove yourself; ask another admin.")
+                return redirect("member_list", org_slug=self.organization.slug)
+            organizations.membership_remove(membership=membership)
+            messages.success(request, f"{membership.user.email} was removed.")
+            return redirect("member_list", org_slug=self.organization.slug)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        membership = self.get_membership()
+        organizations.membership_set(
+            organization=self.organization,
+            user=membership.user,
+            role=form.cleaned_data["role"],
+            expires_at=form.cleaned_data["expires_at"],
+        )
+        messages.success(self.request, f"{membership.user.email} updated.")
+        return redirect("member_list", org_slug=self.organization.slug)
+
+
+class APIKeyListView(OrgViewMixin, FormView):
+    template_name = "isms/apikey_list.html"
+    form_class = APIKeyForm
+    scope_map = {"GET": ["org:admin"], "POST": ["org:admin"]}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["api_keys"] = (
+            APIKey.objects.filter(organization=self.organization)
+            .select_related("created_by")
+            .order_by("-created")
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            issued = api_keys.api_key_create(
+                organization=self.organization,
+                actor=self.request.user,
+                name=form.cleaned_data["name"],
+                access=form.cleaned_data["access"],
+                expires_at=form.cleaned_data["expires_at"],
+            )
+        except api_keys.APIKeyError as error:
+            form.add_error("expires_at", str(error))
+            return self.form_invalid(form)
+        context = self.get_context_data(form=APIKeyForm())
+        context["issued"] = issued
+        return self.render_to_response(context)
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response
+
+
+class APIKeyRevokeView(OrgViewMixin, View):
+    scope_map = {"POST": ["org:admin"]}
+
+    def post(self, request, *args, **kwargs):
+        key = get_object_or_404(APIKey, organization=self.organization, pk=kwargs["pk"])
+        api_keys.api_key_revoke(api_key=key)
+        messages.success(request, f"Key {key.display_prefix} revoked; it no longer works.")
+        return redirect("apikey_list", org_slug=self.organization.slug)
+
+
+class AuditTrailView(OrgViewMixin, ListView):
+    template_name = "isms/audit_trail.html"
+    scope_map = {"GET": ["audit:read"]}
+    paginate_by = 50
+    context_object_name = "events"
+
+    def get_queryset(self):
+        self.filterset = AuditEventFilterSet(self.request.GET, queryset=AuditEvent.objects.all())
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        context["api_url"] = reverse("auditevent-list", kwargs={"org_slug": self.organization.slug})
+        return context

@@ -1,0 +1,109 @@
+"""Test set-up shared by every app's tests.
+
+The test database is created and migrated through the `owner` alias (the role that owns the
+tables); the application connects as the `default` alias, the unprivileged role, so
+row-level security is real in every test.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connections
+from django.test import Client
+from rest_framework.test import APIClient
+
+from isms.models import Role
+from isms.services.api_keys import api_key_create
+from isms.tenancy import tenant_context
+from tests.factories import MembershipFactory, OrganizationFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker):
+    from django.test.utils import setup_databases, teardown_databases
+
+    with django_db_blocker.unblock():
+        db_cfg = setup_databases(
+            verbosity=request.config.option.verbose,
+            interactive=False,
+            aliases={"owner"},
+            serialized_aliases=set(),
+        )
+        default = connections["default"]
+        original_name = default.settings_dict["NAME"]
+        default.close()
+        default.settings_dict["NAME"] = connections["owner"].settings_dict["NAME"]
+    yield
+    with django_db_blocker.unblock():
+        default.close()
+        default.settings_dict["NAME"] = original_name
+        teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+
+
+@pytest.fixture
+def org_a(db):
+    return OrganizationFactory(name="Alpha Ltd", slug="alpha")
+
+
+@pytest.fixture
+def org_b(db):
+    return OrganizationFactory(name="Bravo plc", slug="bravo")
+
+
+@pytest.fixture
+def member(db):
+    """member(org, role="officer", **membership_fields) -> user."""
+
+    def make(organization, role: str = Role.OFFICER, **kwargs):
+        return MembershipFactory(organization=organization, role=role, **kwargs).user
+
+    return make
+
+
+@pytest.fixture
+def client_for(db):
+    """client_for(user) -> a Django test Client logged in as that user."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for(db):
+    """api_for(user) / api_for(api_token=...) -> an APIClient (session or API key)."""
+
+    def make(user=None, api_token: str | None = None) -> APIClient:
+        client = APIClient()
+        if user is not None:
+            client.force_login(user)
+        if api_token:
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_token}")
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_key_for(db):
+    """api_key_for(org, access="read_write") -> the token string."""
+
+    def make(organization, access: str = "read_write", **kwargs) -> str:
+        return api_key_create(
+            organization=organization, actor=None, name="test key", access=access, **kwargs
+        ).token
+
+    return make
+
+
+@pytest.fixture
+def in_tenant():
+    """in_tenant(org) -> a context manager acting for that organisation."""
+
+    def make(organization, **kwargs):
+        return tenant_context(organization.pk, **kwargs)
+
+    return make
