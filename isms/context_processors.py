@@ -1,6 +1,25 @@
+import importlib
+from functools import cache
+
 from django.utils.functional import SimpleLazyObject
 
 from isms.selectors import memberships_for_user
+
+NAV = [
+    ("assets", "Assets"),
+    ("risks", "Risks"),
+    ("suppliers", "Suppliers"),
+    ("policies", "Policies"),
+    ("monitoring", "Monitoring"),
+]
+
+
+@cache
+def nav_sections() -> list[tuple[str, str]]:
+    """The feature apps that have pages, in the navigation's order."""
+    return [
+        (app, label) for app, label in NAV if importlib.import_module(f"{app}.urls").urlpatterns
+    ]
 
 
 def tenant(request):
@@ -14,4 +33,5 @@ def tenant(request):
         "actor": actor,
         "organization": actor.organization if actor else None,
         "my_memberships": memberships,
+        "nav_sections": nav_sections(),
     }

@@ -1,12 +1,18 @@
+import importlib
+
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-import isms.api.urls  # noqa: F401  (registers the core viewsets on the org router)
+import isms.api.urls  # noqa: F401  (each api.urls registers its viewsets on the org router)
 from isms.api.routers import org_router
 from isms.views import auth, controls, org
+
+FEATURE_APPS = ["suppliers", "assets", "risks", "policies", "monitoring"]
+for _app in FEATURE_APPS:
+    importlib.import_module(f"{_app}.api.urls")
 
 org_patterns = [
     path("", org.OrgHomeView.as_view(), name="org_home"),
@@ -19,6 +25,7 @@ org_patterns = [
         "settings/api-keys/<int:pk>/revoke/", org.APIKeyRevokeView.as_view(), name="apikey_revoke"
     ),
     path("audit/", org.AuditTrailView.as_view(), name="audit_trail"),
+    *[path(f"{app}/", include(f"{app}.urls")) for app in FEATURE_APPS],
 ]
 
 account_patterns = [

@@ -107,3 +107,46 @@ def in_tenant():
         return tenant_context(organization.pk, **kwargs)
 
     return make
+
+
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
+    """A Playwright page in Debian's chromium (headless), pointed at the live server.
+
+    Use with `@pytest.mark.django_db(transaction=True)`: the server thread sees only
+    committed data. `browser_page.goto(live_server.url + "/accounts/login/")`.
+    """
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail(
+            "Debian's chromium is not installed (.ci/run installs it: apt-get install chromium)"
+        )
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls here are
+    # still synchronous test code.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=BROWSER_ARGS
+        )
+        context = browser.new_context(base_url=live_server.url)
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()

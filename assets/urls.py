@@ -1,0 +1,3 @@
+"""The assets pages, under /o/<org_slug>/assets/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The monitoring pages, under /o/<org_slug>/monitoring/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The policies pages, under /o/<org_slug>/policies/."""
+
+urlpatterns: list = []

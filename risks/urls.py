@@ -1,0 +1,3 @@
+"""The risks pages, under /o/<org_slug>/risks/."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The suppliers pages, under /o/<org_slug>/suppliers/."""
+
+urlpatterns: list = []
