@@ -54,6 +54,7 @@ class ApiRoute:
 
 
 def api_routes() -> list[ApiRoute]:
+    _ = get_resolver().url_patterns  # importing the URLconf registers every app's viewsets
     return [ApiRoute(p, v, b) for p, v, b in org_router.registry]
 
 
