@@ -9,6 +9,7 @@ class IsmsConfig(AppConfig):
 
     def ready(self) -> None:
         from isms import checks  # noqa: F401  (registers the database role check)
+        from isms.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
 
         post_migrate.connect(_apply_database_security, sender=self)
 

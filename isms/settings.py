@@ -214,12 +214,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "ApiKey": {"type": "http", "scheme": "bearer", "bearerFormat": "gr_<prefix>.<secret>"}
-        }
-    },
-    "SECURITY": [{"ApiKey": []}],
 }
 
 LOGGING = {

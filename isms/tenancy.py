@@ -98,13 +98,15 @@ def tenant_context(
         request_id=request_id or uuid.uuid4().hex,
     )
     previous = _current.get()
+    nested = connections[using].in_atomic_block
     token = _current.set(state)
     try:
         with transaction.atomic(using=using):
             _apply_to_database(state, using)
             yield state
-            # set_config(..., true) outlives a released savepoint: restore the outer scope's.
-            if not connections[using].needs_rollback:
+            # set_config(..., true) ends with the transaction, but outlives a released
+            # savepoint: inside an outer transaction, restore the outer scope's settings.
+            if nested and not connections[using].needs_rollback:
                 _apply_to_database(previous, using)
     finally:
         _current.reset(token)
@@ -114,11 +116,18 @@ class TenantQuerySet(models.QuerySet):
     pass
 
 
-class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
-    """The default manager of tenant models: filtered to the organisation in context."""
+class FailClosedManagerMixin:
+    """Filter to the organisation in context; with none, raise (but `.none()` is harmless)."""
 
-    def get_queryset(self) -> TenantQuerySet:
+    def get_queryset(self):
         return super().get_queryset().filter(organization_id=current_organization_id())
+
+    def none(self):
+        return self._queryset_class(model=self.model, using=self._db).none()
+
+
+class TenantManager(FailClosedManagerMixin, models.Manager.from_queryset(TenantQuerySet)):
+    """The default manager of tenant models: filtered to the organisation in context."""
 
 
 class TenantModel(models.Model):

@@ -37,6 +37,12 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
     with django_db_blocker.unblock():
         default.close()
         default.settings_dict["NAME"] = original_name
+        # Live-server threads may leave app-role sessions behind; end them so the drop works.
+        with connections["owner"].cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
         teardown_databases(db_cfg, verbosity=request.config.option.verbose)
 
 
@@ -150,3 +156,19 @@ def browser_page(live_server, monkeypatch):
         finally:
             context.close()
             browser.close()
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests flush through the owner alias: let them use it.
+
+    The application role may not TRUNCATE (isms/management/commands/flush.py), so a test
+    marked `django_db(transaction=True)` also needs the `owner` database.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker is None or not marker.kwargs.get("transaction"):
+            continue
+        databases = marker.kwargs.get("databases") or ["default"]
+        if databases != "__all__" and "owner" not in databases:
+            kwargs = {**marker.kwargs, "databases": [*databases, "owner"]}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)

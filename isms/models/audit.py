@@ -8,7 +8,7 @@ owner.
 
 from django.db import models
 
-from isms.tenancy import current_organization_id
+from isms.tenancy import FailClosedManagerMixin
 
 
 class AuditEventQuerySet(models.QuerySet):
@@ -16,9 +16,8 @@ class AuditEventQuerySet(models.QuerySet):
         return self.filter(table_name=obj._meta.db_table, object_id=str(obj.pk))
 
 
-class AuditEventManager(models.Manager.from_queryset(AuditEventQuerySet)):
-    def get_queryset(self):
-        return super().get_queryset().filter(organization_id=current_organization_id())
+class AuditEventManager(FailClosedManagerMixin, models.Manager.from_queryset(AuditEventQuerySet)):
+    pass
 
 
 class AuditEvent(models.Model):

@@ -82,6 +82,7 @@ class MemberListView(OrgViewMixin, FormView):
 class MembershipEditView(OrgViewMixin, FormView):
     template_name = "isms/membership_form.html"
     form_class = MembershipForm
+    model = Membership
     scope_map = {"GET": ["org:admin"], "POST": ["org:admin"]}
 
     def get_membership(self) -> Membership:
@@ -163,6 +164,7 @@ class APIKeyListView(OrgViewMixin, FormView):
 
 class APIKeyRevokeView(OrgViewMixin, View):
     scope_map = {"POST": ["org:admin"]}
+    model = APIKey
 
     def post(self, request, *args, **kwargs):
         key = get_object_or_404(APIKey, organization=self.organization, pk=kwargs["pk"])

@@ -1,0 +1,78 @@
+"""docker-compose.yml is valid and runs only commands that exist in the image we build."""
+
+import importlib
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import get_commands
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+OUR_SERVICES = {
+    n: s
+    for n, s in COMPOSE["services"].items()
+    if s.get("build") or s.get("image", "").startswith("guardrail")
+}
+
+
+def test_compose_file_validates_against_the_compose_spec():
+    checker = Path(sys.executable).with_name("check-jsonschema")
+    result = subprocess.run(
+        [str(checker), "--builtin-schema", "vendor.compose-spec", str(ROOT / "docker-compose.yml")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_has_the_services_a_deployment_needs():
+    services = COMPOSE["services"]
+    assert {"postgres", "redis", "migrate", "web", "worker", "beat", "mailpit"} <= set(services)
+    assert services["postgres"]["image"].startswith("postgres:16")
+    assert services["redis"]["image"].startswith("redis:7")
+    for name in ["postgres", "redis", "web", "worker", "mailpit"]:
+        assert "healthcheck" in services[name], name
+    assert set(COMPOSE["volumes"]) >= {"pgdata", "redisdata", "media"}
+    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    # The app processes are not the owner: they connect as the unprivileged role.
+    env = services["web"]["environment"]
+    assert env["DATABASE_APP_USER"] == "guardrail_app" and "guardrail:" in env["DATABASE_URL"]
+
+
+def _commands(service: dict) -> list[list[str]]:
+    command = service.get("command", ["gunicorn"])
+    if command[:2] == ["sh", "-c"]:
+        return [shlex.split(part) for part in command[2].split("&&")]
+    return [command]
+
+
+@pytest.mark.parametrize("name", sorted(OUR_SERVICES))
+def test_every_command_exists_in_the_project(name):
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for argv in _commands(OUR_SERVICES[name]):
+        program = argv[0]
+        if program == "python":
+            assert argv[1] == "manage.py"
+            assert argv[2] in get_commands(), f"manage.py {argv[2]} does not exist"
+        elif program == "gunicorn":
+            module, _, attribute = argv[1].partition(":")
+            assert hasattr(importlib.import_module(module), attribute)
+            assert shutil.which("gunicorn", path=str(Path(sys.executable).parent))
+        elif program == "celery":
+            assert argv[1:3] == ["-A", "isms"] and argv[3] in {"worker", "beat"}
+            assert importlib.import_module("isms").celery_app.main == "guardrail"
+            assert shutil.which("celery", path=str(Path(sys.executable).parent))
+        else:
+            pytest.fail(f"{name}: unexpected program {program!r}")
+    health = OUR_SERVICES[name].get("healthcheck", {}).get("test", [])
+    if "curl" in health:
+        assert re.search(r"apt-get install[^\n]*\\\n[^\n]*curl|install.*curl", dockerfile), (
+            "curl missing"
+        )
