@@ -364,16 +364,28 @@ def asset_mark_reviewed(*, actor: Actor, asset: Asset) -> Asset:
 def asset_promote_to_production(*, actor: Actor, asset: Asset, change_request=None) -> Asset:
     """The one path by which an AI asset reaches `production`: its AI change request's approval.
 
-    The risk register (risks/) builds the change request; until it exists there is no approved
-    change request to present, so this refuses. Conventional assets do not need it.
+    The risk register (risks/) passes its approved change request in; assets must not import
+    risks, so the request answers for itself through `change_request.is_approved_for(asset)`.
+    Conventional assets do not need it.
     """
     _require_edit(actor, asset)
     if asset.asset_type not in AI_TYPES:
         return asset_update(actor=actor, asset=asset, lifecycle=Lifecycle.PRODUCTION)
-    if change_request is None or getattr(change_request, "asset_id", None) != asset.pk:
+    is_approved_for = getattr(change_request, "is_approved_for", None)
+    if not callable(is_approved_for) or is_approved_for(asset) is not True:
         raise Conflict(f"{asset.name}: {PRODUCTION_GATE_MESSAGE}", field="lifecycle")
-    # An approved change request object is not available until risks/ exists.
-    raise Conflict(f"{asset.name}: {PRODUCTION_GATE_MESSAGE}", field="lifecycle")
+    asset = Asset.objects.select_for_update().get(pk=asset.pk)
+    if asset.lifecycle == Lifecycle.PRODUCTION:
+        return asset
+    if Lifecycle.PRODUCTION not in LIFECYCLE_TRANSITIONS[asset.lifecycle]:
+        raise TransitionRefused(
+            f"{asset.name} cannot move from {Lifecycle(asset.lifecycle).label} to Production.",
+            field="lifecycle",
+        )
+    asset.lifecycle = Lifecycle.PRODUCTION
+    asset.retired_at = None
+    asset.save(update_fields=["lifecycle", "retired_at", "updated"])
+    return asset
 
 
 def asset_set_risk_tier(*, asset: Asset, risk_tier: str) -> Asset:

@@ -1,0 +1,35 @@
+"""The risk register (Clauses 6.1, 8.2, 8.3), the AI change gate (6.3, 8.1, control 8.32),
+AI impact assessments (ISO 42001 6.1.4, 8.4; EU AI Act) and the Statement of Applicability."""
+
+from risks.models.change import AIChangeRequest, ImpactAssessment
+from risks.models.register import (
+    Risk,
+    RiskAcceptance,
+    RiskAsset,
+    RiskCategory,
+    RiskControl,
+    RiskCriteria,
+    RiskStatus,
+    RiskSupplier,
+    TreatmentAction,
+    TreatmentOption,
+)
+from risks.models.soa import SoARow, SoASnapshot, StatementOfApplicability
+
+__all__ = [
+    "AIChangeRequest",
+    "ImpactAssessment",
+    "Risk",
+    "RiskAcceptance",
+    "RiskAsset",
+    "RiskCategory",
+    "RiskControl",
+    "RiskCriteria",
+    "RiskStatus",
+    "RiskSupplier",
+    "SoARow",
+    "SoASnapshot",
+    "StatementOfApplicability",
+    "TreatmentAction",
+    "TreatmentOption",
+]

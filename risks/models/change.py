@@ -1,0 +1,183 @@
+"""The AI change gate: change requests and AI impact assessments."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from isms.choices import DataCategory
+from isms.tenancy import TenantModel
+from risks.ai_act import HighRiskArea, ProhibitedPractice, Tier, TransparencyDuty
+
+
+class AIChangeRequest(TenantModel):
+    """Introducing or changing an AI system is a high-risk change (6.3, 8.1, control 8.32)."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "Awaiting approval"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    title = models.CharField("What is being introduced or changed", max_length=200)
+    description = models.TextField("The change", blank=True)
+    justification = models.TextField("Why")
+    asset = models.ForeignKey("assets.Asset", on_delete=models.PROTECT, related_name="+")
+    data_going_in = models.TextField("Data going in")
+    data_categories = ArrayField(
+        models.CharField(max_length=30, choices=DataCategory.choices), default=list, blank=True
+    )
+    affected_people = models.TextField("Who is affected")
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The designated approver (an officer or admin, not the requester).",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decision_reason = models.TextField(blank=True)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "asset"],
+                condition=Q(status="submitted"),
+                name="aichangerequest_one_open_per_asset",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status"]),
+            models.Index(fields=["organization", "asset", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def is_approved_for(self, asset) -> bool:
+        """The duck-typed question assets.services.asset_promote_to_production() asks."""
+        return (
+            self.pk is not None
+            and self.status == self.Status.APPROVED
+            and self.asset_id == getattr(asset, "pk", None)
+            and type(self).objects.filter(pk=self.pk, status=self.Status.APPROVED).exists()
+        )
+
+
+class HarmLevel(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class HarmTo(models.TextChoices):
+    INDIVIDUALS = "individuals", "Individuals"
+    GROUPS = "groups", "Groups"
+    SOCIETY = "society", "Society"
+
+
+class ImpactAssessment(TenantModel):
+    """An AI impact assessment (ISO 42001 6.1.4, 8.4) with the EU AI Act screens.
+
+    Approved assessments are immutable (a database trigger refuses any UPDATE but the one that
+    marks it superseded by a newer approved assessment, and refuses DELETE).
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        APPROVED = "approved", "Approved"
+        SUPERSEDED = "superseded", "Superseded"
+
+    asset = models.ForeignKey("assets.Asset", on_delete=models.PROTECT, related_name="+")
+    change_request = models.ForeignKey(
+        AIChangeRequest,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="impact_assessments",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    intended_purpose = models.TextField(blank=True)
+    affected_people = models.TextField("People and groups affected", blank=True)
+    foreseeable_misuse = models.TextField(blank=True)
+    harms = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='[{"to": "individuals|groups|society", "description": "...", '
+        '"severity": "low|medium|high", "likelihood": "low|medium|high"}]',
+    )
+    human_oversight_measures = models.TextField(blank=True)
+    transparency_measures = models.TextField("Transparency to affected people", blank=True)
+    data_quality_notes = models.TextField("Data quality and provenance", blank=True)
+    prohibited_practices = ArrayField(
+        models.CharField(max_length=40, choices=ProhibitedPractice.choices),
+        default=list,
+        blank=True,
+    )
+    high_risk_areas = ArrayField(
+        models.CharField(max_length=30, choices=HighRiskArea.choices), default=list, blank=True
+    )
+    transparency_duties = ArrayField(
+        models.CharField(max_length=30, choices=TransparencyDuty.choices),
+        default=list,
+        blank=True,
+    )
+    risk_tier = models.CharField(
+        max_length=10, choices=Tier.choices, default=Tier.MINIMAL, editable=False
+    )
+    obligations = ArrayField(models.TextField(), default=list, blank=True, editable=False)
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    superseded_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "asset"],
+                condition=Q(status="approved"),
+                name="impactassessment_one_approved_per_asset",
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "asset", "status"])]
+
+    def __str__(self) -> str:
+        return f"AI impact assessment of {self.asset_id} ({self.get_status_display()})"

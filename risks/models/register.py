@@ -1,0 +1,358 @@
+"""Risk criteria, risks, their treatment actions and acceptances."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from isms.tenancy import TenantModel
+
+DEFAULT_LIKELIHOOD_LABELS = ["Rare", "Unlikely", "Possible", "Likely", "Almost certain"]
+DEFAULT_IMPACT_LABELS = ["Negligible", "Minor", "Moderate", "Major", "Severe"]
+
+
+def default_likelihood_labels() -> list[str]:
+    return list(DEFAULT_LIKELIHOOD_LABELS)
+
+
+def default_impact_labels() -> list[str]:
+    return list(DEFAULT_IMPACT_LABELS)
+
+
+class ScoreBand(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+class RiskCriteria(TenantModel):
+    """How this organisation measures risk (6.1.2): the matrix, the bands and its appetite.
+
+    One row per organisation, created with the defaults the first time it is needed. A score
+    is likelihood × impact; a band starts at its threshold; a score above the acceptance
+    threshold is above appetite (only an admin may accept it).
+    """
+
+    likelihood_labels = ArrayField(
+        models.CharField(max_length=40), default=default_likelihood_labels
+    )
+    impact_labels = ArrayField(models.CharField(max_length=40), default=default_impact_labels)
+    medium_from = models.PositiveSmallIntegerField(default=5)
+    high_from = models.PositiveSmallIntegerField(default=10)
+    critical_from = models.PositiveSmallIntegerField(default=16)
+    acceptance_threshold = models.PositiveSmallIntegerField(
+        "Risk appetite (highest acceptable score)",
+        default=9,
+        help_text="Scores above this are above appetite: they must be treated, or accepted "
+        "by an admin.",
+    )
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "risk criteria"
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="riskcriteria_one_per_org")
+        ]
+
+    def __str__(self) -> str:
+        return f"Risk criteria ({self.likelihood_levels}×{self.impact_levels})"
+
+    @property
+    def likelihood_levels(self) -> int:
+        return len(self.likelihood_labels)
+
+    @property
+    def impact_levels(self) -> int:
+        return len(self.impact_labels)
+
+    @property
+    def max_score(self) -> int:
+        return self.likelihood_levels * self.impact_levels
+
+    def band(self, score: int | None) -> str:
+        if score is None:
+            return ""
+        if score >= self.critical_from:
+            return ScoreBand.CRITICAL
+        if score >= self.high_from:
+            return ScoreBand.HIGH
+        if score >= self.medium_from:
+            return ScoreBand.MEDIUM
+        return ScoreBand.LOW
+
+    def band_range(self, band: str) -> tuple[int, int]:
+        """(lowest, highest) score of a band."""
+        return {
+            ScoreBand.LOW: (1, self.medium_from - 1),
+            ScoreBand.MEDIUM: (self.medium_from, self.high_from - 1),
+            ScoreBand.HIGH: (self.high_from, self.critical_from - 1),
+            ScoreBand.CRITICAL: (self.critical_from, self.max_score),
+        }[band]
+
+    def above_appetite(self, score: int | None) -> bool:
+        return score is not None and score > self.acceptance_threshold
+
+
+class RiskCategory(models.TextChoices):
+    DATA_LEAKAGE = "data_leakage", "Data leakage"
+    PRIVACY = "privacy", "Privacy"
+    BIAS = "bias_fairness", "Bias and fairness"
+    HARMFUL_OUTPUT = "harmful_output", "Incorrect or harmful output"
+    PROMPT_INJECTION = "prompt_injection", "Prompt injection and model abuse"
+    INTELLECTUAL_PROPERTY = "intellectual_property", "Intellectual property"
+    SUPPLIER_DEPENDENCY = "supplier_dependency", "Supplier dependency"
+    REGULATORY = "regulatory", "Regulatory"
+    TRANSPARENCY = "transparency", "Transparency"
+    OVER_RELIANCE = "over_reliance", "Over-reliance on automation"
+    CONFIDENTIALITY = "confidentiality", "Confidentiality"
+    INTEGRITY = "integrity", "Integrity"
+    AVAILABILITY = "availability", "Availability"
+
+
+class TreatmentOption(models.TextChoices):
+    MITIGATE = "mitigate", "Mitigate"
+    ACCEPT = "accept", "Accept"
+    TRANSFER = "transfer", "Transfer"
+    AVOID = "avoid", "Avoid"
+
+
+class RiskStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    TREATING = "treating", "In treatment"
+    ACCEPTED = "accepted", "Accepted"
+    CLOSED = "closed", "Closed"
+
+
+def _score(prefix: str) -> models.GeneratedField:
+    return models.GeneratedField(
+        expression=F(f"{prefix}_likelihood") * F(f"{prefix}_impact"),
+        output_field=models.PositiveSmallIntegerField(null=True),
+        db_persist=True,
+    )
+
+
+class Risk(TenantModel):
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=30, choices=RiskCategory.choices)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The risk owner: an active member accountable for its treatment.",
+    )
+    inherent_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
+    inherent_impact = models.PositiveSmallIntegerField(null=True, blank=True)
+    inherent_score = _score("inherent")
+    residual_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
+    residual_impact = models.PositiveSmallIntegerField(null=True, blank=True)
+    residual_score = _score("residual")
+    treatment = models.CharField(
+        "Treatment option", max_length=10, choices=TreatmentOption.choices, blank=True
+    )
+    status = models.CharField(max_length=10, choices=RiskStatus.choices, default=RiskStatus.OPEN)
+    next_review_date = models.DateField(null=True, blank=True)
+    assets = models.ManyToManyField(
+        "assets.Asset", through="RiskAsset", related_name="+", blank=True
+    )
+    suppliers = models.ManyToManyField(
+        "suppliers.Supplier", through="RiskSupplier", related_name="+", blank=True
+    )
+    controls = models.ManyToManyField(
+        "isms.Control", through="RiskControl", related_name="+", blank=True
+    )
+    source_gap = models.ForeignKey(
+        "suppliers.SupplierAnswer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="The supplier-assessment gap this risk was created from.",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "source_gap"],
+                condition=Q(source_gap__isnull=False),
+                name="risk_unique_source_gap",
+            ),
+            models.CheckConstraint(
+                condition=Q(inherent_likelihood__isnull=True, inherent_impact__isnull=True)
+                | Q(inherent_likelihood__isnull=False, inherent_impact__isnull=False),
+                name="risk_inherent_both_or_neither",
+            ),
+            models.CheckConstraint(
+                condition=Q(residual_likelihood__isnull=True, residual_impact__isnull=True)
+                | Q(residual_likelihood__isnull=False, residual_impact__isnull=False),
+                name="risk_residual_both_or_neither",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "status"]),
+            models.Index(fields=["organization", "category"]),
+            models.Index(fields=["organization", "owner"]),
+            models.Index(fields=["organization", "inherent_score"]),
+            models.Index(fields=["organization", "residual_score"]),
+            models.Index(fields=["organization", "next_review_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_assessed(self) -> bool:
+        return self.inherent_likelihood is not None and self.inherent_impact is not None
+
+    @property
+    def current_score(self) -> int | None:
+        if self.residual_likelihood is not None:
+            return self.residual_likelihood * self.residual_impact
+        if self.inherent_likelihood is not None:
+            return self.inherent_likelihood * self.inherent_impact
+        return None
+
+
+class RiskAsset(TenantModel):
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="asset_links")
+    asset = models.ForeignKey("assets.Asset", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "risk", "asset"], name="riskasset_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "asset"])]
+
+    def __str__(self) -> str:
+        return f"risk {self.risk_id} → asset {self.asset_id}"
+
+
+class RiskSupplier(TenantModel):
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="supplier_links")
+    supplier = models.ForeignKey("suppliers.Supplier", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "risk", "supplier"], name="risksupplier_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "supplier"])]
+
+    def __str__(self) -> str:
+        return f"risk {self.risk_id} → supplier {self.supplier_id}"
+
+
+class RiskControl(TenantModel):
+    """A control from the library that treats the risk (feeds the SoA's linked risks)."""
+
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="control_links")
+    control = models.ForeignKey("isms.Control", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "risk", "control"], name="riskcontrol_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "control"])]
+
+    def __str__(self) -> str:
+        return f"risk {self.risk_id} → control {self.control_id}"
+
+
+class TreatmentAction(TenantModel):
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="actions")
+    description = models.CharField("What", max_length=300)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["due_date", "id"]
+        indexes = [
+            models.Index(fields=["organization", "risk"]),
+            models.Index(fields=["organization", "owner", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class RiskAcceptance(TenantModel):
+    """A request to accept a risk as it stands, decided by someone else with authority."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", "Expired"
+
+    risk = models.ForeignKey(Risk, on_delete=models.CASCADE, related_name="acceptances")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    rationale = models.TextField()
+    expires_on = models.DateField(help_text="The acceptance lapses after this day.")
+    score_at_request = models.PositiveSmallIntegerField(null=True, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    requested_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decision_note = models.TextField(blank=True)
+    expired_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "risk"],
+                condition=Q(status__in=["requested", "approved"]),
+                name="riskacceptance_one_live_per_risk",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["organization", "risk"]),
+            models.Index(fields=["organization", "status", "expires_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"Acceptance of {self.risk_id} ({self.get_status_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.APPROVED and self.expires_on >= timezone.localdate()

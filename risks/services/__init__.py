@@ -1,0 +1,1 @@
+"""Writes of the risks app: the only place that changes its tables."""

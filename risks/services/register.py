@@ -1,0 +1,594 @@
+"""Writes to the risk register: criteria, risks, treatment actions, acceptances, gaps → risks.
+
+State machines (allowed transitions in one table each; one function per transition):
+- a risk's status: RISK_TRANSITIONS; `accepted` is reached only through an approved acceptance;
+- a risk acceptance: ACCEPTANCE_TRANSITIONS; decided by someone with risks:approve who is not
+  the requester, and only by an admin when the risk is above the acceptance threshold.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from isms.access import Actor
+from isms.errors import Conflict, NotPermitted, TransitionRefused
+from isms.models import Control, Role
+from risks.models import (
+    Risk,
+    RiskAcceptance,
+    RiskAsset,
+    RiskCategory,
+    RiskControl,
+    RiskCriteria,
+    RiskStatus,
+    RiskSupplier,
+    TreatmentAction,
+    TreatmentOption,
+)
+
+from .common import is_risk_manager, member, require_scope, text
+from .soa import soa_mark_risks_changed
+
+# --- Criteria --------------------------------------------------------------------------------
+
+
+def criteria_get() -> RiskCriteria:
+    """This organisation's criteria, created with the defaults on first use."""
+    criteria = RiskCriteria.objects.first()
+    if criteria is None:
+        with transaction.atomic():
+            criteria, _ = RiskCriteria.objects.get_or_create()
+    return criteria
+
+
+CRITERIA_FIELDS = (
+    "likelihood_labels",
+    "impact_labels",
+    "medium_from",
+    "high_from",
+    "critical_from",
+    "acceptance_threshold",
+)
+
+
+@transaction.atomic
+def criteria_update(*, actor: Actor, **fields) -> RiskCriteria:
+    """Admins only; the audit trail records every change."""
+    if not actor.has_scope("org:admin"):
+        raise NotPermitted("Only admins may change the risk criteria.")
+    unknown = set(fields) - set(CRITERIA_FIELDS)
+    if unknown:
+        raise ValidationError({f: "This field cannot be set here." for f in sorted(unknown)})
+    criteria = RiskCriteria.objects.select_for_update().get(pk=criteria_get().pk)
+    for name, value in fields.items():
+        setattr(criteria, name, value)
+    errors: dict[str, str] = {}
+    for name in ("likelihood_labels", "impact_labels"):
+        labels = [str(v).strip() for v in getattr(criteria, name) or []]
+        if not 3 <= len(labels) <= 7 or not all(labels):
+            errors[name] = "Give 3 to 7 non-empty labels, lowest first."
+        setattr(criteria, name, labels)
+    if not errors:
+        top = criteria.max_score
+        if not 1 < criteria.medium_from < criteria.high_from < criteria.critical_from <= top:
+            errors["critical_from"] = (
+                f"Bands must rise: 1 < medium < high < critical ≤ {top} (the highest score)."
+            )
+        if not 1 <= criteria.acceptance_threshold < top:
+            errors["acceptance_threshold"] = f"Choose a score between 1 and {top - 1}."
+        used = Risk.objects.filter(inherent_likelihood__gt=criteria.likelihood_levels).exists() or (
+            Risk.objects.filter(inherent_impact__gt=criteria.impact_levels).exists()
+        )
+        if used:
+            errors["likelihood_labels"] = (
+                "Risks are scored beyond the new scale: rescore them first."
+            )
+    if errors:
+        raise ValidationError(errors)
+    criteria.save()
+    return criteria
+
+
+# --- Who may change a risk -------------------------------------------------------------------
+
+
+def can_edit_risk(actor: Actor, risk: Risk) -> bool:
+    """Officers, admins and read-write keys: any risk; a contributor: risks they own or raised."""
+    if is_risk_manager(actor):
+        return True
+    if not actor.has_scope("risks:write") or actor.user_id is None:
+        return False
+    return actor.user_id in (risk.owner_id, risk.created_by_id)
+
+
+def require_edit(actor: Actor, risk: Risk) -> None:
+    require_scope(actor, "risks:write")
+    if not can_edit_risk(actor, risk):
+        raise NotPermitted(
+            f"Only the owner of “{risk.title}”, an officer or an admin may change it."
+        )
+
+
+# --- Risks -----------------------------------------------------------------------------------
+
+RISK_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "owner",
+    "inherent_likelihood",
+    "inherent_impact",
+    "residual_likelihood",
+    "residual_impact",
+    "treatment",
+    "next_review_date",
+)
+LINK_FIELDS = ("assets", "suppliers", "controls")
+
+# Status moves a person may make; `accepted` is reached only by an approved acceptance, and
+# leaves it when the acceptance expires (or the risk is closed).
+RISK_TRANSITIONS: dict[str, frozenset[str]] = {
+    RiskStatus.OPEN: frozenset({RiskStatus.TREATING, RiskStatus.CLOSED}),
+    RiskStatus.TREATING: frozenset({RiskStatus.OPEN, RiskStatus.CLOSED}),
+    RiskStatus.ACCEPTED: frozenset({RiskStatus.CLOSED}),
+    RiskStatus.CLOSED: frozenset({RiskStatus.OPEN}),
+}
+
+
+def _check_scores(risk: Risk, criteria: RiskCriteria, errors: dict[str, str]) -> None:
+    for prefix in ("inherent", "residual"):
+        likelihood = getattr(risk, f"{prefix}_likelihood")
+        impact = getattr(risk, f"{prefix}_impact")
+        if (likelihood is None) != (impact is None):
+            missing = f"{prefix}_impact" if impact is None else f"{prefix}_likelihood"
+            errors[missing] = f"Give both the {prefix} likelihood and impact, or neither."
+            continue
+        if likelihood is None:
+            continue
+        if not 1 <= likelihood <= criteria.likelihood_levels:
+            errors[f"{prefix}_likelihood"] = (
+                f"Likelihood is 1 to {criteria.likelihood_levels} on this organisation's scale."
+            )
+        if not 1 <= impact <= criteria.impact_levels:
+            errors[f"{prefix}_impact"] = (
+                f"Impact is 1 to {criteria.impact_levels} on this organisation's scale."
+            )
+    if risk.residual_likelihood is not None and risk.inherent_likelihood is None:
+        errors["inherent_likelihood"] = "Assess the inherent risk before the residual risk."
+
+
+def _validate_risk(risk: Risk) -> None:
+    errors: dict[str, str] = {}
+    if not (risk.title or "").strip():
+        errors["title"] = "Give the risk a title."
+    if risk.category not in RiskCategory.values:
+        errors["category"] = f"{risk.category!r} is not one of: {', '.join(RiskCategory.values)}."
+    if risk.treatment and risk.treatment not in TreatmentOption.values:
+        errors["treatment"] = (
+            f"{risk.treatment!r} is not one of: {', '.join(TreatmentOption.values)}."
+        )
+    _check_scores(risk, criteria_get(), errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _ids(values, model, field: str) -> set[int]:
+    ids = {int(getattr(v, "pk", v)) for v in values or []}
+    found = set(model.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    missing = sorted(ids - found)
+    if missing:
+        name = model._meta.verbose_name
+        raise ValidationError(
+            {field: f"No {name} with id {', '.join(map(str, missing))} in this organisation."}
+        )
+    return ids
+
+
+def _set_links(risk: Risk, links: dict[str, Any]) -> set[int]:
+    """Replace the risk's asset/supplier/control links; returns the control ids touched."""
+    from assets.models import Asset
+    from suppliers.models import Supplier
+
+    touched: set[int] = set()
+    spec = {
+        "assets": (Asset, RiskAsset, "asset_id"),
+        "suppliers": (Supplier, RiskSupplier, "supplier_id"),
+        "controls": (Control, RiskControl, "control_id"),
+    }
+    for field, values in links.items():
+        target, link_model, column = spec[field]
+        if field == "controls":
+            ids = {int(getattr(v, "pk", v)) for v in values or []}
+            found = set(Control.objects.filter(pk__in=ids).values_list("pk", flat=True))
+            if ids - found:
+                raise ValidationError(
+                    {field: f"No control with id {', '.join(map(str, sorted(ids - found)))}."}
+                )
+        else:
+            ids = _ids(values, target, field)
+        existing = set(link_model.objects.filter(risk=risk).values_list(column, flat=True))
+        if ids - existing:
+            link_model.objects.bulk_create(
+                [
+                    link_model(risk=risk, organization_id=risk.organization_id, **{column: i})
+                    for i in ids - existing
+                ]
+            )
+        if existing - ids:
+            link_model.objects.filter(risk=risk, **{f"{column}__in": existing - ids}).delete()
+        if field == "controls":
+            touched |= ids ^ existing
+    return touched
+
+
+@transaction.atomic
+def risk_create(
+    *,
+    actor: Actor,
+    title: str,
+    category: str,
+    owner,
+    assets=(),
+    suppliers=(),
+    controls=(),
+    **fields,
+) -> Risk:
+    require_scope(actor, "risks:write")
+    unknown = set(fields) - set(RISK_FIELDS)
+    if unknown:
+        raise ValidationError({f: "This field cannot be set here." for f in sorted(unknown)})
+    owner = member(owner, "owner")
+    if not is_risk_manager(actor) and owner.pk != actor.user_id and actor.user_id is None:
+        raise NotPermitted("Only members may raise risks.")
+    risk = Risk(title=(title or "").strip(), category=category, owner=owner, created_by=actor.user)
+    for name, value in fields.items():
+        setattr(risk, name, value)
+    _validate_risk(risk)
+    if risk.treatment and risk.status == RiskStatus.OPEN and risk.treatment != "accept":
+        risk.status = RiskStatus.TREATING
+    risk.save()
+    touched = _set_links(risk, {"assets": assets, "suppliers": suppliers, "controls": controls})
+    soa_mark_risks_changed(touched)
+    return risk
+
+
+@transaction.atomic
+def risk_update(*, actor: Actor, risk: Risk, **fields) -> Risk:
+    require_edit(actor, risk)
+    links = {f: fields.pop(f) for f in LINK_FIELDS if f in fields}
+    unknown = set(fields) - set(RISK_FIELDS)
+    if unknown:
+        raise ValidationError({f: "This field cannot be set here." for f in sorted(unknown)})
+    risk = Risk.objects.select_for_update().get(pk=risk.pk)
+    if "owner" in fields and getattr(fields["owner"], "pk", fields["owner"]) != risk.owner_id:
+        fields["owner"] = member(fields["owner"], "owner")
+    elif "owner" in fields:
+        fields.pop("owner")
+    if "title" in fields:
+        fields["title"] = (fields["title"] or "").strip()
+    for name, value in fields.items():
+        setattr(risk, name, value)
+    _validate_risk(risk)
+    risk.save()
+    touched = _set_links(risk, links)
+    touched |= set(RiskControl.objects.filter(risk=risk).values_list("control_id", flat=True))
+    soa_mark_risks_changed(touched)
+    return risk
+
+
+@transaction.atomic
+def risk_set_status(*, actor: Actor, risk: Risk, status: str) -> Risk:
+    require_edit(actor, risk)
+    risk = Risk.objects.select_for_update().get(pk=risk.pk)
+    if status not in RiskStatus.values:
+        raise ValidationError(
+            {"status": f"{status!r} is not one of: {', '.join(RiskStatus.values)}."}
+        )
+    if status == RiskStatus.ACCEPTED:
+        raise TransitionRefused(
+            "A risk is accepted only by an approved risk acceptance: request one.", field="status"
+        )
+    if status not in RISK_TRANSITIONS[risk.status]:
+        raise TransitionRefused(
+            f"“{risk.title}” cannot move from {risk.get_status_display()} to "
+            f"{RiskStatus(status).label}.",
+            field="status",
+        )
+    if status == RiskStatus.TREATING and risk.treatment not in ("mitigate", "transfer", "avoid"):
+        raise Conflict(
+            "Choose how the risk is treated (mitigate, transfer or avoid) first.", field="treatment"
+        )
+    if risk.status == RiskStatus.ACCEPTED and status == RiskStatus.CLOSED:
+        RiskAcceptance.objects.filter(risk=risk, status=RiskAcceptance.Status.APPROVED).update(
+            status=RiskAcceptance.Status.EXPIRED, expired_at=timezone.now()
+        )
+    risk.status = status
+    risk.save(update_fields=["status", "updated"])
+    soa_mark_risks_changed(
+        set(RiskControl.objects.filter(risk=risk).values_list("control_id", flat=True))
+    )
+    return risk
+
+
+# --- Treatment actions -----------------------------------------------------------------------
+
+ACTION_FIELDS = ("description", "owner", "due_date", "status")
+
+
+def _validate_action(action: TreatmentAction) -> None:
+    errors = {}
+    if not (action.description or "").strip():
+        errors["description"] = "Say what will be done."
+    if action.status not in TreatmentAction.Status.values:
+        errors["status"] = (
+            f"{action.status!r} is not one of: {', '.join(TreatmentAction.Status.values)}."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def treatment_action_create(
+    *, actor: Actor, risk: Risk, description: str, owner, due_date: date | None = None, **fields
+) -> TreatmentAction:
+    require_edit(actor, risk)
+    action = TreatmentAction(
+        risk=risk,
+        organization_id=risk.organization_id,
+        description=(description or "").strip(),
+        owner=member(owner, "owner"),
+        due_date=due_date,
+        status=fields.pop("status", TreatmentAction.Status.PLANNED),
+    )
+    if fields:
+        raise ValidationError({f: "This field cannot be set here." for f in sorted(fields)})
+    _validate_action(action)
+    if action.status == TreatmentAction.Status.DONE:
+        action.completed_at = timezone.now()
+    action.save()
+    return action
+
+
+@transaction.atomic
+def treatment_action_update(*, actor: Actor, action: TreatmentAction, **fields) -> TreatmentAction:
+    """The risk's editors change anything; the action's owner may update its status."""
+    if not can_edit_risk(actor, action.risk):
+        if not (actor.has_scope("risks:write") and actor.user_id == action.owner_id):
+            raise NotPermitted(
+                "Only the action's owner, the risk's owner or an officer may change it."
+            )
+        if set(fields) - {"status"}:
+            raise NotPermitted("As the action's owner you may change its status only.")
+    unknown = set(fields) - set(ACTION_FIELDS)
+    if unknown:
+        raise ValidationError({f: "This field cannot be set here." for f in sorted(unknown)})
+    if "owner" in fields and getattr(fields["owner"], "pk", fields["owner"]) != action.owner_id:
+        fields["owner"] = member(fields["owner"], "owner")
+    was_done = action.status == TreatmentAction.Status.DONE
+    for name, value in fields.items():
+        setattr(action, name, value)
+    _validate_action(action)
+    if action.status == TreatmentAction.Status.DONE and not was_done:
+        action.completed_at = timezone.now()
+    elif action.status != TreatmentAction.Status.DONE:
+        action.completed_at = None
+    action.save()
+    return action
+
+
+@transaction.atomic
+def treatment_action_delete(*, actor: Actor, action: TreatmentAction) -> None:
+    require_edit(actor, action.risk)
+    action.delete()
+
+
+# --- Risk acceptance -------------------------------------------------------------------------
+
+Acc = RiskAcceptance.Status
+ACCEPTANCE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "approve": (frozenset({Acc.REQUESTED}), Acc.APPROVED),
+    "reject": (frozenset({Acc.REQUESTED}), Acc.REJECTED),
+    "withdraw": (frozenset({Acc.REQUESTED}), Acc.WITHDRAWN),
+    "expire": (frozenset({Acc.APPROVED}), Acc.EXPIRED),
+}
+MAX_ACCEPTANCE = timedelta(days=366)
+
+
+def _acceptance_transition(acceptance: RiskAcceptance, action: str) -> RiskAcceptance:
+    acceptance = RiskAcceptance.objects.select_for_update().get(pk=acceptance.pk)
+    allowed_from, target = ACCEPTANCE_TRANSITIONS[action]
+    if acceptance.status not in allowed_from:
+        raise TransitionRefused(
+            f"An acceptance that is {acceptance.get_status_display().lower()} cannot be "
+            f"{'withdrawn' if action == 'withdraw' else action + 'd'}."
+        )
+    acceptance.status = target
+    return acceptance
+
+
+@transaction.atomic
+def acceptance_request(
+    *, actor: Actor, risk: Risk, rationale: str, expires_on: date
+) -> RiskAcceptance:
+    require_edit(actor, risk)
+    if actor.user_id is None:
+        raise NotPermitted("A person requests an acceptance (not an API key): someone must own it.")
+    risk = Risk.objects.select_for_update().get(pk=risk.pk)
+    rationale = text(rationale, "rationale", "Explain why the risk can be accepted as it stands.")
+    today = timezone.localdate()
+    if expires_on is None or expires_on <= today:
+        raise ValidationError({"expires_on": "The acceptance must expire on a future date."})
+    if expires_on > today + MAX_ACCEPTANCE:
+        raise ValidationError({"expires_on": "An acceptance lasts at most a year: review it then."})
+    if not risk.is_assessed:
+        raise Conflict("Assess the risk (likelihood and impact) before asking to accept it.")
+    if risk.status == RiskStatus.CLOSED:
+        raise TransitionRefused("A closed risk is not accepted: reopen it first.")
+    live = RiskAcceptance.objects.filter(risk=risk, status__in=[Acc.REQUESTED, Acc.APPROVED])
+    live = [a for a in live if a.status == Acc.REQUESTED or a.is_active]
+    if live:
+        raise Conflict(
+            f"“{risk.title}” already has an acceptance that is "
+            f"{live[0].get_status_display().lower()}."
+        )
+    # An approved acceptance past its date that the sweep has not reached yet: expire it now.
+    for stale in RiskAcceptance.objects.filter(risk=risk, status=Acc.APPROVED):
+        _expire(stale)
+    return RiskAcceptance.objects.create(
+        risk=risk,
+        organization_id=risk.organization_id,
+        rationale=rationale,
+        expires_on=expires_on,
+        score_at_request=risk.current_score,
+        requested_by=actor.user,
+    )
+
+
+def _check_decider(actor: Actor, acceptance: RiskAcceptance) -> None:
+    if not actor.has_scope("risks:approve"):
+        raise NotPermitted(
+            "Deciding on a risk acceptance needs the authority to approve (risks:approve)."
+        )
+    if acceptance.requested_by_id == actor.user_id:
+        raise NotPermitted("You requested this acceptance; someone else must decide on it.")
+
+
+@transaction.atomic
+def acceptance_approve(
+    *, actor: Actor, acceptance: RiskAcceptance, note: str = ""
+) -> RiskAcceptance:
+    _check_decider(actor, acceptance)
+    acceptance = _acceptance_transition(acceptance, "approve")
+    risk = Risk.objects.select_for_update().get(pk=acceptance.risk_id)
+    criteria = criteria_get()
+    score = risk.current_score
+    if criteria.above_appetite(score) and actor.role != Role.ADMIN:
+        raise NotPermitted(
+            f"The risk scores {score}, above the acceptance threshold of "
+            f"{criteria.acceptance_threshold}: only an admin may accept it."
+        )
+    if acceptance.expires_on < timezone.localdate():
+        raise Conflict("This request's expiry date has passed: ask for a new acceptance.")
+    if risk.status == RiskStatus.CLOSED:
+        raise TransitionRefused("The risk was closed; there is nothing to accept.")
+    acceptance.decided_by = actor.user
+    acceptance.decided_at = timezone.now()
+    acceptance.decision_note = (note or "").strip()
+    acceptance.save()
+    risk.status = RiskStatus.ACCEPTED
+    risk.treatment = TreatmentOption.ACCEPT
+    risk.save(update_fields=["status", "treatment", "updated"])
+    soa_mark_risks_changed(
+        set(RiskControl.objects.filter(risk=risk).values_list("control_id", flat=True))
+    )
+    return acceptance
+
+
+@transaction.atomic
+def acceptance_reject(*, actor: Actor, acceptance: RiskAcceptance, note: str) -> RiskAcceptance:
+    _check_decider(actor, acceptance)
+    note = text(note, "note", "Say why the acceptance is rejected.")
+    acceptance = _acceptance_transition(acceptance, "reject")
+    acceptance.decided_by = actor.user
+    acceptance.decided_at = timezone.now()
+    acceptance.decision_note = note
+    acceptance.save()
+    return acceptance
+
+
+@transaction.atomic
+def acceptance_withdraw(*, actor: Actor, acceptance: RiskAcceptance) -> RiskAcceptance:
+    if actor.user_id != acceptance.requested_by_id and not is_risk_manager(actor):
+        raise NotPermitted("Only the requester or an officer may withdraw a request.")
+    acceptance = _acceptance_transition(acceptance, "withdraw")
+    acceptance.save()
+    return acceptance
+
+
+def _expire(acceptance: RiskAcceptance) -> RiskAcceptance:
+    acceptance = _acceptance_transition(acceptance, "expire")
+    acceptance.expired_at = timezone.now()
+    acceptance.save()
+    risk = Risk.objects.select_for_update().get(pk=acceptance.risk_id)
+    if risk.status == RiskStatus.ACCEPTED:
+        risk.status = RiskStatus.OPEN
+        risk.save(update_fields=["status", "updated"])
+    return acceptance
+
+
+@transaction.atomic
+def acceptances_expire_due(*, today: date | None = None) -> int:
+    """Expire every approved acceptance whose date has passed; the risk goes back to open.
+    Idempotent (the sweep may run twice)."""
+    today = today or timezone.localdate()
+    due = list(RiskAcceptance.objects.filter(status=Acc.APPROVED, expires_on__lt=today))
+    for acceptance in due:
+        _expire(acceptance)
+    return len(due)
+
+
+# --- From a supplier-assessment gap ----------------------------------------------------------
+
+GAP_CATEGORIES = {
+    "data_handling": RiskCategory.DATA_LEAKAGE,
+    "security": RiskCategory.CONFIDENTIALITY,
+    "ai_specifics": RiskCategory.SUPPLIER_DEPENDENCY,
+    "incidents": RiskCategory.AVAILABILITY,
+    "contract": RiskCategory.REGULATORY,
+}
+
+
+@transaction.atomic
+def risk_from_gap(*, actor: Actor, answer_id: int, owner=None) -> Risk:
+    """A supplier-assessment gap becomes a pre-filled risk linked to the supplier (and to the
+    assets that use the supplier). One risk per gap."""
+    from assets.models import Asset
+    from suppliers.models import SupplierAnswer
+
+    require_scope(actor, "risks:write")
+    answer = (
+        SupplierAnswer.objects.select_related("question", "assessment__supplier")
+        .filter(pk=answer_id)
+        .first()
+    )
+    if answer is None:
+        raise ValidationError(
+            {"gap": f"No supplier-assessment answer with id {answer_id} in this organisation."}
+        )
+    if not answer.is_gap:
+        raise ValidationError({"gap": "That answer is not a gap in the assessment."})
+    existing = Risk.objects.filter(source_gap=answer).first()
+    if existing is not None:
+        raise Conflict(f"This gap is already the risk “{existing.title}” (id {existing.pk}).")
+    supplier = answer.assessment.supplier
+    question = answer.question
+    reason = answer.gap_reason or "a gap"
+    description = (
+        f"Gap found in the assessment of {supplier.name}: “{question.text}” ({reason}).\n\n"
+        f"What it means for us: {question.bad_answer_meaning}"
+    )
+    title = f"{supplier.name}: {question.text}"
+    if len(title) > 200:
+        title = title[:199] + "…"
+    risk = Risk(
+        title=title,
+        description=description,
+        category=GAP_CATEGORIES.get(question.group, RiskCategory.SUPPLIER_DEPENDENCY),
+        owner=member(owner if owner is not None else supplier.owner_id, "owner"),
+        source_gap=answer,
+        created_by=actor.user,
+    )
+    if question.knockout:  # a knockout gap starts high; the officer rescores it
+        criteria = criteria_get()
+        risk.inherent_likelihood = criteria.likelihood_levels - 1
+        risk.inherent_impact = criteria.impact_levels - 1
+    _validate_risk(risk)
+    risk.save()
+    asset_ids = Asset.objects.filter(supplier=supplier).values_list("pk", flat=True)
+    _set_links(risk, {"suppliers": [supplier.pk], "assets": list(asset_ids)})
+    return risk

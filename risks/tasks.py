@@ -1,0 +1,26 @@
+"""Celery tasks of the risk register (thin: ids in, one service call)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from isms.celery import TenantTask
+
+
+@shared_task(base=TenantTask, name="risks.expire_acceptances")
+def expire_acceptances(*, organization_id: int) -> int:
+    """Expire this organisation's lapsed risk acceptances; their risks go back to open."""
+    from risks.services.register import acceptances_expire_due
+
+    return acceptances_expire_due()
+
+
+@shared_task(name="risks.sweep_expired_acceptances")
+def sweep_expired_acceptances() -> int:
+    """The daily sweep: one task per organisation, each in its own tenant context."""
+    from isms.models import Organization
+
+    ids = list(Organization.objects.values_list("pk", flat=True))
+    for organization_id in ids:
+        expire_acceptances.delay(organization_id=organization_id)
+    return len(ids)

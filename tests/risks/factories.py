@@ -1,0 +1,159 @@
+"""Makers for every tenant model of risks/ (the generic suites use them), and helpers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from isms.access import Actor
+from isms.models import Control, Framework, Membership, Role
+from risks.models import (
+    AIChangeRequest,
+    ImpactAssessment,
+    Risk,
+    RiskAcceptance,
+    RiskAsset,
+    RiskControl,
+    RiskCriteria,
+    RiskSupplier,
+    SoARow,
+    SoASnapshot,
+    StatementOfApplicability,
+    TreatmentAction,
+)
+from tests.assets.factories import make_asset
+from tests.factories import MembershipFactory, object_factory
+from tests.suppliers.factories import make_supplier
+
+
+def actor_for(organization, role: str = Role.OFFICER, user=None) -> Actor:
+    """An Actor for a (new, unless given) member of `organization` with `role`."""
+    if user is None:
+        user = MembershipFactory(organization=organization, role=role).user
+    membership = Membership.objects.select_related("organization", "user").get(
+        organization=organization, user=user
+    )
+    return Actor.for_membership(membership)
+
+
+class RiskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Risk
+
+    title = factory.Sequence(lambda n: f"Risk {n:05d}")
+    description = "Customer data pasted into prompts leaves the company"
+    category = "data_leakage"
+    inherent_likelihood = 3
+    inherent_impact = 4
+
+
+def test_control(ref: str = "T.1") -> Control:
+    framework, _ = Framework.objects.get_or_create(
+        code="test-framework", defaults={"name": "Test framework"}
+    )
+    control, _ = Control.objects.get_or_create(
+        framework=framework,
+        ref=ref,
+        defaults={"group": "Test", "title": f"Control {ref}", "description": "A test control"},
+    )
+    return control
+
+
+@object_factory(RiskCriteria)
+def make_criteria(organization):
+    return RiskCriteria.objects.get_or_create(organization=organization)[0]
+
+
+@object_factory(Risk)
+def make_risk(organization):
+    owner = MembershipFactory(organization=organization, role=Role.CONTRIBUTOR).user
+    return RiskFactory(organization=organization, owner=owner)
+
+
+@object_factory(RiskAsset)
+def make_risk_asset(organization):
+    return RiskAsset.objects.create(risk=make_risk(organization), asset=make_asset(organization))
+
+
+@object_factory(RiskSupplier)
+def make_risk_supplier(organization):
+    return RiskSupplier.objects.create(
+        risk=make_risk(organization), supplier=make_supplier(organization)
+    )
+
+
+@object_factory(RiskControl)
+def make_risk_control(organization):
+    return RiskControl.objects.create(risk=make_risk(organization), control=test_control())
+
+
+@object_factory(TreatmentAction)
+def make_action(organization):
+    risk = make_risk(organization)
+    return TreatmentAction.objects.create(
+        risk=risk, description="Turn on the DLP policy", owner=risk.owner
+    )
+
+
+@object_factory(RiskAcceptance)
+def make_acceptance(organization):
+    risk = make_risk(organization)
+    return RiskAcceptance.objects.create(
+        risk=risk,
+        rationale="Low exposure, compensating controls in place",
+        expires_on=timezone.localdate() + timedelta(days=90),
+        requested_by=risk.owner,
+        score_at_request=risk.current_score,
+    )
+
+
+@object_factory(AIChangeRequest)
+def make_change_request(organization):
+    asset = make_asset(organization)
+    approver = MembershipFactory(organization=organization, role=Role.OFFICER).user
+    return AIChangeRequest.objects.create(
+        title=f"Introduce {asset.name}",
+        justification="Saves support time",
+        asset=asset,
+        data_going_in="Support tickets",
+        affected_people="Customers",
+        requested_by=asset.owner,
+        approver=approver,
+    )
+
+
+@object_factory(ImpactAssessment)
+def make_impact_assessment(organization):
+    asset = make_asset(organization)
+    return ImpactAssessment.objects.create(
+        asset=asset, intended_purpose="Draft replies", prepared_by=asset.owner
+    )
+
+
+@object_factory(StatementOfApplicability)
+def make_soa(organization):
+    return StatementOfApplicability.objects.get_or_create(
+        organization=organization, framework=test_control().framework
+    )[0]
+
+
+@object_factory(SoARow)
+def make_soa_row(organization):
+    soa = make_soa(organization)
+    return SoARow.objects.get_or_create(organization=organization, soa=soa, control=test_control())[
+        0
+    ]
+
+
+@object_factory(SoASnapshot)
+def make_snapshot(organization):
+    soa = make_soa(organization)
+    number = SoASnapshot.objects.filter(soa=soa).count() + 1
+    return SoASnapshot.objects.create(
+        soa=soa,
+        number=number,
+        rows=[{"ref": "T.1", "title": "Control T.1", "applicable": True}],
+        approved_by=MembershipFactory(organization=organization, role=Role.OFFICER).user,
+    )

@@ -1,0 +1,326 @@
+"""Risk criteria, risks, treatment actions, acceptances and gaps → risks (services)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from isms.errors import Conflict, NotPermitted, TransitionRefused
+from isms.models import AuditEvent
+from risks import selectors
+from risks.models import Risk, RiskAcceptance, RiskCriteria, RiskStatus
+from risks.services import register as services
+from risks.tasks import expire_acceptances
+from tests.assets.factories import make_asset
+from tests.factories import MembershipFactory
+from tests.suppliers.factories import make_assessment
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate
+
+
+def _risk(actor, owner, **fields) -> Risk:
+    values = {"title": "Prompts leak customer data", "category": "data_leakage", "owner": owner}
+    values.update(fields)
+    return services.risk_create(actor=actor, **values)
+
+
+# --- criteria -----------------------------------------------------------------------------
+
+
+def test_criteria_created_on_first_use_with_a_5x5_default(org_a, in_tenant):
+    with in_tenant(org_a):
+        assert not RiskCriteria.objects.exists()
+        criteria = services.criteria_get()
+        assert (criteria.likelihood_levels, criteria.impact_levels) == (5, 5)
+        assert criteria.likelihood_labels[0] == "Rare" and criteria.impact_labels[-1] == "Severe"
+        assert [criteria.band(s) for s in (4, 5, 10, 16, 25)] == [
+            "low",
+            "medium",
+            "high",
+            "critical",
+            "critical",
+        ]
+        assert criteria.above_appetite(10) and not criteria.above_appetite(9)
+        assert services.criteria_get().pk == criteria.pk
+
+
+def test_only_admins_change_criteria_and_it_is_audited(org_a, in_tenant, people):
+    with in_tenant(org_a):
+        with pytest.raises(NotPermitted):
+            services.criteria_update(actor=people.officer_actor, acceptance_threshold=12)
+        criteria = services.criteria_update(actor=people.admin_actor, acceptance_threshold=12)
+        assert criteria.acceptance_threshold == 12
+        events = AuditEvent.objects.for_object(criteria)
+        assert any("acceptance_threshold" in (e.changes or {}) for e in events)
+        with pytest.raises(ValidationError) as error:
+            services.criteria_update(actor=people.admin_actor, high_from=3)
+        assert "critical_from" in error.value.message_dict
+        with pytest.raises(ValidationError) as error:
+            services.criteria_update(actor=people.admin_actor, impact_labels=["a", "b"])
+        assert "impact_labels" in error.value.message_dict
+        assert RiskCriteria.objects.get().high_from == 10
+
+
+# --- risks --------------------------------------------------------------------------------
+
+
+def test_create_validates_owner_scores_and_links(org_a, org_b, in_tenant, people, member):
+    stranger = member(org_b)
+    foreign_asset = None
+    with in_tenant(org_b):
+        foreign_asset = make_asset(org_b)
+    with in_tenant(org_a):
+        actor = people.officer_actor
+        with pytest.raises(ValidationError) as error:
+            _risk(actor, stranger)
+        assert "No active member" in error.value.message_dict["owner"][0]
+        with pytest.raises(ValidationError) as error:
+            _risk(actor, people.contributor, inherent_likelihood=6, inherent_impact=2)
+        assert "inherent_likelihood" in error.value.message_dict
+        with pytest.raises(ValidationError) as error:
+            _risk(actor, people.contributor, inherent_likelihood=2)
+        assert "inherent_impact" in error.value.message_dict
+        with pytest.raises(ValidationError) as error:
+            _risk(actor, people.contributor, residual_likelihood=2, residual_impact=2)
+        assert "inherent_likelihood" in error.value.message_dict
+        with pytest.raises(ValidationError) as error:
+            _risk(actor, people.contributor, assets=[foreign_asset.pk])
+        assert "assets" in error.value.message_dict
+        assert not Risk.objects.exists()
+        risk = _risk(
+            actor,
+            people.contributor,
+            inherent_likelihood=4,
+            inherent_impact=5,
+            residual_likelihood=2,
+            residual_impact=3,
+            treatment="mitigate",
+        )
+        risk.refresh_from_db()
+        assert (risk.inherent_score, risk.residual_score) == (20, 6)
+        assert risk.status == RiskStatus.TREATING
+
+
+def test_contributor_edits_own_risks_only(org_a, in_tenant, people):
+    with in_tenant(org_a):
+        mine = _risk(people.contributor_actor, people.contributor)
+        theirs = _risk(people.officer_actor, people.other)
+        services.risk_update(actor=people.contributor_actor, risk=mine, title="Renamed")
+        with pytest.raises(NotPermitted):
+            services.risk_update(actor=people.contributor_actor, risk=theirs, title="Mine now")
+        with pytest.raises(NotPermitted):
+            services.risk_update(actor=people.auditor_actor, risk=mine, title="x")
+        assert Risk.objects.get(pk=theirs.pk).title == "Prompts leak customer data"
+
+
+FORBIDDEN_STATUS_MOVES = [
+    (start, target)
+    for start in RiskStatus.values
+    for target in RiskStatus.values
+    if target != start and target not in services.RISK_TRANSITIONS[start]
+]
+
+
+@pytest.mark.parametrize(("start", "target"), FORBIDDEN_STATUS_MOVES)
+def test_every_forbidden_risk_status_move_is_refused(org_a, in_tenant, people, start, target):
+    with in_tenant(org_a):
+        risk = _risk(people.officer_actor, people.contributor, treatment="mitigate")
+        Risk.objects.filter(pk=risk.pk).update(status=start)
+        with pytest.raises(TransitionRefused):
+            services.risk_set_status(actor=people.officer_actor, risk=risk, status=target)
+        assert Risk.objects.get(pk=risk.pk).status == start
+
+
+def test_treatment_actions_owner_may_update_status_only(org_a, in_tenant, people):
+    with in_tenant(org_a):
+        risk = _risk(people.officer_actor, people.contributor)
+        action = services.treatment_action_create(
+            actor=people.officer_actor,
+            risk=risk,
+            description="Block uploads to unapproved AI tools",
+            owner=people.other,
+            due_date=TODAY() + timedelta(days=30),
+        )
+        services.treatment_action_update(actor=people.other_actor, action=action, status="done")
+        assert action.completed_at is not None
+        with pytest.raises(NotPermitted):
+            services.treatment_action_update(
+                actor=people.other_actor, action=action, description="Something else"
+            )
+        with pytest.raises(ValidationError) as error:
+            services.treatment_action_create(
+                actor=people.officer_actor, risk=risk, description=" ", owner=people.other
+            )
+        assert "description" in error.value.message_dict
+
+
+# --- acceptance ---------------------------------------------------------------------------
+
+
+def _acceptance(actor, risk, days=90) -> RiskAcceptance:
+    return services.acceptance_request(
+        actor=actor,
+        risk=risk,
+        rationale="Compensating controls; small user group",
+        expires_on=TODAY() + timedelta(days=days),
+    )
+
+
+def test_acceptance_approved_by_someone_else_with_authority(org_a, in_tenant, people):
+    with in_tenant(org_a):
+        risk = _risk(
+            people.officer_actor, people.contributor, inherent_likelihood=2, inherent_impact=3
+        )
+        acceptance = _acceptance(people.contributor_actor, risk)
+        with pytest.raises(NotPermitted, match="risks:approve"):
+            services.acceptance_approve(actor=people.other_actor, acceptance=acceptance)
+        services.acceptance_approve(actor=people.officer_actor, acceptance=acceptance, note="ok")
+        risk.refresh_from_db()
+        assert (risk.status, risk.treatment) == ("accepted", "accept")
+        acceptance.refresh_from_db()
+        assert acceptance.decided_by == people.officer and acceptance.status == "approved"
+
+
+def test_the_requester_never_decides_even_as_admin(org_a, in_tenant, people):
+    with in_tenant(org_a):
+        risk = _risk(people.admin_actor, people.admin, inherent_likelihood=1, inherent_impact=2)
+        acceptance = _acceptance(people.admin_actor, risk)
+        for decide in (services.acceptance_approve, services.acceptance_reject):
+            with pytest.raises(NotPermitted, match="someone else"):
+                decide(actor=people.admin_actor, acceptance=acceptance, note="fine by me")
+        assert RiskAcceptance.objects.get(pk=acceptance.pk).status == "requested"
+
+
+def test_above_the_threshold_only_an_admin_accepts(org_a, in_tenant, people):
+    with in_tenant(org_a):
+        risk = _risk(
+            people.officer_actor, people.contributor, inherent_likelihood=4, inherent_impact=4
+        )
+        acceptance = _acceptance(people.contributor_actor, risk)
+        with pytest.raises(NotPermitted, match="only an admin"):
+            services.acceptance_approve(actor=people.officer_actor, acceptance=acceptance)
+        assert Risk.objects.get(pk=risk.pk).status == "open"
+        services.acceptance_approve(actor=people.admin_actor, acceptance=acceptance)
+        assert Risk.objects.get(pk=risk.pk).status == "accepted"
+
+
+def test_acceptance_input_rules(org_a, in_tenant, people):
+    with in_tenant(org_a):
+        risk = _risk(
+            people.officer_actor, people.contributor, inherent_likelihood=2, inherent_impact=2
+        )
+        unassessed = _risk(people.officer_actor, people.contributor)
+        with pytest.raises(ValidationError) as error:
+            _acceptance(people.contributor_actor, risk, days=0)
+        assert "expires_on" in error.value.message_dict
+        with pytest.raises(ValidationError) as error:
+            services.acceptance_request(
+                actor=people.contributor_actor, risk=risk, rationale=" ", expires_on=TODAY()
+            )
+        assert "rationale" in error.value.message_dict
+        with pytest.raises(Conflict):
+            _acceptance(people.contributor_actor, unassessed)
+        first = _acceptance(people.contributor_actor, risk)
+        with pytest.raises(Conflict, match="already has an acceptance"):
+            _acceptance(people.contributor_actor, risk)
+        with pytest.raises(ValidationError) as error:
+            services.acceptance_reject(actor=people.officer_actor, acceptance=first, note="")
+        assert "note" in error.value.message_dict
+
+
+ACCEPTANCE_ACTIONS = {
+    "approve": lambda p, a: services.acceptance_approve(actor=p.admin_actor, acceptance=a),
+    "reject": lambda p, a: services.acceptance_reject(actor=p.admin_actor, acceptance=a, note="n"),
+    "withdraw": lambda p, a: services.acceptance_withdraw(actor=p.contributor_actor, acceptance=a),
+}
+FORBIDDEN_ACCEPTANCE_MOVES = [
+    (state, action)
+    for state in RiskAcceptance.Status.values
+    for action in ACCEPTANCE_ACTIONS
+    if state not in services.ACCEPTANCE_TRANSITIONS[action][0]
+]
+
+
+@pytest.mark.parametrize(("state", "action"), FORBIDDEN_ACCEPTANCE_MOVES)
+def test_every_forbidden_acceptance_transition_is_refused(org_a, in_tenant, people, state, action):
+    with in_tenant(org_a):
+        risk = _risk(
+            people.officer_actor, people.contributor, inherent_likelihood=2, inherent_impact=2
+        )
+        acceptance = _acceptance(people.contributor_actor, risk)
+        RiskAcceptance.objects.filter(pk=acceptance.pk).update(status=state)
+        with pytest.raises(TransitionRefused):
+            ACCEPTANCE_ACTIONS[action](people, acceptance)
+        assert RiskAcceptance.objects.get(pk=acceptance.pk).status == state
+
+
+def test_expired_acceptance_reads_open_before_the_sweep_and_the_sweep_reopens(
+    org_a, org_b, in_tenant, people
+):
+    with in_tenant(org_a):
+        risk = _risk(
+            people.officer_actor, people.contributor, inherent_likelihood=2, inherent_impact=2
+        )
+        acceptance = _acceptance(people.contributor_actor, risk, days=5)
+        services.acceptance_approve(actor=people.officer_actor, acceptance=acceptance)
+        assert selectors.risks_for_list().get(pk=risk.pk).effective_status == "accepted"
+        RiskAcceptance.objects.filter(pk=acceptance.pk).update(
+            expires_on=TODAY() - timedelta(days=1)
+        )
+        # Before the sweep: the stored status is stale, the selector is right.
+        assert Risk.objects.get(pk=risk.pk).status == "accepted"
+        row = selectors.risks_for_list().get(pk=risk.pk)
+        assert row.effective_status == "open" and row.acceptance_expires_on is None
+    assert expire_acceptances(organization_id=org_b.pk) == 0  # another org's sweep: nothing
+    assert expire_acceptances(organization_id=org_a.pk) == 1
+    assert expire_acceptances(organization_id=org_a.pk) == 0  # idempotent
+    with in_tenant(org_a):
+        assert Risk.objects.get(pk=risk.pk).status == "open"
+        assert RiskAcceptance.objects.get(pk=acceptance.pk).status == "expired"
+        # and a new acceptance may be requested
+        _acceptance(people.contributor_actor, risk)
+
+
+# --- supplier gaps ------------------------------------------------------------------------
+
+
+def test_risk_from_a_supplier_gap_is_prefilled_and_made_once(org_a, in_tenant, people):
+    with in_tenant(org_a):
+        assessment = make_assessment(org_a)
+        answer = assessment.answers.select_related("question").first()
+        not_a_gap = assessment.answers.exclude(pk=answer.pk).first()
+        type(answer).objects.filter(pk=answer.pk).update(is_gap=True, gap_reason="Answered 'no'")
+        type(answer).objects.filter(pk=not_a_gap.pk).update(is_gap=False)
+        tool = make_asset(org_a)
+        type(tool).objects.filter(pk=tool.pk).update(supplier=assessment.supplier)
+        risk = services.risk_from_gap(actor=people.officer_actor, answer_id=answer.pk)
+        assert risk.source_gap_id == answer.pk
+        assert list(risk.suppliers.all()) == [assessment.supplier]
+        assert list(risk.assets.all()) == [tool]
+        assert risk.owner_id == assessment.supplier.owner_id
+        assert answer.question.bad_answer_meaning in risk.description
+        assert assessment.supplier.name in risk.title
+        with pytest.raises(Conflict, match="already"):
+            services.risk_from_gap(actor=people.officer_actor, answer_id=answer.pk)
+        with pytest.raises(ValidationError) as error:
+            services.risk_from_gap(actor=people.officer_actor, answer_id=not_a_gap.pk)
+        assert "gap" in error.value.message_dict
+        with pytest.raises(NotPermitted):
+            services.risk_from_gap(actor=people.auditor_actor, answer_id=answer.pk)
+
+
+def test_gap_of_another_org_is_not_found(org_a, org_b, in_tenant, people):
+    with in_tenant(org_b):
+        answer = make_assessment(org_b).answers.first()
+        type(answer).objects.filter(pk=answer.pk).update(is_gap=True)
+    with in_tenant(org_a):
+        with pytest.raises(ValidationError, match="in this organisation"):
+            services.risk_from_gap(actor=people.officer_actor, answer_id=answer.pk)
+
+
+def test_contributors_created_by_factory_are_members(org_a):
+    assert MembershipFactory(organization=org_a).user.pk
