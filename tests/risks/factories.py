@@ -49,7 +49,7 @@ class RiskFactory(factory.django.DjangoModelFactory):
     inherent_impact = 4
 
 
-def test_control(ref: str = "T.1") -> Control:
+def library_control(ref: str = "T.1") -> Control:
     framework, _ = Framework.objects.get_or_create(
         code="test-framework", defaults={"name": "Test framework"}
     )
@@ -86,7 +86,7 @@ def make_risk_supplier(organization):
 
 @object_factory(RiskControl)
 def make_risk_control(organization):
-    return RiskControl.objects.create(risk=make_risk(organization), control=test_control())
+    return RiskControl.objects.create(risk=make_risk(organization), control=library_control())
 
 
 @object_factory(TreatmentAction)
@@ -135,16 +135,16 @@ def make_impact_assessment(organization):
 @object_factory(StatementOfApplicability)
 def make_soa(organization):
     return StatementOfApplicability.objects.get_or_create(
-        organization=organization, framework=test_control().framework
+        organization=organization, framework=library_control().framework
     )[0]
 
 
 @object_factory(SoARow)
 def make_soa_row(organization):
     soa = make_soa(organization)
-    return SoARow.objects.get_or_create(organization=organization, soa=soa, control=test_control())[
-        0
-    ]
+    return SoARow.objects.get_or_create(
+        organization=organization, soa=soa, control=library_control()
+    )[0]
 
 
 @object_factory(SoASnapshot)

@@ -1,0 +1,391 @@
+"""The AI change gate, AI impact assessments and compliance debt (services and database)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connections, transaction
+from django.utils import timezone
+
+from assets import services as asset_services
+from assets.models import Asset, AssetType, Lifecycle
+from isms.errors import Conflict, NotPermitted, TransitionRefused
+from risks import selectors
+from risks.models import AIChangeRequest, ImpactAssessment
+from risks.services import change as gate
+from risks.services import register
+from tests.assets.factories import AssetFactory
+from tests.suppliers.factories import make_assessment
+
+pytestmark = pytest.mark.django_db
+
+
+def _request(people, asset=None, **extra):
+    values = {
+        "actor": people.contributor_actor,
+        "title": "Use an AI assistant to draft support replies",
+        "justification": "Replies take too long",
+        "data_going_in": "Support tickets with customer names",
+        "affected_people": "Customers writing to support",
+        "approver": people.approver,
+        "asset": asset,
+    }
+    values.update(extra)
+    return gate.change_request_create(**values)
+
+
+def _assessment(people, asset, preparer="officer_actor", **fields):
+    values = {
+        "intended_purpose": "Draft replies to support tickets for an agent to edit",
+        "affected_people": "Customers; support agents",
+        "human_oversight_measures": "An agent reviews every reply before it is sent",
+        "transparency_duties": ["synthetic_content"],
+        "harms": [
+            {
+                "to": "individuals",
+                "description": "Wrong refund advice",
+                "severity": "medium",
+                "likelihood": "low",
+            }
+        ],
+    }
+    values.update(fields)
+    return gate.impact_assessment_create(actor=people[preparer], asset=asset, **values)
+
+
+def _complete(people, change_request, *, high=False):
+    """Everything the checklist needs: an assessed, treated risk and an approved assessment."""
+    risk = register.risk_create(
+        actor=people.officer_actor,
+        title="Customer data sent to the provider",
+        category="data_leakage",
+        owner=people.contributor,
+        assets=[change_request.asset_id],
+        inherent_likelihood=4,
+        inherent_impact=4,
+        residual_likelihood=2,
+        residual_impact=3,
+        treatment="mitigate",
+    )
+    assessment = _assessment(
+        people, change_request.asset, high_risk_areas=["employment"] if high else []
+    )
+    gate.impact_assessment_approve(actor=people.approver_actor, assessment=assessment)
+    return risk, assessment
+
+
+def test_request_for_a_new_tool_proposes_the_asset(org_a, in_tenant, people):
+    with in_tenant(org_a):
+        request = _request(people, new_asset_name="ReplyBot", new_asset_type="ai_saas_tool")
+        asset = Asset.objects.get(pk=request.asset_id)
+        assert (asset.name, asset.lifecycle, asset.owner) == (
+            "ReplyBot",
+            "proposed",
+            people.contributor,
+        )
+        assert request.status == "submitted" and request.requested_by == people.contributor
+
+
+def test_request_input_and_approver_rules(org_a, org_b, in_tenant, people, pilot_tool, member):
+    with in_tenant(org_a):
+        with pytest.raises(ValidationError) as error:
+            _request(people, pilot_tool, approver=people.contributor_actor.user, title=" ")
+        assert "title" in error.value.message_dict
+        with pytest.raises(ValidationError) as error:
+            _request(people, pilot_tool, approver=people.other)
+        assert "officer or admin" in error.value.message_dict["approver"][0]
+        with pytest.raises(ValidationError) as error:
+            _request(people, pilot_tool, actor=people.officer_actor, approver=people.officer)
+        assert "own change" in error.value.message_dict["approver"][0]
+        with pytest.raises(ValidationError) as error:
+            _request(people, pilot_tool, approver=member(org_b, "officer"))
+        assert "approver" in error.value.message_dict
+        app = AssetFactory(organization=org_a, asset_type="application", owner=people.other)
+        with pytest.raises(ValidationError, match="not an AI asset"):
+            _request(people, app)
+        with pytest.raises(NotPermitted):
+            _request(people, pilot_tool, actor=people.auditor_actor)
+        _request(people, pilot_tool)
+        with pytest.raises(Conflict, match="already has a change request"):
+            _request(people, pilot_tool)
+
+
+def test_checklist_is_live_and_approval_promotes_the_asset(org_a, in_tenant, people, pilot_tool):
+    with in_tenant(org_a):
+        request = _request(people, pilot_tool)
+        checklist = selectors.change_request_checklist(request)
+        assert {i.key: i.status for i in checklist.items} == {
+            "risk_assessed": "failed",
+            "impact_assessment": "failed",
+            "no_prohibited_practice": "passed",
+            "supplier_assessment": "not_applicable",
+            "risks_within_appetite": "passed",
+        }
+        with pytest.raises(Conflict, match="Not every required step"):
+            gate.change_request_approve(actor=people.approver_actor, change_request=request)
+        assert Asset.objects.get(pk=pilot_tool.pk).lifecycle == "pilot"
+        assert list(selectors.compliance_debt()) == [pilot_tool]
+
+        _complete(people, request)
+        assert selectors.change_request_checklist(request).ready
+        with pytest.raises(NotPermitted, match="designated approver"):
+            gate.change_request_approve(actor=people.officer_actor, change_request=request)
+        with pytest.raises(NotPermitted, match="designated approver"):
+            gate.change_request_approve(actor=people.contributor_actor, change_request=request)
+        gate.change_request_approve(actor=people.approver_actor, change_request=request)
+        asset = Asset.objects.get(pk=pilot_tool.pk)
+        assert asset.lifecycle == "production" and asset.risk_tier == "limited"
+        request.refresh_from_db()
+        assert request.status == "approved" and request.decided_by == people.approver
+        assert list(selectors.compliance_debt()) == []
+
+
+def test_unhandled_risk_above_appetite_blocks_until_accepted(org_a, in_tenant, people, pilot_tool):
+    with in_tenant(org_a):
+        request = _request(people, pilot_tool)
+        risk, _ = _complete(people, request)
+        register.risk_update(actor=people.officer_actor, risk=risk, residual_likelihood=4)
+        checklist = selectors.change_request_checklist(request)
+        item = next(i for i in checklist.items if i.key == "risks_within_appetite")
+        assert item.status == "failed" and item.object_ids == [risk.pk]
+        acceptance = register.acceptance_request(
+            actor=people.officer_actor,
+            risk=risk,
+            rationale="Pilot with ten agents",
+            expires_on=timezone.localdate() + timezone.timedelta(days=60),
+        )
+        register.acceptance_approve(actor=people.admin_actor, acceptance=acceptance)
+        assert selectors.change_request_checklist(request).ready
+
+
+def test_supplier_assessment_must_be_approved(org_a, in_tenant, people, pilot_tool):
+    with in_tenant(org_a):
+        assessment = make_assessment(org_a)
+        request = _request(people, pilot_tool, supplier=assessment.supplier)
+        _complete(people, request)
+        item = selectors.change_request_checklist(request).items[3]
+        assert (item.key, item.status) == ("supplier_assessment", "failed")
+        type(assessment).objects.filter(pk=assessment.pk).update(
+            status="approved", decided_at=timezone.now()
+        )
+        assert selectors.change_request_checklist(request).ready
+
+
+def test_prohibited_practice_blocks_assessment_and_request(org_a, in_tenant, people, pilot_tool):
+    with in_tenant(org_a):
+        request = _request(people, pilot_tool)
+        _complete(people, request)
+        draft = _assessment(people, pilot_tool, prohibited_practices=["emotion_at_work"])
+        assert draft.risk_tier == "prohibited"
+        assert draft.obligations == ["Do not deploy it: a prohibited practice applies (Art. 5)."]
+        with pytest.raises(Conflict, match="prohibited practice"):
+            gate.impact_assessment_approve(actor=people.approver_actor, assessment=draft)
+        checklist = selectors.change_request_checklist(request)
+        assert checklist.blocked and not checklist.ready
+        with pytest.raises(Conflict, match="Blocked"):
+            gate.change_request_approve(actor=people.approver_actor, change_request=request)
+        assert Asset.objects.get(pk=pilot_tool.pk).lifecycle == "pilot"
+        assert AIChangeRequest.objects.get(pk=request.pk).status == "submitted"
+
+
+def test_high_risk_screen_lists_deployer_obligations(org_a, in_tenant, people, pilot_tool):
+    with in_tenant(org_a):
+        assessment = _assessment(people, pilot_tool, high_risk_areas=["employment"])
+        assert assessment.risk_tier == "high"
+        text = " ".join(assessment.obligations)
+        for duty in ("human oversight", "six months", "Inform workers", "generated"):
+            assert duty in text
+        gate.impact_assessment_approve(actor=people.approver_actor, assessment=assessment)
+        assert Asset.objects.get(pk=pilot_tool.pk).risk_tier == "high"
+
+
+def test_preparer_cannot_approve_their_assessment(org_a, in_tenant, people, pilot_tool):
+    with in_tenant(org_a):
+        assessment = _assessment(people, pilot_tool)
+        with pytest.raises(NotPermitted, match="someone else"):
+            gate.impact_assessment_approve(actor=people.officer_actor, assessment=assessment)
+        with pytest.raises(NotPermitted):
+            gate.impact_assessment_approve(actor=people.contributor_actor, assessment=assessment)
+        with pytest.raises(ValidationError) as error:
+            _assessment(people, pilot_tool, transparency_duties=["telepathy"])
+        assert "transparency_duties" in error.value.message_dict
+
+
+def test_approved_assessment_is_immutable_and_superseded_by_a_new_one(
+    org_a, in_tenant, people, pilot_tool
+):
+    with in_tenant(org_a):
+        first = _assessment(people, pilot_tool)
+        gate.impact_assessment_approve(actor=people.approver_actor, assessment=first)
+        with pytest.raises(Conflict, match="cannot change"):
+            gate.impact_assessment_update(
+                actor=people.officer_actor, assessment=first, intended_purpose="Other"
+            )
+        with pytest.raises(TransitionRefused):
+            gate.impact_assessment_approve(actor=people.approver_actor, assessment=first)
+        # Not even the ORM or a raw UPDATE as the application role can change it.
+        first.refresh_from_db()
+        first.intended_purpose = "Rewritten history"
+        with pytest.raises(DatabaseError), transaction.atomic():
+            first.save()
+        with pytest.raises(DatabaseError), transaction.atomic():
+            with connections["default"].cursor() as cursor:
+                cursor.execute(
+                    "UPDATE risks_impactassessment SET risk_tier = 'minimal', "
+                    "prohibited_practices = '{}' WHERE id = %s",
+                    [first.pk],
+                )
+        with pytest.raises(DatabaseError), transaction.atomic():
+            with connections["default"].cursor() as cursor:
+                cursor.execute("DELETE FROM risks_impactassessment WHERE id = %s", [first.pk])
+        second = _assessment(people, pilot_tool, high_risk_areas=["education"])
+        gate.impact_assessment_approve(actor=people.approver_actor, assessment=second)
+        first.refresh_from_db()
+        assert first.status == "superseded" and first.superseded_by_id == second.pk
+        assert first.intended_purpose.startswith("Draft replies")
+        assert Asset.objects.get(pk=pilot_tool.pk).risk_tier == "high"
+        with pytest.raises(DatabaseError), transaction.atomic():
+            with connections["default"].cursor() as cursor:
+                cursor.execute(
+                    "UPDATE risks_impactassessment SET status = 'approved' WHERE id = %s",
+                    [first.pk],
+                )
+
+
+CHANGE_ACTIONS = {
+    "approve": lambda p, r: gate.change_request_approve(actor=p.approver_actor, change_request=r),
+    "reject": lambda p, r: gate.change_request_reject(
+        actor=p.approver_actor, change_request=r, reason="No"
+    ),
+    "withdraw": lambda p, r: gate.change_request_withdraw(
+        actor=p.contributor_actor, change_request=r
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("state", "action"),
+    [
+        (s, a)
+        for s in AIChangeRequest.Status.values
+        for a in CHANGE_ACTIONS
+        if s not in gate.CHANGE_TRANSITIONS[a][0]
+    ],
+)
+def test_every_forbidden_change_request_transition(
+    org_a, in_tenant, people, pilot_tool, state, action
+):
+    with in_tenant(org_a):
+        request = _request(people, pilot_tool)
+        AIChangeRequest.objects.filter(pk=request.pk).update(status=state)
+        with pytest.raises(TransitionRefused):
+            CHANGE_ACTIONS[action](people, request)
+        assert AIChangeRequest.objects.get(pk=request.pk).status == state
+
+
+def test_rejection_needs_a_reason_and_the_designated_approver(org_a, in_tenant, people, pilot_tool):
+    with in_tenant(org_a):
+        request = _request(people, pilot_tool)
+        with pytest.raises(ValidationError) as error:
+            gate.change_request_reject(
+                actor=people.approver_actor, change_request=request, reason=""
+            )
+        assert "reason" in error.value.message_dict
+        with pytest.raises(NotPermitted):
+            gate.change_request_reject(
+                actor=people.admin_actor, change_request=request, reason="No"
+            )
+        gate.change_request_reject(
+            actor=people.approver_actor, change_request=request, reason="No DPA"
+        )
+        request.refresh_from_db()
+        assert (request.status, request.decision_reason) == ("rejected", "No DPA")
+        assert Asset.objects.get(pk=pilot_tool.pk).lifecycle == "pilot"
+
+
+# --- the gate cannot be bypassed ----------------------------------------------------------
+
+
+def test_no_other_path_moves_an_ai_asset_to_production(org_a, in_tenant, people, pilot_tool):
+    with in_tenant(org_a):
+        officer = people.officer_actor
+        Asset.objects.filter(pk=pilot_tool.pk).update(external_id="sso-1")
+        pilot_tool.refresh_from_db()
+        attempts = [
+            lambda: asset_services.asset_update(
+                actor=officer, asset=pilot_tool, lifecycle="production"
+            ),
+            lambda: asset_services.asset_set_lifecycle(
+                actor=officer, asset=pilot_tool, lifecycle="production"
+            ),
+            lambda: asset_services.assets_bulk_update(
+                actor=officer, asset_ids=[pilot_tool.pk], lifecycle="production"
+            ),
+            lambda: asset_services.asset_upsert(
+                actor=officer, external_id="sso-1", lifecycle="production"
+            ),
+            lambda: asset_services.asset_promote_to_production(actor=officer, asset=pilot_tool),
+        ]
+        request = _request(people, pilot_tool)
+        # a submitted (not approved) request, and one approved for another asset, do not count
+        attempts.append(
+            lambda: asset_services.asset_promote_to_production(
+                actor=officer, asset=pilot_tool, change_request=request
+            )
+        )
+        other = AssetFactory(organization=org_a, owner=people.other, lifecycle="pilot")
+        approved_elsewhere = AIChangeRequest.objects.create(
+            title="x",
+            justification="x",
+            asset=other,
+            data_going_in="x",
+            affected_people="x",
+            requested_by=people.other,
+            approver=people.approver,
+            status="approved",
+        )
+        attempts.append(
+            lambda: asset_services.asset_promote_to_production(
+                actor=officer, asset=pilot_tool, change_request=approved_elsewhere
+            )
+        )
+
+        class Liar:  # an object that claims approval without being an approved request
+            asset_id = pilot_tool.pk
+
+            def is_approved_for(self, asset):
+                return "yes"
+
+        attempts.append(
+            lambda: asset_services.asset_promote_to_production(
+                actor=officer, asset=pilot_tool, change_request=Liar()
+            )
+        )
+        for attempt in attempts:
+            with pytest.raises(Conflict, match="change request"):
+                attempt()
+            assert Asset.objects.get(pk=pilot_tool.pk).lifecycle == Lifecycle.PILOT
+        # an unsaved request claiming approval is refused too
+        fake = AIChangeRequest(asset=pilot_tool, status="approved")
+        with pytest.raises(Conflict):
+            asset_services.asset_promote_to_production(
+                actor=officer, asset=pilot_tool, change_request=fake
+            )
+
+
+def test_compliance_debt_lists_ai_assets_in_use_without_approval(org_a, in_tenant, people):
+    with in_tenant(org_a):
+        debt = AssetFactory(organization=org_a, owner=people.other, lifecycle="pilot")
+        Asset.objects.filter(pk=debt.pk).update(
+            created=timezone.now() - timezone.timedelta(days=40)
+        )
+        AssetFactory(organization=org_a, owner=people.other, lifecycle="proposed")
+        AssetFactory(
+            organization=org_a,
+            owner=people.other,
+            lifecycle="production",
+            asset_type=AssetType.APPLICATION,
+        )
+        rows = list(selectors.compliance_debt())
+        assert [r.pk for r in rows] == [debt.pk]
+        assert rows[0].age_days == 40
