@@ -11,7 +11,7 @@ from assets import services as asset_services
 from assets.models import Asset, AssetType, Lifecycle
 from isms.errors import Conflict, NotPermitted, TransitionRefused
 from risks import selectors
-from risks.models import AIChangeRequest, ImpactAssessment
+from risks.models import AIChangeRequest
 from risks.services import change as gate
 from risks.services import register
 from tests.assets.factories import AssetFactory
