@@ -436,3 +436,13 @@ def assessment_rescore(*, assessment: SupplierAssessment) -> Scoring:
     if assessment.status in {Status.APPROVED, Status.REJECTED}:
         return assessment_scoring(assessment)
     return _store_scoring(assessment)
+
+
+@transaction.atomic
+def assessment_set_due_date(
+    *, actor: Actor, assessment: SupplierAssessment, due_date: date | None
+) -> SupplierAssessment:
+    require_change(actor, assessment.supplier)
+    assessment.due_date = due_date
+    assessment.save(update_fields=["due_date"])
+    return assessment

@@ -22,6 +22,7 @@ from suppliers.services.common import (
     validate_active_member,
     validate_upload,
 )
+from suppliers.services.question_sets import starter_question_set_install
 
 SUPPLIER_FIELDS = (
     "name",
@@ -80,6 +81,8 @@ def supplier_create(
         _check_name_free(supplier)
         _full_clean_and_save(supplier)
         contract_clauses_ensure(supplier=supplier)
+        # The starter questionnaire is there before anyone needs it (idempotent, one query).
+        starter_question_set_install(organization_id=supplier.organization_id)
     return supplier
 
 

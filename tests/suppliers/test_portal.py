@@ -65,7 +65,7 @@ def test_link_shows_its_own_questions_only(org_a, in_tenant):
     assert "Chatty AI" in body and "Alpha Ltd" in body
     assert "used to train or improve your models" in body
     assert "Other Vendor Secret" not in body
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
 
 
