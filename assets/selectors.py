@@ -23,14 +23,18 @@ def _owner_is_member() -> Exists:
     )
 
 
-def register() -> QuerySet[Asset]:
-    """Assets in the register (not shadow reports awaiting or refused triage), with what the
-    list shows: owner, custodian, supplier, and whether the owner is still a member."""
-    return (
-        Asset.objects.filter(triage_status__in=[Triage.NONE, Triage.ACCEPTED])
-        .select_related("owner", "custodian", "supplier")
-        .annotate(owner_is_member=_owner_is_member())
+def assets_for_list() -> QuerySet[Asset]:
+    """Every asset (shadow reports included) with what lists show: owner, custodian,
+    supplier, and whether the owner is still a member. AssetFilterSet narrows it to the
+    register unless a triage state is asked for."""
+    return Asset.objects.select_related("owner", "custodian", "supplier").annotate(
+        owner_is_member=_owner_is_member()
     )
+
+
+def register() -> QuerySet[Asset]:
+    """Assets in the register (not shadow reports awaiting or refused triage)."""
+    return assets_for_list().filter(triage_status__in=[Triage.NONE, Triage.ACCEPTED])
 
 
 def needing_new_owner(queryset: QuerySet[Asset] | None = None) -> QuerySet[Asset]:
