@@ -6,7 +6,7 @@ from isms.access import Actor
 from isms.models import Membership
 
 from . import services
-from .models import Asset, AssetDependency, Triage
+from .models import Asset, AssetDependency
 
 ASSETS = [
     {
@@ -158,18 +158,17 @@ def load(demo) -> None:
         a, d = by_external_id[dependent], by_external_id[dependency]
         if not AssetDependency.objects.filter(asset=a, depends_on=d, kind=kind).exists():
             services.dependency_add(actor=actor, asset=a, depends_on=d, kind=kind)
-    if not Asset.objects.filter(name="SlideMagic AI", triage_status=Triage.PENDING).exists():
-        if not Asset.objects.filter(name="SlideMagic AI").exists():
-            reporter = Actor.for_membership(
-                Membership.objects.select_related("organization", "user").get(
-                    organization=demo.organization, user=owner
-                )
+    if not Asset.objects.filter(name="SlideMagic AI").exists():
+        reporter = Actor.for_membership(
+            Membership.objects.select_related("organization", "user").get(
+                organization=demo.organization, user=owner
             )
-            services.shadow_ai_report(
-                actor=reporter,
-                name="SlideMagic AI",
-                used_by="Sales team",
-                purpose="Turning customer meeting notes into pitch decks.",
-                data_going_in="Meeting notes with customer names and deal sizes.",
-                data_categories=["personal", "confidential_business"],
-            )
+        )
+        services.shadow_ai_report(
+            actor=reporter,
+            name="SlideMagic AI",
+            used_by="Sales team",
+            purpose="Turning customer meeting notes into pitch decks.",
+            data_going_in="Meeting notes with customer names and deal sizes.",
+            data_categories=["personal", "confidential_business"],
+        )
