@@ -37,6 +37,7 @@ migrate: $(STAMP)
 	$(PY) -m isms.devstack manage migrate
 
 bench: $(STAMP)
+	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) -m bench.run $(BENCH_ARGS)
 
 clean:

@@ -267,6 +267,11 @@ class Asset(TenantModel):
         return self.asset_type in AI_TYPES
 
     @property
+    def data_category_labels(self) -> list[str]:
+        labels = dict(DataCategory.choices)
+        return [labels.get(c, c) for c in self.data_categories]
+
+    @property
     def in_register(self) -> bool:
         return self.triage_status in (Triage.NONE, Triage.ACCEPTED)
 

@@ -398,7 +398,9 @@ def asset_set_risk_tier(*, asset: Asset, risk_tier: str) -> Asset:
 
 
 @transaction.atomic
-def asset_upsert(*, actor: Actor, external_id: str, **fields) -> tuple[Asset, bool]:
+def asset_upsert(
+    *, actor: Actor, external_id: str, source: str = Source.INTEGRATION, **fields
+) -> tuple[Asset, bool]:
     """Create or update the asset with this external id (idempotent: same payload, one asset)."""
     external_id = (external_id or "").strip()
     if not external_id:
@@ -408,9 +410,7 @@ def asset_upsert(*, actor: Actor, external_id: str, **fields) -> tuple[Asset, bo
         missing = [f for f in ("name", "asset_type", "owner") if fields.get(f) in (None, "")]
         if missing:
             raise ValidationError({f: "Required to create a new asset." for f in missing})
-        asset = asset_create(
-            actor=actor, external_id=external_id, source=Source.INTEGRATION, **fields
-        )
+        asset = asset_create(actor=actor, external_id=external_id, source=source, **fields)
         return asset, True
     changed = {
         f: v
@@ -635,7 +635,7 @@ def shadow_ai_accept(
     if owner is None:
         raise ValidationError({"owner": "Name the accountable owner to accept the report."})
     owner = _member(owner, "owner")
-    if classification is not None:
+    if classification:
         _clean({"classification": classification})
         asset.classification = classification
     asset.owner = owner

@@ -26,3 +26,17 @@ class TenantTask(Task):
         request_id = getattr(self.request, "id", None) or ""
         with tenant_context(organization_id, actor="task " + self.name, request_id=request_id):
             return super().__call__(*args, organization_id=organization_id, **kwargs)
+
+
+def sweep(task: Task, **kwargs) -> int:
+    """Queue `task` once per organisation (ids only); each run acts for its organisation.
+
+    The global beat task reads the organisation list and fans out; the per-organisation
+    task (base=TenantTask) does the work inside that organisation's tenant context.
+    """
+    from isms.models import Organization
+
+    organization_ids = list(Organization.objects.order_by("pk").values_list("pk", flat=True))
+    for organization_id in organization_ids:
+        task.delay(organization_id=organization_id, **kwargs)
+    return len(organization_ids)

@@ -98,6 +98,8 @@ def services():
         if not os.environ.get("REDIS_URL"):
             os.environ["REDIS_URL"] = stack.enter_context(embedded_redis())
         os.environ.setdefault("SECRET_KEY", _secret_key())
+        static_root = Path(os.environ.setdefault("STATIC_ROOT", str(VAR / "static")))
+        static_root.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isms.settings")
         yield
 

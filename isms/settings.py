@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "risks",
     "policies",
     "monitoring",
+    "bench",
 ]
 
 MIDDLEWARE = [

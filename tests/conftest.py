@@ -172,3 +172,91 @@ def pytest_collection_modifyitems(items):
         if databases != "__all__" and "owner" not in databases:
             kwargs = {**marker.kwargs, "databases": [*databases, "owner"]}
             item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
+@pytest.fixture
+def celery_worker_process(live_server):
+    """A real Celery worker (separate process) on the test database and the real Redis.
+
+    Use with `@pytest.mark.django_db(transaction=True)` so the worker sees committed rows.
+    Yields a function `run(task, **kwargs)` that sends the task through the broker and waits
+    for its result. (`live_server` is requested only so the test DB is fully set up.)
+    """
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import uuid
+
+    from django.conf import settings
+
+    from isms.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    node = f"{queue}@{socket.gethostname()}"
+    owner = settings.DATABASES["owner"]
+    test_db = settings.DATABASES["default"]["NAME"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": _url_with_name(os.environ["DATABASE_URL"], test_db),
+        "DATABASE_APP_USER": settings.DATABASES["default"]["USER"],
+    }
+    assert owner["NAME"] == test_db
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "isms",
+            "worker",
+            "-Q",
+            queue,
+            "-c",
+            "2",
+            "-n",
+            node,
+            "-I",
+            "tests.isms.probe_tasks",
+            "--pool",
+            "prefork",
+            "-l",
+            "warning",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        replies = app.control.ping(destination=[node], timeout=0.5) or []
+        if replies:
+            break
+        if worker.poll() is not None:
+            pytest.fail(worker.stdout.read().decode()[-3000:])
+    else:
+        worker.kill()
+        pytest.fail("the Celery worker did not start")
+
+    def run(task, timeout: float = 60, **kwargs):
+        return task.apply_async(kwargs=kwargs, queue=queue).get(timeout=timeout)
+
+    try:
+        yield run
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def _url_with_name(url: str, name: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))

@@ -9,9 +9,11 @@ model of every endpoint here; an endpoint without a registered maker fails those
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 
 from isms.models import APIKey, AuditEvent, Membership, Organization, Role
 from isms.services.api_keys import api_key_create
@@ -45,6 +47,15 @@ def make_object(model: type, organization: Organization):
         return OBJECT_FACTORIES[model](organization)
 
 
+TEST_PASSWORD = "pw-test-123!"
+
+
+@cache
+def _password_hash() -> str:
+    """Hash the test password once: hashing it per user would dominate the suite's time."""
+    return make_password(TEST_PASSWORD)
+
+
 class OrganizationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organization
@@ -63,7 +74,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.LazyAttribute(lambda u: u.username)
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
-    password = factory.django.Password("pw-test-123!")
+    password = factory.LazyFunction(lambda: _password_hash())
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -22,7 +22,8 @@ class OrgHomeView(OrgViewMixin, TemplateView):
     scope_map = {"GET": ["org:read"]}
 
     def get(self, request, *args, **kwargs):
-        request.session[SESSION_LAST_ORG] = self.organization.slug
+        if request.session.get(SESSION_LAST_ORG) != self.organization.slug:
+            request.session[SESSION_LAST_ORG] = self.organization.slug
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):

@@ -150,3 +150,24 @@ def test_requests_run_as_the_application_role(officer_api, org_a):
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_user")
         assert cursor.fetchone()[0] == "guardrail_app"
+
+
+def test_member_and_audit_lists_keep_their_query_count_with_many_rows(
+    officer_api, org_a, api_key_for, django_assert_num_queries
+):
+    from isms.models import Membership
+    from tests.factories import UserFactory
+
+    users = UserFactory.create_batch(200)
+    Membership.objects.bulk_create(
+        Membership(organization=org_a, user=u, role="contributor") for u in users
+    )
+    for _ in range(30):
+        api_key_for(org_a)
+    for url in ["members", "audit-events"]:
+        counts = []
+        for page_size in (10, 200):
+            with django_assert_num_queries(9) as captured:
+                officer_api.get(f"/api/v1/orgs/{org_a.slug}/{url}/", {"page_size": page_size})
+            counts.append(len(captured))
+        assert counts[0] == counts[1]

@@ -1,0 +1,188 @@
+"""`make bench`: seed, serve with gunicorn (2 workers, as docker compose does), load with wrk.
+
+    python -m bench.run [--scale 1.0] [--organizations 100] [--no-seed] [--duration 5]
+                        [--runs 3] [--connections 4] [--only SUBSTRING] [--mixed-seconds 60]
+
+Each web figure is the median of `--runs` wrk runs, next to its ceiling measured in the same
+run. Results go to bench/results/<date>-<commit>.json and .md, and the table is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+
+
+@dataclass
+class Measurement:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def _ms(value: str) -> float:
+    number, unit = re.match(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def parse_wrk(output: str) -> Measurement:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p50 = _ms(re.search(r"50%\s+([\d.]+\w+)", output).group(1))
+    p99 = _ms(re.search(r"99%\s+([\d.]+\w+)", output).group(1))
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return Measurement(rps, p50, p99, errors)
+
+
+def wrk(url: str, headers: dict[str, str], *, duration: int, connections: int) -> Measurement:
+    argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    for key, value in headers.items():
+        argv += ["-H", f"{key}: {value}"]
+    output = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
+    return parse_wrk(output)
+
+
+def median_of(runs: list[Measurement]) -> Measurement:
+    return Measurement(
+        rps=statistics.median(m.rps for m in runs),
+        p50_ms=statistics.median(m.p50_ms for m in runs),
+        p99_ms=statistics.median(m.p99_ms for m in runs),
+        errors=sum(m.errors for m in runs),
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """gunicorn with 2 sync workers, exactly as docker compose serves the product."""
+
+    def __init__(self):
+        self.port = _free_port()
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "DEBUG": "0"}
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "isms.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+        )
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("gunicorn did not start")
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--organizations", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--no-seed", action="store_true")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--only", default="", help="run scenarios whose name contains this")
+    parser.add_argument("--mixed-seconds", type=int, default=60)
+    args = parser.parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("wrk is required: apt-get install wrk (make bench installs it)")
+        return 2
+
+    os.environ.setdefault("GUARDRAIL_VAR", str(ROOT / "var" / "bench"))
+    from isms import devstack
+
+    with devstack.services():
+        os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+        devstack.manage("migrate", "--noinput", "-v", "0")
+        devstack.manage("load_controls")
+        if not args.no_seed:
+            devstack.manage(
+                "seed_bench",
+                "--seed",
+                str(args.seed),
+                "--organizations",
+                str(args.organizations),
+                "--scale",
+                str(args.scale),
+            )
+        import django
+
+        django.setup()
+        from bench import measure
+
+        server = Server()
+        try:
+            report = measure.run_all(server.url, args)
+        finally:
+            server.stop()
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=False,
+        ).stdout.strip()
+        or "nocommit"
+    )
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    base = RESULTS / f"{stamp}-{commit}"
+    base.with_suffix(".json").write_text(json.dumps(report, indent=2, default=_plain))
+    table = measure.markdown(report)
+    base.with_suffix(".md").write_text(table)
+    print(table)
+    print(f"\nwritten: {base}.json, {base}.md")
+    return 0
+
+
+def _plain(value):
+    return asdict(value) if hasattr(value, "__dataclass_fields__") else str(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
