@@ -18,7 +18,7 @@ import socket
 import subprocess
 import sys
 import time
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from urllib.parse import quote
 
@@ -76,7 +76,8 @@ def embedded_redis():
     try:
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        server.shutdown(save=False, now=True)
+        with suppress(Exception):  # the server may already be gone; nothing to keep
+            server.shutdown(save=False)
 
 
 def _secret_key() -> str:

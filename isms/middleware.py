@@ -13,11 +13,13 @@ import re
 import uuid
 
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import transaction
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 
 from isms.access import Actor
+from isms.errors import DomainError
 from isms.selectors import membership_for
 from isms.services.api_keys import APIKeyError, api_key_authenticate
 from isms.tenancy import tenant_context
@@ -66,8 +68,11 @@ class TenantMiddleware:
             return self.get_response(request)
 
     def process_exception(self, request, exception):
-        # The view raised: roll back everything the request wrote (runs inside the atomic).
-        if getattr(request, "actor", None) is not None:
+        # An unexpected error: roll back everything the request wrote (we are still inside
+        # its atomic block). Refusals (404, 403, bad input) wrote nothing, and their error
+        # pages still need the database to render.
+        expected = (Http404, PermissionDenied, SuspiciousOperation, DomainError)
+        if getattr(request, "actor", None) is not None and not isinstance(exception, expected):
             transaction.set_rollback(True)
 
     def _resolve_actor(self, request, slug: str, is_api: bool):

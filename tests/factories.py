@@ -13,7 +13,7 @@ from collections.abc import Callable
 import factory
 from django.contrib.auth import get_user_model
 
-from isms.models import APIKey, Membership, Organization, Role
+from isms.models import APIKey, AuditEvent, Membership, Organization, Role
 from isms.services.api_keys import api_key_create
 from isms.tenancy import tenant_context
 
@@ -83,3 +83,9 @@ def _membership(organization):
 @object_factory(APIKey)
 def _api_key(organization):
     return api_key_create(organization=organization, actor=None, name="someone's key").api_key
+
+
+@object_factory(AuditEvent)
+def _audit_event(organization):
+    key = _api_key(organization)  # any audited change writes an event through the trigger
+    return AuditEvent.objects.get(table_name="isms_apikey", object_id=str(key.pk), action="insert")
