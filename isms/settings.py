@@ -213,6 +213,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "DEFAULT_GENERATOR_CLASS": "isms.api.schema.TenantSchemaGenerator",
     "ENUM_NAME_OVERRIDES": {},
     "APPEND_COMPONENTS": {
         "securitySchemes": {

@@ -47,6 +47,16 @@ def transition_refusal(version: PolicyVersion, action: str) -> str | None:
     )
 
 
+def _has_grant(actor: Actor, version: PolicyVersion, codename: str) -> bool:
+    """The actor's per-version grant; uses grants prefetched by selectors.attach_my_grants."""
+    if actor.user is None:
+        return False
+    prefetched = getattr(version, "_my_grants", None)
+    if prefetched is not None:
+        return codename in prefetched
+    return permissions.has_object_permission(actor.user, f"policies.{codename}", version)
+
+
 def _is_manager(actor: Actor) -> bool:
     """Officers and admins: they run the policy programme."""
     return actor.has_scope("policies:approve")
@@ -76,10 +86,7 @@ def can_submit(actor: Actor, version: PolicyVersion) -> str | None:
 def can_return_to_draft(actor: Actor, version: PolicyVersion) -> str | None:
     if _is_manager(actor):
         return None
-    if actor.user is not None and (
-        permissions.has_object_permission(actor.user, f"policies.{REVIEW}", version)
-        or permissions.has_object_permission(actor.user, f"policies.{APPROVE}", version)
-    ):
+    if _has_grant(actor, version, REVIEW) or _has_grant(actor, version, APPROVE):
         return None
     return "Only this version's reviewers, its approver or a compliance officer may return it."
 
@@ -91,7 +98,7 @@ def can_approve(actor: Actor, version: PolicyVersion) -> str | None:
         return "Auditors cannot approve."
     if version.author_id is not None and actor.user_id == version.author_id:
         return "The author of a version cannot approve it (segregation of duties)."
-    if not permissions.has_object_permission(actor.user, f"policies.{APPROVE}", version):
+    if not _has_grant(actor, version, APPROVE):
         return "You are not the approver of this version."
     return None
 
@@ -127,5 +134,9 @@ def allowed_actions(actor: Actor, version: PolicyVersion) -> list[str]:
 
 
 def can_see_acknowledgements(actor: Actor) -> bool:
-    """Who has read what is audit evidence: officers, admins and auditors see it."""
-    return actor.has_scope("policies:read") and actor.has_scope("evidence:export")
+    """Who has read what is audit evidence: officers, admins and auditors see it, and the
+    organisation's API keys (integrations such as HR or reminder systems); contributors see
+    only their own acknowledgements."""
+    if not actor.has_scope("policies:read"):
+        return False
+    return actor.api_key is not None or actor.has_scope("evidence:export")

@@ -165,6 +165,20 @@ def versions_awaiting_review(actor: Actor) -> QuerySet[PolicyVersion]:
     )
 
 
+def attach_my_grants(versions, actor: Actor) -> None:
+    """Prefetch the actor's per-version grants (one query), for rules.allowed_actions."""
+    versions = list(versions)
+    mine: dict[int, set[str]] = {v.pk: set() for v in versions}
+    if actor.user is not None and versions:
+        rows = PolicyVersionUserObjectPermission.objects.filter(
+            user_id=actor.user_id, content_object_id__in=list(mine)
+        ).values_list("content_object_id", "permission__codename")
+        for version_id, codename in rows:
+            mine[version_id].add(codename)
+    for version in versions:
+        version._my_grants = mine[version.pk]
+
+
 def version_grants(version: PolicyVersion) -> dict[str, list]:
     """{"reviewers": [users], "approvers": [users]} granted on this version."""
     rows = PolicyVersionUserObjectPermission.objects.filter(content_object=version).select_related(

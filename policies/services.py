@@ -26,6 +26,7 @@ from isms.models import Membership, Role
 from policies import rules
 from policies.documents import check_document, text_sha256
 from policies.models import (
+    STAFF_ROLES,
     Acknowledgement,
     AISection,
     Policy,
@@ -79,8 +80,11 @@ def _clean_policy(actor: Actor, policy: Policy) -> None:
     if policy.audience not in Policy.Audience.values:
         errors["audience"] = "Choose who must acknowledge the policy."
     roles = set(policy.audience_roles or [])
-    if roles - set(Role.values):
-        errors["audience_roles"] = "Unknown role."
+    if roles - set(STAFF_ROLES):
+        errors["audience_roles"] = (
+            "Choose among admin, officer and contributor (auditors are read-only and are "
+            "never asked to acknowledge)."
+        )
     elif policy.audience == Policy.Audience.ROLES and not roles:
         errors["audience_roles"] = "Choose at least one role, or make the audience all members."
     if not 1 <= (policy.review_interval_months or 0) <= 60:
