@@ -234,3 +234,6 @@ def ai_acceptable_use_gap(ai_asset_count: int) -> str | None:
 
 def review_overdue(policy: Policy) -> bool:
     return policy.next_review_date is not None and policy.next_review_date < timezone.localdate()
+
+
+STAFF_ROLE_VALUES = frozenset(Policy(audience=Policy.Audience.ALL).audience_role_list)
