@@ -68,6 +68,9 @@ class PolicyVersionAdmin(admin.ModelAdmin):
             request, super().change_view, object_id, form_url, extra_context=extra_context
         )
 
+    def delete_view(self, request, object_id, extra_context=None):
+        return self._in_tenant(request, super().delete_view, object_id, extra_context)
+
     def history_view(self, request, object_id, extra_context=None):
         return self._in_tenant(request, super().history_view, object_id, extra_context)
 
