@@ -11,3 +11,14 @@ def _media_in_tmp(settings, tmp_path):
 def _fast_password_hashing(settings):
     """Factory users hash "pw-test-123!"; a fast hasher keeps these tests quick."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def short_lived_connections(monkeypatch):
+    """The live server answers each request in a new thread; with CONN_MAX_AGE > 0 those
+    threads leave PostgreSQL connections open and the test database cannot be dropped at
+    the end of the session. Close them after each request instead."""
+    from django.db import connections
+
+    for alias in connections:
+        monkeypatch.setitem(connections[alias].settings_dict, "CONN_MAX_AGE", 0)
