@@ -1,0 +1,92 @@
+"""Forms of the policies UI. They only parse input; services validate and write."""
+
+from __future__ import annotations
+
+from django import forms
+
+from isms.models import Role
+from policies.models import STAFF_ROLES, AISection, Policy, PolicyKind
+from policies.starters import TEMPLATES
+
+
+class PolicyForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=PolicyKind.choices)
+    owner = forms.ModelChoiceField(queryset=None, help_text="Accountable for the policy.")
+    audience = forms.ChoiceField(
+        choices=Policy.Audience.choices, help_text="Who must acknowledge each published version."
+    )
+    audience_roles = forms.MultipleChoiceField(
+        choices=[(r, Role(r).label) for r in STAFF_ROLES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Roles (when the audience is chosen roles)",
+    )
+    review_interval_months = forms.IntegerField(
+        min_value=1, max_value=60, initial=12, label="Review every (months)"
+    )
+    covers_ai = forms.BooleanField(required=False, label="This policy covers AI")
+    ai_sections = forms.MultipleChoiceField(
+        choices=AISection.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="AI sections the text contains",
+        help_text="Tick each expected AI section the current text covers.",
+    )
+
+    def __init__(self, *args, owners=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners
+        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.email
+
+
+class VersionForm(forms.Form):
+    body_markdown = forms.CharField(
+        label="Text (Markdown)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 22, "class": "font-monospace"}),
+    )
+    document = forms.FileField(
+        required=False,
+        label="Or upload a document",
+        help_text="A PDF or Word (.docx) file up to 10 MB; it replaces the text.",
+    )
+    change_summary = forms.CharField(max_length=500, required=False, label="What changed")
+
+
+class SubmitForm(forms.Form):
+    approver = forms.ModelChoiceField(
+        queryset=None, help_text="Approves this version. Not you if you wrote it."
+    )
+    reviewers = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Optional: people who review and may return it with comments.",
+    )
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("approver", "reviewers"):
+            self.fields[name].queryset = people
+            self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.email
+
+
+class ReturnForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="What needs to change")
+
+
+class FromTemplateForm(forms.Form):
+    template = forms.ChoiceField(choices=[(k, t.title) for k, t in TEMPLATES.items()])
+    title = forms.CharField(
+        max_length=200, required=False, help_text="Leave empty to use the template's title."
+    )
+
+
+class NewVersionForm(forms.Form):
+    template = forms.ChoiceField(
+        choices=[("", "— copy the latest text only —")]
+        + [(k, t.summary) for k, t in TEMPLATES.items() if t.is_section],
+        required=False,
+        label="Add an AI section",
+    )

@@ -1,0 +1,68 @@
+"""The policies figures on the organisation home page."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from isms.home import HomeFigure
+from policies import rules, selectors
+
+
+def figures(actor) -> list[HomeFigure]:
+    if not actor.has_scope("policies:read"):
+        return []
+    slug = actor.organization.slug
+    result = []
+    if actor.user is not None and actor.role in selectors.STAFF_ROLE_VALUES:
+        to_read = selectors.versions_to_acknowledge(actor).count()
+        result.append(
+            HomeFigure(
+                label="Policies for me to acknowledge",
+                value=to_read,
+                url=reverse("policies:my_policies", args=[slug]),
+                tone="warning" if to_read else "success",
+            )
+        )
+        awaiting = selectors.versions_awaiting_review(actor).count()
+        if awaiting:
+            result.append(
+                HomeFigure(
+                    label="Policy versions awaiting my review",
+                    value=awaiting,
+                    url=reverse("policies:policy_list", args=[slug]) + "?status=in_review",
+                    tone="warning",
+                )
+            )
+    current = selectors.ai_acceptable_use_version()
+    if current is None:
+        # Shown while no published policy covers AI acceptable use. The assets app can call
+        # selectors.ai_acceptable_use_gap(ai_asset_count) to say "AI assets exist but…".
+        result.append(
+            HomeFigure(
+                label="No published AI acceptable use policy",
+                value=0,
+                url=reverse("policies:policy_list", args=[slug]) + "?kind=ai_acceptable_use",
+                tone="danger",
+                note="Draft one from the template, have it approved and publish it.",
+            )
+        )
+    else:
+        approver = current.approved_by
+        note = f"v{current.number}, approved by {approver.get_full_name() or approver.email}"
+        if rules.can_see_acknowledgements(actor):
+            status = selectors.acknowledgement_status(current)
+            note += f"; read by {status.acknowledged_count} of {status.audience_count}"
+            value = status.rate
+            label = "% have read the AI acceptable use policy"
+        else:
+            value, label = current.number, "AI acceptable use policy (published version)"
+        result.append(
+            HomeFigure(
+                label=label,
+                value=value,
+                url=reverse("policies:policy_detail", args=[slug, current.policy_id]),
+                tone="success",
+                note=note,
+            )
+        )
+    return result

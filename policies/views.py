@@ -1,0 +1,525 @@
+"""The policies pages, under /o/<org_slug>/policies/.
+
+Views go: look the object up in the organisation (404 for a missing or another
+organisation's object) → parse input → call one service. A refused transition re-renders the
+page with the reason and its real status (403/409); bad input re-renders the form with 400.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.generic import DetailView, ListView, TemplateView, View
+
+from isms.errors import DomainError, NotPermitted
+from isms.models import AuditEvent
+from isms.views.mixins import OrgViewMixin
+from policies import rules, selectors, services
+from policies.filters import PolicyFilterSet
+from policies.forms import (
+    FromTemplateForm,
+    NewVersionForm,
+    PolicyForm,
+    ReturnForm,
+    SubmitForm,
+    VersionForm,
+)
+from policies.models import AISection, Policy, PolicyVersion, VersionStatus
+from policies.rendering import diff_summary, render_markdown, side_by_side, unified_diff
+from policies.starters import TEMPLATES
+
+READ = {"GET": ["policies:read"]}
+WRITE = {"GET": ["policies:read"], "POST": ["policies:write"]}
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    for field, errors in error.message_dict.items():
+        for message in errors:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def _bad(request, template: str, context: dict, status: int = 400):
+    return render(request, template, context, status=status)
+
+
+class PolicyListView(OrgViewMixin, ListView):
+    template_name = "policies/policy_list.html"
+    scope_map = READ
+    paginate_by = 50
+    context_object_name = "policies"
+
+    def get_queryset(self):
+        self.filterset = PolicyFilterSet(self.request.GET, queryset=selectors.policy_list())
+        return self.filterset.qs
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return ["policies/_policy_rows.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(nav="policies", filter=self.filterset, today=_today())
+        labels = dict(VersionStatus.choices)
+        for policy in context["policies"]:
+            policy.latest_status_label = labels.get(policy.latest_status, "")
+        context["to_read_count"] = selectors.versions_to_acknowledge(self.actor).count()
+        return context
+
+
+def _today():
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+class PolicyFormMixin:
+    template_name = "policies/policy_form.html"
+
+    def _form(self, data=None, initial=None):
+        return PolicyForm(data, initial=initial, owners=selectors.staff_members(self.organization))
+
+    def _render(self, form, status=200, **extra):
+        context = {"form": form, "organization": self.organization, "nav": "policies", **extra}
+        return render(self.request, self.template_name, context, status=status)
+
+
+class PolicyCreateView(PolicyFormMixin, OrgViewMixin, View):
+    scope_map = {"GET": ["policies:write"], "POST": ["policies:write"]}
+
+    def get(self, request, *args, **kwargs):
+        return self._render(self._form(initial={"owner": request.user.pk}))
+
+    def post(self, request, *args, **kwargs):
+        form = self._form(request.POST)
+        if form.is_valid():
+            try:
+                policy = services.policy_create(actor=self.actor, **form.cleaned_data)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, f"Policy “{policy.title}” created.")
+                return redirect("policies:policy_detail", self.organization.slug, policy.pk)
+        return self._render(form, status=400)
+
+
+class PolicyEditView(PolicyFormMixin, OrgViewMixin, View):
+    model = Policy
+    scope_map = {"GET": ["policies:write"], "POST": ["policies:write"]}
+
+    def get(self, request, *args, **kwargs):
+        policy = self.get_object()
+        initial = {f: getattr(policy, f) for f in services.POLICY_FIELDS}
+        return self._render(self._form(initial=initial), policy=policy)
+
+    def post(self, request, *args, **kwargs):
+        policy = self.get_object()
+        form = self._form(request.POST)
+        if form.is_valid():
+            try:
+                services.policy_update(actor=self.actor, policy=policy, **form.cleaned_data)
+            except ValidationError as error:
+                _apply_errors(form, error)
+            except NotPermitted as error:
+                form.add_error(None, error.message)
+                return self._render(form, status=403, policy=policy)
+            else:
+                messages.success(request, "Policy updated.")
+                return redirect("policies:policy_detail", self.organization.slug, policy.pk)
+        return self._render(form, status=400, policy=policy)
+
+
+class TemplateListView(OrgViewMixin, TemplateView):
+    template_name = "policies/template_list.html"
+    scope_map = WRITE
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(nav="policies", templates=TEMPLATES.values())
+        context.setdefault("form", FromTemplateForm())
+        return context
+
+    def post(self, request, *args, **kwargs):
+        form = FromTemplateForm(request.POST)
+        if form.is_valid():
+            try:
+                version = services.policy_create_from_template(
+                    actor=self.actor,
+                    template_key=form.cleaned_data["template"],
+                    title=form.cleaned_data["title"] or None,
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            else:
+                messages.success(request, "Draft created from the template; edit it below.")
+                return redirect("policies:version_edit", self.organization.slug, version.pk)
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class PolicyDetailView(OrgViewMixin, DetailView):
+    """Everything an auditor asks about one policy: the text in force, who approved it, who
+    has (not) read it, every version with who moved it when, and the history."""
+
+    template_name = "policies/policy_detail.html"
+    model = Policy
+    scope_map = READ
+    context_object_name = "policy"
+
+    def get_base_queryset(self):
+        return Policy.objects.select_related("owner")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        policy = self.object
+        versions = list(selectors.versions_with_acknowledgements(policy))
+        published = next((v for v in versions if v.status == VersionStatus.PUBLISHED), None)
+        see = rules.can_see_acknowledgements(self.actor)
+        audience = selectors.audience_memberships(policy).count()
+        for version in versions:
+            count = version.acknowledged_count or 0
+            version.rate = count * 100 // audience if audience else 0
+        context.update(
+            nav="policies",
+            versions=versions,
+            published=published,
+            published_html=render_markdown(published.body_markdown) if published else "",
+            audience_count=audience,
+            can_see_acknowledgements=see,
+            not_acknowledged=list(selectors.members_not_acknowledged(published))
+            if published and see
+            else [],
+            can_edit=rules.can_edit_policy(self.actor, policy) is None,
+            open_version=next(
+                (v for v in versions if v.status in (VersionStatus.DRAFT, VersionStatus.IN_REVIEW)),
+                None,
+            ),
+            new_version_form=NewVersionForm(),
+            ai_checklist=[
+                (label, value in policy.ai_sections) for value, label in AISection.choices
+            ],
+            events=AuditEvent.objects.for_object(policy)[:50],
+        )
+        return context
+
+
+class VersionCreateView(OrgViewMixin, View):
+    """Start the next version of a policy (a draft), optionally adding an AI section."""
+
+    model = Policy
+    scope_map = {"POST": ["policies:write"]}
+
+    def post(self, request, *args, **kwargs):
+        policy = self.get_object()
+        form = NewVersionForm(request.POST)
+        template = form.cleaned_data["template"] if form.is_valid() else None
+        try:
+            version = services.version_create_draft(
+                actor=self.actor, policy=policy, append_template=template or None
+            )
+        except (DomainError, ValidationError) as error:
+            messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
+            return redirect("policies:policy_detail", self.organization.slug, policy.pk)
+        return redirect("policies:version_edit", self.organization.slug, version.pk)
+
+
+class VersionMixin(OrgViewMixin):
+    model = PolicyVersion
+
+    def get_base_queryset(self):
+        return PolicyVersion.objects.select_related(
+            "policy",
+            "policy__owner",
+            "author",
+            "submitted_by",
+            "returned_by",
+            "approved_by",
+            "published_by",
+            "superseded_by",
+            "retired_by",
+        )
+
+    def version_context(self, version, **extra) -> dict:
+        see = rules.can_see_acknowledgements(self.actor)
+        context = {
+            "organization": self.organization,
+            "nav": "policies",
+            "version": version,
+            "policy": version.policy,
+            "body_html": render_markdown(version.body_markdown),
+            "actions": rules.allowed_actions(self.actor, version),
+            "can_edit": version.is_editable and rules.can_edit_draft(self.actor, version) is None,
+            "grants": selectors.version_grants(version),
+            "other_versions": PolicyVersion.objects.filter(policy=version.policy)
+            .exclude(pk=version.pk)
+            .order_by("-number"),
+            "return_form": ReturnForm(),
+            "can_see_acknowledgements": see,
+            "ack": selectors.acknowledgement_status(version)
+            if see and version.status != VersionStatus.DRAFT
+            else None,
+            "my_acknowledgement": version.acknowledgements.filter(
+                user_id=self.actor.user_id
+            ).first()
+            if self.actor.user_id
+            else None,
+            "in_my_audience": self.actor.role in version.policy.audience_role_list,
+            "events": AuditEvent.objects.for_object(version)[:50],
+        }
+        context.update(extra)
+        return context
+
+
+class VersionDetailView(VersionMixin, View):
+    scope_map = READ
+
+    def get(self, request, *args, **kwargs):
+        version = self.get_object()
+        return render(request, "policies/version_detail.html", self.version_context(version))
+
+
+class VersionEditView(VersionMixin, View):
+    scope_map = {"GET": ["policies:write"], "POST": ["policies:write"]}
+    template_name = "policies/version_form.html"
+
+    def _render(self, version, form, status=200):
+        context = self.version_context(version, form=form)
+        return render(self.request, self.template_name, context, status=status)
+
+    def get(self, request, *args, **kwargs):
+        version = self.get_object()
+        if not version.is_editable:
+            messages.info(request, f"Version {version.number} is no longer a draft.")
+            return redirect("policies:version_detail", self.organization.slug, version.pk)
+        form = VersionForm(
+            initial={
+                "body_markdown": version.body_markdown,
+                "change_summary": version.change_summary,
+            }
+        )
+        return self._render(version, form)
+
+    def post(self, request, *args, **kwargs):
+        version = self.get_object()
+        form = VersionForm(request.POST, request.FILES)
+        if form.is_valid():
+            document = form.cleaned_data["document"]
+            try:
+                services.version_update_draft(
+                    actor=self.actor,
+                    version=version,
+                    body_markdown=None if document else form.cleaned_data["body_markdown"],
+                    document=document,
+                    change_summary=form.cleaned_data["change_summary"],
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            except DomainError as error:
+                form.add_error(None, error.message)
+                return self._render(version, form, status=error.status_code)
+            else:
+                messages.success(request, f"Draft v{version.number} saved.")
+                return redirect("policies:version_detail", self.organization.slug, version.pk)
+        return self._render(version, form, status=400)
+
+
+class VersionSubmitView(VersionMixin, View):
+    scope_map = {"GET": ["policies:write"], "POST": ["policies:write"]}
+    template_name = "policies/version_submit.html"
+
+    def _form(self, data=None):
+        return SubmitForm(data, people=selectors.staff_members(self.organization))
+
+    def get(self, request, *args, **kwargs):
+        version = self.get_object()
+        context = self.version_context(version, form=self._form())
+        return render(request, self.template_name, context)
+
+    def post(self, request, *args, **kwargs):
+        version = self.get_object()
+        form = self._form(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                services.version_submit(
+                    actor=self.actor,
+                    version=version,
+                    approver=form.cleaned_data["approver"],
+                    reviewers=form.cleaned_data["reviewers"],
+                )
+            except ValidationError as error:
+                _apply_errors(form, error)
+            except DomainError as error:
+                form.add_error(None, error.message)
+                status = error.status_code
+            else:
+                messages.success(request, f"Version {version.number} submitted for review.")
+                return redirect("policies:version_detail", self.organization.slug, version.pk)
+        context = self.version_context(version, form=form)
+        return render(request, self.template_name, context, status=status)
+
+
+class VersionTransitionView(VersionMixin, View):
+    """POST-only buttons: approve, publish, retire, return to draft, delete a draft."""
+
+    scope_map = {"POST": ["policies:write"]}
+    action: str = ""
+    DONE = {
+        "approve": "Version {n} approved.",
+        "publish": "Version {n} published; its audience is asked to acknowledge it.",
+        "retire": "Version {n} retired.",
+        "return_to_draft": "Version {n} returned to its author.",
+        "delete": "Draft {n} deleted.",
+    }
+
+    def post(self, request, *args, **kwargs):
+        version = self.get_object()
+        extra = {}
+        try:
+            if self.action == "return_to_draft":
+                form = ReturnForm(request.POST)
+                extra["return_form"] = form
+                services.version_return_to_draft(
+                    actor=self.actor, version=version, note=request.POST.get("note", "")
+                )
+            elif self.action == "delete":
+                services.version_delete_draft(actor=self.actor, version=version)
+                messages.success(request, self.DONE["delete"].format(n=version.number))
+                return redirect("policies:policy_detail", self.organization.slug, version.policy_id)
+            else:
+                services.TRANSITION_SERVICES[self.action](actor=self.actor, version=version)
+        except DomainError as error:
+            context = self.version_context(version, error=error.message, **extra)
+            return render(
+                request, "policies/version_detail.html", context, status=error.status_code
+            )
+        except ValidationError as error:
+            context = self.version_context(version, error=" ".join(error.messages), **extra)
+            return render(request, "policies/version_detail.html", context, status=400)
+        messages.success(request, self.DONE[self.action].format(n=version.number))
+        return redirect("policies:version_detail", self.organization.slug, version.pk)
+
+
+class VersionDiffView(VersionMixin, View):
+    scope_map = READ
+
+    def get(self, request, *args, **kwargs):
+        version = self.get_object()
+        others = PolicyVersion.objects.filter(policy=version.policy).exclude(pk=version.pk)
+        against = None
+        against_id = request.GET.get("against", "")
+        if against_id.isdigit():
+            against = (
+                PolicyVersion.objects.filter(pk=int(against_id)).select_related("policy").first()
+            )
+        if against is None:
+            against = others.filter(number__lt=version.number).order_by("-number").first()
+        view = "unified" if request.GET.get("view") == "unified" else "side"
+        context = self.version_context(version, against=against, view=view, others=others)
+        if against is not None:
+            old, new = (
+                (against, version) if against.number <= version.number else (version, against)
+            )
+            context.update(old=old, new=new)
+            context["comparable"] = not old.document and not new.document
+            if context["comparable"]:
+                rows = side_by_side(old.body_markdown, new.body_markdown)
+                context["rows"] = rows
+                context["summary"] = diff_summary(rows)
+                context["unified_lines"] = unified_diff(
+                    old.body_markdown,
+                    new.body_markdown,
+                    old_label=f"v{old.number}",
+                    new_label=f"v{new.number}",
+                ).splitlines()
+        return render(request, "policies/version_diff.html", context)
+
+
+class VersionDocumentView(VersionMixin, View):
+    scope_map = READ
+
+    def get(self, request, *args, **kwargs):
+        version = self.get_object()
+        if not version.document:
+            raise Http404
+        return FileResponse(
+            version.document.open("rb"), as_attachment=True, filename=version.document_name
+        )
+
+
+class AcknowledgeView(VersionMixin, View):
+    """One click: the member confirms they have read this version (HTMX swaps the cell)."""
+
+    scope_map = {"POST": ["policies:write"]}
+
+    def post(self, request, *args, **kwargs):
+        version = self.get_object()
+        try:
+            acknowledgement = services.acknowledge(
+                actor=self.actor, version=version, ip_address=client_ip(request)
+            )
+        except DomainError as error:
+            if request.htmx:
+                return render(
+                    request,
+                    "policies/_ack_cell.html",
+                    {"version": version, "error": error.message, "organization": self.organization},
+                    status=error.status_code,
+                )
+            messages.error(request, error.message)
+            return redirect("policies:version_detail", self.organization.slug, version.pk)
+        if request.htmx:
+            return render(
+                request,
+                "policies/_ack_cell.html",
+                {
+                    "version": version,
+                    "acknowledged_at": acknowledgement.acknowledged_at,
+                    "organization": self.organization,
+                },
+            )
+        messages.success(request, f"Thank you: you acknowledged {version}.")
+        return redirect(
+            request.POST.get("next")
+            or reverse("policies:my_policies", args=[self.organization.slug])
+        )
+
+
+class VersionAcknowledgementsView(VersionMixin, View):
+    """Who has read this version and who has not (officers, admins, auditors)."""
+
+    scope_map = READ
+
+    def get(self, request, *args, **kwargs):
+        version = self.get_object()
+        if not rules.can_see_acknowledgements(self.actor):
+            raise PermissionDenied("Only officers, admins and auditors see who has read a policy.")
+        context = self.version_context(
+            version,
+            acknowledgements=selectors.acknowledgements_of(version),
+            not_acknowledged=selectors.members_not_acknowledged(version),
+        )
+        return render(request, "policies/version_acknowledgements.html", context)
+
+
+class MyPoliciesView(OrgViewMixin, ListView):
+    """Every member's reading list: published policies addressed to them."""
+
+    template_name = "policies/my_policies.html"
+    scope_map = READ
+    context_object_name = "versions"
+
+    def get_queryset(self):
+        return selectors.my_published_versions(self.actor)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["nav"] = "policies"
+        context["pending"] = sum(1 for v in context["versions"] if v.my_acknowledged_at is None)
+        return context
