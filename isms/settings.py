@@ -214,7 +214,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets that share a field name across apps get explicit names (no schema warnings).
+    "ENUM_NAME_OVERRIDES": {
+        "PolicyKindEnum": "policies.models.PolicyKind",
+        "DependencyKindEnum": "assets.models.DependencyKind",
+        "EvaluationKindEnum": "assets.models.EvaluationKind",
+        "HarmLevelEnum": "risks.models.change.HarmLevel",
+    },
 }
 
 LOGGING = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import (
     Case,
     CharField,
@@ -13,7 +14,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -377,16 +377,18 @@ def linked_risks_by_control(control_ids) -> dict[int, list[dict]]:
 
 
 def soa_rows(soa: StatementOfApplicability | None = None) -> QuerySet[SoARow]:
-    """SoA rows with the control, owner, linked-risk count and `is_stale` (linked risks
+    """SoA rows with the control, owner, the linked risks' ids and `is_stale` (linked risks
     changed after the last approval)."""
     queryset = SoARow.objects.select_related("control", "control__framework", "owner", "soa")
     if soa is not None:
         queryset = queryset.filter(soa=soa)
-    linked = RiskControl.objects.filter(control_id=OuterRef("control_id")).values("control_id")
+    linked = (
+        RiskControl.objects.filter(control_id=OuterRef("control_id"))
+        .order_by("risk_id")
+        .values("risk_id")
+    )
     return queryset.annotate(
-        linked_risk_count=Subquery(
-            linked.annotate(n=Count("pk")).values("n")[:1], output_field=IntegerField()
-        ),
+        linked_risk_ids=ArraySubquery(linked),
         is_stale=Case(
             When(
                 Q(soa__last_approved_at__isnull=False)

@@ -1,1 +1,25 @@
-"""Register this app's viewsets on isms.api.routers.org_router here."""
+"""Register this app's viewsets on isms.api.routers.org_router (flat routes only)."""
+
+from isms.api.routers import org_router
+
+from .views import (
+    ChangeRequestViewSet,
+    ComplianceDebtViewSet,
+    ImpactAssessmentViewSet,
+    RiskAcceptanceViewSet,
+    RiskCriteriaViewSet,
+    RiskViewSet,
+    SoARowViewSet,
+    SoASnapshotViewSet,
+    TreatmentActionViewSet,
+)
+
+org_router.register("risks", RiskViewSet, basename="risk")
+org_router.register("risk-acceptances", RiskAcceptanceViewSet, basename="risk-acceptance")
+org_router.register("treatment-actions", TreatmentActionViewSet, basename="treatment-action")
+org_router.register("risk-criteria", RiskCriteriaViewSet, basename="risk-criteria")
+org_router.register("ai-change-requests", ChangeRequestViewSet, basename="ai-change-request")
+org_router.register("impact-assessments", ImpactAssessmentViewSet, basename="impact-assessment")
+org_router.register("soa-rows", SoARowViewSet, basename="soa-row")
+org_router.register("soa-snapshots", SoASnapshotViewSet, basename="soa-snapshot")
+org_router.register("compliance-debt", ComplianceDebtViewSet, basename="compliance-debt")

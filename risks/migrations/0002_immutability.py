@@ -4,6 +4,9 @@
   superseded by a newer approved assessment (status, superseded_by_id, superseded_at only),
   and a superseded one refuses every UPDATE; neither can be deleted;
 - an SoA snapshot refuses every UPDATE and DELETE.
+
+AFTER row triggers: they abort the statement all the same, and run after row-level security
+has had its say (moving a row to another tenant is refused as an RLS violation first).
 """
 
 from django.db import migrations
@@ -15,11 +18,11 @@ DECLARE
     allowed text[] := ARRAY['status', 'superseded_by_id', 'superseded_at'];
 BEGIN
     IF OLD.status = 'draft' THEN
-        RETURN COALESCE(NEW, OLD);
+        RETURN NULL;
     END IF;
     IF TG_OP = 'UPDATE' AND OLD.status = 'approved' AND NEW.status = 'superseded'
        AND (to_jsonb(NEW) - allowed) = (to_jsonb(OLD) - allowed) THEN
-        RETURN NEW;
+        RETURN NULL;
     END IF;
     RAISE EXCEPTION 'AI impact assessment % is % and immutable: % refused',
         OLD.id, OLD.status, TG_OP USING ERRCODE = 'insufficient_privilege';
@@ -27,7 +30,7 @@ END $$;
 
 DROP TRIGGER IF EXISTS risks_impactassessment_immutable ON risks_impactassessment;
 CREATE TRIGGER risks_impactassessment_immutable
-    BEFORE UPDATE OR DELETE ON risks_impactassessment
+    AFTER UPDATE OR DELETE ON risks_impactassessment
     FOR EACH ROW EXECUTE FUNCTION risks_impactassessment_immutable();
 
 CREATE OR REPLACE FUNCTION risks_soasnapshot_immutable() RETURNS trigger
@@ -39,7 +42,7 @@ END $$;
 
 DROP TRIGGER IF EXISTS risks_soasnapshot_immutable ON risks_soasnapshot;
 CREATE TRIGGER risks_soasnapshot_immutable
-    BEFORE UPDATE OR DELETE ON risks_soasnapshot
+    AFTER UPDATE OR DELETE ON risks_soasnapshot
     FOR EACH ROW EXECUTE FUNCTION risks_soasnapshot_immutable();
 """
 

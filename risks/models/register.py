@@ -127,14 +127,6 @@ class RiskStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-def _score(prefix: str) -> models.GeneratedField:
-    return models.GeneratedField(
-        expression=F(f"{prefix}_likelihood") * F(f"{prefix}_impact"),
-        output_field=models.PositiveSmallIntegerField(null=True),
-        db_persist=True,
-    )
-
-
 class Risk(TenantModel):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -147,10 +139,10 @@ class Risk(TenantModel):
     )
     inherent_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
     inherent_impact = models.PositiveSmallIntegerField(null=True, blank=True)
-    inherent_score = _score("inherent")
+    inherent_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     residual_likelihood = models.PositiveSmallIntegerField(null=True, blank=True)
     residual_impact = models.PositiveSmallIntegerField(null=True, blank=True)
-    residual_score = _score("residual")
+    residual_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     treatment = models.CharField(
         "Treatment option", max_length=10, choices=TreatmentOption.choices, blank=True
     )
@@ -198,6 +190,17 @@ class Risk(TenantModel):
                 | Q(inherent_likelihood__isnull=False, inherent_impact__isnull=False),
                 name="risk_inherent_both_or_neither",
             ),
+            # The scores are stored for filtering and indexing; the database keeps them true.
+            models.CheckConstraint(
+                condition=Q(inherent_score__isnull=True, inherent_likelihood__isnull=True)
+                | Q(inherent_score=F("inherent_likelihood") * F("inherent_impact")),
+                name="risk_inherent_score_is_product",
+            ),
+            models.CheckConstraint(
+                condition=Q(residual_score__isnull=True, residual_likelihood__isnull=True)
+                | Q(residual_score=F("residual_likelihood") * F("residual_impact")),
+                name="risk_residual_score_is_product",
+            ),
             models.CheckConstraint(
                 condition=Q(residual_likelihood__isnull=True, residual_impact__isnull=True)
                 | Q(residual_likelihood__isnull=False, residual_impact__isnull=False),
@@ -215,6 +218,19 @@ class Risk(TenantModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @staticmethod
+    def score(likelihood: int | None, impact: int | None) -> int | None:
+        if likelihood is None or impact is None:
+            return None
+        return likelihood * impact
+
+    def save(self, *args, **kwargs):
+        self.inherent_score = self.score(self.inherent_likelihood, self.inherent_impact)
+        self.residual_score = self.score(self.residual_likelihood, self.residual_impact)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "inherent_score", "residual_score"}
+        super().save(*args, **kwargs)
 
     @property
     def is_assessed(self) -> bool:

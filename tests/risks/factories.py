@@ -157,3 +157,22 @@ def make_snapshot(organization):
         rows=[{"ref": "T.1", "title": "Control T.1", "applicable": True}],
         approved_by=MembershipFactory(organization=organization, role=Role.OFFICER).user,
     )
+
+
+def many_risks(organization, owner, count: int) -> list[Risk]:
+    """Unsaved risks for bulk_create, spread over the 5×5 matrix (scores set: no save())."""
+    risks = []
+    for i in range(count):
+        likelihood, impact = 1 + i % 5, 1 + (i // 5) % 5
+        risks.append(
+            Risk(
+                organization=organization,
+                title=f"Risk {i:05d}",
+                category="privacy" if i % 2 else "bias_fairness",
+                owner=owner,
+                inherent_likelihood=likelihood,
+                inherent_impact=impact,
+                inherent_score=likelihood * impact,
+            )
+        )
+    return risks

@@ -1,0 +1,434 @@
+"""Risks API serializers: create()/update() call risks.services."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from assets.models import AI_TYPES, Asset
+from isms.api.serializers import MemberField, TenantRelatedField
+from isms.choices import DataCategory
+from isms.models import Control
+from risks.ai_act import HighRiskArea, ProhibitedPractice, TransparencyDuty
+from risks.models import (
+    AIChangeRequest,
+    ImpactAssessment,
+    Risk,
+    RiskAcceptance,
+    RiskCriteria,
+    SoARow,
+    SoASnapshot,
+    TreatmentAction,
+)
+from risks.models.change import HarmLevel, HarmTo
+from risks.models.soa import InclusionReason
+from risks.services import change, register, soa
+from suppliers.models import Supplier, SupplierAnswer
+
+
+def _actor(serializer):
+    return serializer.context["request"].auth
+
+
+def _name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.email
+
+
+class RiskCriteriaSerializer(serializers.ModelSerializer):
+    max_score = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = RiskCriteria
+        fields = [
+            "id",
+            "likelihood_labels",
+            "impact_labels",
+            "medium_from",
+            "high_from",
+            "critical_from",
+            "acceptance_threshold",
+            "max_score",
+            "updated",
+        ]
+        read_only_fields = ["id", "updated"]
+
+    def update(self, instance, validated_data):
+        return register.criteria_update(actor=_actor(self), **validated_data)
+
+
+class RiskSerializer(serializers.ModelSerializer):
+    owner = MemberField(help_text="User id of the risk owner (an active member).")
+    owner_name = serializers.SerializerMethodField()
+    status = serializers.CharField(
+        source="effective_status",
+        read_only=True,
+        help_text="open, treating, accepted or closed (a lapsed acceptance reads open). "
+        "Change it with POST …/status/.",
+    )
+    inherent_band = serializers.CharField(read_only=True)
+    residual_band = serializers.CharField(read_only=True)
+    acceptance_expires_on = serializers.DateField(read_only=True, allow_null=True)
+    assets = TenantRelatedField(model=Asset, many=True, required=False)
+    suppliers = TenantRelatedField(model=Supplier, many=True, required=False)
+    controls = serializers.PrimaryKeyRelatedField(
+        queryset=Control.objects.all(), many=True, required=False
+    )
+
+    class Meta:
+        model = Risk
+        fields = [
+            "id",
+            "title",
+            "description",
+            "category",
+            "owner",
+            "owner_name",
+            "inherent_likelihood",
+            "inherent_impact",
+            "inherent_score",
+            "inherent_band",
+            "residual_likelihood",
+            "residual_impact",
+            "residual_score",
+            "residual_band",
+            "treatment",
+            "status",
+            "acceptance_expires_on",
+            "next_review_date",
+            "assets",
+            "suppliers",
+            "controls",
+            "source_gap",
+            "created",
+            "updated",
+        ]
+        read_only_fields = ["id", "inherent_score", "residual_score", "source_gap", "created"]
+
+    def get_owner_name(self, risk) -> str:
+        return _name(risk.owner)
+
+    def create(self, validated_data):
+        return register.risk_create(actor=_actor(self), **validated_data)
+
+    def update(self, instance, validated_data):
+        return register.risk_update(actor=_actor(self), risk=instance, **validated_data)
+
+
+class RiskStatusSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["open", "treating", "accepted", "closed"])
+
+
+class RiskFromGapSerializer(serializers.Serializer):
+    gap = TenantRelatedField(
+        model=SupplierAnswer, help_text="The id of the supplier-assessment answer that is a gap."
+    )
+    owner = MemberField(required=False, help_text="Default: the supplier's owner.")
+
+
+class TreatmentActionSerializer(serializers.ModelSerializer):
+    risk = TenantRelatedField(model=Risk)
+    owner = MemberField()
+
+    class Meta:
+        model = TreatmentAction
+        fields = ["id", "risk", "description", "owner", "due_date", "status", "completed_at"]
+        read_only_fields = ["id", "completed_at"]
+
+    def validate_risk(self, risk):
+        if self.instance is not None and risk.pk != self.instance.risk_id:
+            raise serializers.ValidationError("An action stays with its risk.")
+        return risk
+
+    def create(self, validated_data):
+        return register.treatment_action_create(actor=_actor(self), **validated_data)
+
+    def update(self, instance, validated_data):
+        validated_data.pop("risk", None)
+        return register.treatment_action_update(
+            actor=_actor(self), action=instance, **validated_data
+        )
+
+
+class RiskAcceptanceSerializer(serializers.ModelSerializer):
+    risk = TenantRelatedField(model=Risk)
+
+    class Meta:
+        model = RiskAcceptance
+        fields = [
+            "id",
+            "risk",
+            "status",
+            "rationale",
+            "expires_on",
+            "score_at_request",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "expired_at",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "score_at_request",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "expired_at",
+        ]
+
+    def create(self, validated_data):
+        return register.acceptance_request(actor=_actor(self), **validated_data)
+
+
+class DecisionNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True)
+
+
+class ChangeRequestSerializer(serializers.ModelSerializer):
+    asset = TenantRelatedField(
+        model=Asset,
+        required=False,
+        allow_null=True,
+        help_text="An existing AI asset; or leave it out and name a new one (new_asset_name).",
+    )
+    new_asset_name = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=200
+    )
+    new_asset_type = serializers.ChoiceField(
+        choices=sorted(AI_TYPES), write_only=True, required=False
+    )
+    supplier = TenantRelatedField(model=Supplier, required=False, allow_null=True)
+    approver = MemberField(help_text="The designated approver (an officer or admin).")
+    data_categories = serializers.ListField(
+        child=serializers.ChoiceField(choices=DataCategory.choices), required=False
+    )
+
+    class Meta:
+        model = AIChangeRequest
+        fields = [
+            "id",
+            "title",
+            "description",
+            "justification",
+            "asset",
+            "new_asset_name",
+            "new_asset_type",
+            "data_going_in",
+            "data_categories",
+            "affected_people",
+            "supplier",
+            "requested_by",
+            "approver",
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+            "created",
+        ]
+        read_only_fields = [
+            "id",
+            "requested_by",
+            "status",
+            "decided_by",
+            "decided_at",
+            "decision_reason",
+            "created",
+        ]
+
+    def create(self, validated_data):
+        return change.change_request_create(actor=_actor(self), **validated_data)
+
+
+class ChecklistItemSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    status = serializers.ChoiceField(choices=["passed", "failed", "not_applicable"])
+    detail = serializers.CharField()
+    object_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class ChecklistSerializer(serializers.Serializer):
+    ready = serializers.BooleanField()
+    blocked = serializers.BooleanField()
+    items = ChecklistItemSerializer(many=True)
+
+
+class HarmSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=HarmTo.choices)
+    description = serializers.CharField()
+    severity = serializers.ChoiceField(choices=HarmLevel.choices)
+    likelihood = serializers.ChoiceField(choices=HarmLevel.choices)
+
+
+class ImpactAssessmentSerializer(serializers.ModelSerializer):
+    asset = TenantRelatedField(model=Asset)
+    change_request = TenantRelatedField(model=AIChangeRequest, required=False, allow_null=True)
+    harms = HarmSerializer(many=True, required=False)
+    prohibited_practices = serializers.ListField(
+        child=serializers.ChoiceField(choices=ProhibitedPractice.choices), required=False
+    )
+    high_risk_areas = serializers.ListField(
+        child=serializers.ChoiceField(choices=HighRiskArea.choices), required=False
+    )
+    transparency_duties = serializers.ListField(
+        child=serializers.ChoiceField(choices=TransparencyDuty.choices), required=False
+    )
+    obligations = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = ImpactAssessment
+        fields = [
+            "id",
+            "asset",
+            "change_request",
+            "status",
+            "intended_purpose",
+            "affected_people",
+            "foreseeable_misuse",
+            "harms",
+            "human_oversight_measures",
+            "transparency_measures",
+            "data_quality_notes",
+            "prohibited_practices",
+            "high_risk_areas",
+            "transparency_duties",
+            "risk_tier",
+            "obligations",
+            "prepared_by",
+            "approved_by",
+            "approved_at",
+            "superseded_by",
+            "superseded_at",
+            "created",
+            "updated",
+        ]
+        read_only_fields = [
+            "id",
+            "status",
+            "risk_tier",
+            "prepared_by",
+            "approved_by",
+            "approved_at",
+            "superseded_by",
+            "superseded_at",
+            "created",
+            "updated",
+        ]
+
+    def validate(self, attrs):
+        if self.instance is not None:
+            for field in ("asset", "change_request"):
+                if field in attrs and getattr(attrs[field], "pk", None) != getattr(
+                    self.instance, f"{field}_id"
+                ):
+                    raise serializers.ValidationError({field: "This cannot change."})
+                attrs.pop(field, None)
+        return attrs
+
+    def create(self, validated_data):
+        return change.impact_assessment_create(actor=_actor(self), **validated_data)
+
+    def update(self, instance, validated_data):
+        return change.impact_assessment_update(
+            actor=_actor(self), assessment=instance, **validated_data
+        )
+
+
+class SoARowSerializer(serializers.ModelSerializer):
+    framework = serializers.CharField(source="control.framework.code", read_only=True)
+    control_ref = serializers.CharField(source="control.ref", read_only=True)
+    control_title = serializers.CharField(source="control.title", read_only=True)
+    owner = MemberField(required=False, allow_null=True)
+    inclusion_reasons = serializers.ListField(
+        child=serializers.ChoiceField(choices=InclusionReason.choices), required=False
+    )
+    evidence_links = serializers.ListField(
+        child=serializers.URLField(max_length=500), required=False
+    )
+    linked_risks = serializers.ListField(
+        source="linked_risk_ids", child=serializers.IntegerField(), read_only=True
+    )
+    is_stale = serializers.BooleanField(
+        read_only=True, help_text="Its linked risks changed after the last approval."
+    )
+
+    class Meta:
+        model = SoARow
+        fields = [
+            "id",
+            "framework",
+            "control",
+            "control_ref",
+            "control_title",
+            "applicable",
+            "justification",
+            "inclusion_reasons",
+            "implementation_status",
+            "owner",
+            "evidence",
+            "evidence_links",
+            "linked_risks",
+            "is_stale",
+            "updated",
+        ]
+        read_only_fields = ["id", "control", "updated"]
+
+    def update(self, instance, validated_data):
+        return soa.soa_row_update(actor=_actor(self), row=instance, **validated_data)
+
+
+class SoASnapshotSerializer(serializers.ModelSerializer):
+    framework = serializers.SlugRelatedField(
+        source="soa.framework",
+        slug_field="code",
+        read_only=True,
+    )
+
+    class Meta:
+        model = SoASnapshot
+        fields = ["id", "framework", "number", "rows", "approved_by", "approved_at", "note"]
+        read_only_fields = fields
+
+
+class SoAApproveSerializer(serializers.Serializer):
+    framework = serializers.SlugField(help_text="Framework code, e.g. iso27001-2022.")
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class SnapshotDiffSerializer(serializers.Serializer):
+    added = serializers.ListField(child=serializers.CharField())
+    removed = serializers.ListField(child=serializers.CharField())
+    changed = serializers.ListField(child=serializers.DictField())
+
+
+class ComplianceDebtSerializer(serializers.ModelSerializer):
+    owner_name = serializers.SerializerMethodField()
+    age_days = serializers.IntegerField(read_only=True)
+    open_change_request = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Asset
+        fields = [
+            "id",
+            "name",
+            "asset_type",
+            "lifecycle",
+            "owner",
+            "owner_name",
+            "created",
+            "age_days",
+            "open_change_request",
+        ]
+        read_only_fields = fields
+
+    def get_owner_name(self, asset) -> str:
+        return _name(asset.owner)

@@ -1,0 +1,463 @@
+"""The risks API: risks, risk-acceptances, treatment-actions, risk-criteria,
+ai-change-requests, impact-assessments, soa-rows, soa-snapshots, compliance-debt."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.response import Response
+
+from assets.models import Asset
+from isms.api.viewsets import TenantHistoryMixin, TenantModelViewSet, TenantViewSet
+from isms.models import Control, Framework
+from risks import selectors
+from risks.filters import (
+    ChangeRequestFilterSet,
+    ImpactAssessmentFilterSet,
+    RiskAcceptanceFilterSet,
+    RiskFilterSet,
+    SoARowFilterSet,
+    SoASnapshotFilterSet,
+    TreatmentActionFilterSet,
+)
+from risks.models import (
+    AIChangeRequest,
+    ImpactAssessment,
+    Risk,
+    RiskAcceptance,
+    RiskCriteria,
+    SoARow,
+    SoASnapshot,
+    TreatmentAction,
+)
+from risks.services import change, register, soa
+from suppliers.models import Supplier
+
+from .serializers import (
+    ChangeRequestSerializer,
+    ChecklistSerializer,
+    ComplianceDebtSerializer,
+    DecisionNoteSerializer,
+    ImpactAssessmentSerializer,
+    ReasonSerializer,
+    RiskAcceptanceSerializer,
+    RiskCriteriaSerializer,
+    RiskFromGapSerializer,
+    RiskSerializer,
+    RiskStatusSerializer,
+    SnapshotDiffSerializer,
+    SoAApproveSerializer,
+    SoARowSerializer,
+    SoASnapshotSerializer,
+    TreatmentActionSerializer,
+)
+
+READ = ["risks:read"]
+WRITE = ["risks:write"]
+# Decisions need risks:write to reach the object; the service then checks risks:approve (or
+# org:admin for the criteria), so another organisation's id is a 404 before any 403.
+APPROVE = WRITE
+SCOPES = {"GET": READ, "POST": WRITE, "PATCH": WRITE, "DELETE": WRITE}
+CONFLICT = OpenApiResponse(description="The object's state forbids it (a workflow, the gate)")
+
+
+def risk_queryset():
+    """The list's rows with their links prefetched: a constant number of queries."""
+    return selectors.risks_for_list().prefetch_related(
+        Prefetch("assets", queryset=Asset.objects.only("pk")),
+        Prefetch("suppliers", queryset=Supplier.objects.only("pk")),
+        Prefetch("controls", queryset=Control.objects.only("pk")),
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The risk register (filters shared with the UI list)"),
+    create=extend_schema(summary="Raise a risk"),
+    partial_update=extend_schema(
+        summary="Change a risk (its status moves with POST …/status/ or an acceptance)"
+    ),
+)
+class RiskViewSet(TenantModelViewSet):
+    model = Risk
+    serializer_class = RiskSerializer
+    scope_map = {"GET": READ, "POST": WRITE, "PATCH": WRITE}
+    action_scopes = {"set_status": WRITE, "from_gap": WRITE}
+    filterset_class = RiskFilterSet
+    http_method_names = ["get", "post", "patch", "head", "options"]  # close, never delete
+
+    def get_base_queryset(self):
+        return risk_queryset()
+
+    def can_change(self, actor, obj) -> bool:
+        return register.can_edit_risk(actor, obj)
+
+    def _fresh(self, risk):
+        return self.get_serializer(risk_queryset().get(pk=risk.pk)).data
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        risk = serializer.save()
+        return Response(self._fresh(risk), status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        return Response(self._fresh(serializer.save()))
+
+    @extend_schema(
+        summary="Move the risk's status (open, treating, closed; accepted only by acceptance)",
+        request=RiskStatusSerializer,
+        responses={200: RiskSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request, *args, **kwargs):
+        risk = self.get_object()
+        serializer = RiskStatusSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        register.risk_set_status(
+            actor=self.actor, risk=risk, status=serializer.validated_data["status"]
+        )
+        return Response(self._fresh(risk))
+
+    @extend_schema(
+        summary="Create a pre-filled risk from a supplier-assessment gap",
+        request=RiskFromGapSerializer,
+        responses={201: RiskSerializer, 409: CONFLICT},
+    )
+    @action(detail=False, methods=["post"], url_path="from-gap")
+    def from_gap(self, request, *args, **kwargs):
+        serializer = RiskFromGapSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        risk = register.risk_from_gap(
+            actor=self.actor,
+            answer_id=serializer.validated_data["gap"].pk,
+            owner=serializer.validated_data.get("owner"),
+        )
+        return Response(self._fresh(risk), status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(list=extend_schema(summary="Treatment actions (filter by ?risk=<id>)"))
+class TreatmentActionViewSet(TenantModelViewSet):
+    model = TreatmentAction
+    serializer_class = TreatmentActionSerializer
+    scope_map = SCOPES
+    filterset_class = TreatmentActionFilterSet
+
+    def get_base_queryset(self):
+        return TreatmentAction.objects.select_related("risk")
+
+    def can_change(self, actor, obj) -> bool:
+        return register.can_edit_risk(actor, obj.risk) or actor.user_id == obj.owner_id
+
+    def perform_destroy(self, instance):
+        register.treatment_action_delete(actor=self.actor, action=instance)
+
+
+def _decision(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Risk acceptances"),
+    create=extend_schema(summary="Request acceptance of a risk (rationale, expiry date)"),
+)
+class RiskAcceptanceViewSet(
+    TenantHistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    TenantViewSet,
+):
+    model = RiskAcceptance
+    serializer_class = RiskAcceptanceSerializer
+    scope_map = {"GET": READ, "POST": WRITE}
+    action_scopes = {"approve": APPROVE, "reject": APPROVE, "withdraw": WRITE}
+    filterset_class = RiskAcceptanceFilterSet
+
+    def get_base_queryset(self):
+        return RiskAcceptance.objects.all()
+
+    @extend_schema(
+        summary="Approve (someone other than the requester; above appetite: an admin)",
+        request=DecisionNoteSerializer,
+        responses={200: RiskAcceptanceSerializer, 403: OpenApiResponse(), 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        acceptance = self.get_object()
+        note = _decision(DecisionNoteSerializer, request)["note"]
+        acceptance = register.acceptance_approve(actor=self.actor, acceptance=acceptance, note=note)
+        return Response(self.get_serializer(acceptance).data)
+
+    @extend_schema(
+        summary="Reject, with a note saying why",
+        request=DecisionNoteSerializer,
+        responses={200: RiskAcceptanceSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, *args, **kwargs):
+        acceptance = self.get_object()
+        note = _decision(DecisionNoteSerializer, request)["note"]
+        acceptance = register.acceptance_reject(actor=self.actor, acceptance=acceptance, note=note)
+        return Response(self.get_serializer(acceptance).data)
+
+    @extend_schema(
+        summary="Withdraw a request", request=None, responses={200: RiskAcceptanceSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, *args, **kwargs):
+        acceptance = register.acceptance_withdraw(actor=self.actor, acceptance=self.get_object())
+        return Response(self.get_serializer(acceptance).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="This organisation's risk criteria (created on first use)"),
+    partial_update=extend_schema(summary="Change the risk criteria (admins)"),
+)
+class RiskCriteriaViewSet(
+    TenantHistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    TenantViewSet,
+):
+    model = RiskCriteria
+    serializer_class = RiskCriteriaSerializer
+    scope_map = {"GET": READ, "PATCH": WRITE}  # the service allows admins only
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_base_queryset(self):
+        register.criteria_get()
+        return RiskCriteria.objects.order_by("pk")
+
+
+@extend_schema_view(
+    list=extend_schema(summary="AI change requests"),
+    create=extend_schema(
+        summary="Ask for an AI change (an existing AI asset, or a new one proposed from it)"
+    ),
+)
+class ChangeRequestViewSet(
+    TenantHistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    TenantViewSet,
+):
+    model = AIChangeRequest
+    serializer_class = ChangeRequestSerializer
+    scope_map = {"GET": READ, "POST": WRITE}
+    action_scopes = {"approve": APPROVE, "reject": APPROVE, "withdraw": WRITE, "checklist": READ}
+    filterset_class = ChangeRequestFilterSet
+
+    def get_base_queryset(self):
+        return selectors.change_requests_for_list()
+
+    @extend_schema(summary="The live checklist of required steps", responses=ChecklistSerializer)
+    @action(detail=True, methods=["get"])
+    def checklist(self, request, *args, **kwargs):
+        checklist = selectors.change_request_checklist(self.get_object())
+        return Response(
+            ChecklistSerializer(
+                {"ready": checklist.ready, "blocked": checklist.blocked, "items": checklist.items}
+            ).data
+        )
+
+    @extend_schema(
+        summary="Approve (the designated approver; the asset moves to production)",
+        request=None,
+        responses={200: ChangeRequestSerializer, 403: OpenApiResponse(), 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        change_request = change.change_request_approve(
+            actor=self.actor, change_request=self.get_object()
+        )
+        return Response(self.get_serializer(change_request).data)
+
+    @extend_schema(
+        summary="Reject, with a reason (the designated approver)",
+        request=ReasonSerializer,
+        responses={200: ChangeRequestSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, *args, **kwargs):
+        change_request = self.get_object()
+        reason = _decision(ReasonSerializer, request)["reason"]
+        change_request = change.change_request_reject(
+            actor=self.actor, change_request=change_request, reason=reason
+        )
+        return Response(self.get_serializer(change_request).data)
+
+    @extend_schema(summary="Withdraw", request=None, responses={200: ChangeRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, *args, **kwargs):
+        change_request = change.change_request_withdraw(
+            actor=self.actor, change_request=self.get_object()
+        )
+        return Response(self.get_serializer(change_request).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="AI impact assessments"),
+    create=extend_schema(summary="Start an AI impact assessment (a draft)"),
+    partial_update=extend_schema(summary="Edit a draft (approved ones are immutable: 409)"),
+)
+class ImpactAssessmentViewSet(
+    TenantHistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    TenantViewSet,
+):
+    model = ImpactAssessment
+    serializer_class = ImpactAssessmentSerializer
+    scope_map = {"GET": READ, "POST": WRITE, "PATCH": WRITE}
+    action_scopes = {"approve": APPROVE}
+    filterset_class = ImpactAssessmentFilterSet
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_base_queryset(self):
+        return ImpactAssessment.objects.all()
+
+    def can_change(self, actor, obj) -> bool:
+        return change.can_assess(actor, obj.asset)
+
+    @extend_schema(
+        summary="Approve (not the preparer; refused when a prohibited practice applies)",
+        request=None,
+        responses={200: ImpactAssessmentSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        assessment = change.impact_assessment_approve(
+            actor=self.actor, assessment=self.get_object()
+        )
+        return Response(self.get_serializer(assessment).data)
+
+
+FRAMEWORK_PARAM = OpenApiParameter(
+    "framework", OpenApiTypes.STR, description="Framework code, e.g. iso27001-2022"
+)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Statement of Applicability rows (?framework=<code> creates it on first use)",
+        parameters=[FRAMEWORK_PARAM],
+    ),
+    partial_update=extend_schema(summary="Edit one row (officers and admins)"),
+)
+class SoARowViewSet(
+    TenantHistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    TenantViewSet,
+):
+    model = SoARow
+    serializer_class = SoARowSerializer
+    scope_map = {"GET": READ, "PATCH": WRITE}
+    filterset_class = SoARowFilterSet
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_base_queryset(self):
+        return selectors.soa_rows()
+
+    def list(self, request, *args, **kwargs):
+        code = request.query_params.get("framework")
+        if code:
+            framework = Framework.objects.filter(code=code).first()
+            if framework is None:
+                raise DRFValidationError({"framework": [f"No framework with code {code!r}."]})
+            soa.soa_for_framework(framework)
+        return super().list(request, *args, **kwargs)
+
+    def partial_update(self, request, *args, **kwargs):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        row = serializer.save()
+        return Response(self.get_serializer(selectors.soa_rows().get(pk=row.pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Approved SoA snapshots (immutable, numbered)"),
+)
+class SoASnapshotViewSet(
+    TenantHistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet
+):
+    model = SoASnapshot
+    serializer_class = SoASnapshotSerializer
+    scope_map = {"GET": READ, "POST": APPROVE}
+    action_scopes = {"diff": READ, "create": APPROVE}
+    filterset_class = SoASnapshotFilterSet
+
+    def get_base_queryset(self):
+        return SoASnapshot.objects.select_related("soa__framework")
+
+    @extend_schema(
+        summary="Approve this SoA: store an immutable, numbered snapshot",
+        request=SoAApproveSerializer,
+        responses={201: SoASnapshotSerializer, 409: CONFLICT},
+    )
+    def create(self, request, *args, **kwargs):
+        data = _decision(SoAApproveSerializer, request)
+        framework = Framework.objects.filter(code=data["framework"]).first()
+        if framework is None:
+            raise DRFValidationError({"framework": [f"No framework {data['framework']!r}."]})
+        statement = soa.soa_for_framework(framework)
+        snapshot = soa.soa_approve(actor=self.actor, soa=statement, note=data["note"])
+        return Response(self.get_serializer(snapshot).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="What changed between two snapshots",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.INT, required=True, description="Snapshot id"),
+            OpenApiParameter("to", OpenApiTypes.INT, required=True, description="Snapshot id"),
+        ],
+        responses=SnapshotDiffSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def diff(self, request, *args, **kwargs):
+        ids = {}
+        for name in ("from", "to"):
+            value = request.query_params.get(name, "")
+            if not value.isdigit():
+                raise DRFValidationError({name: ["Give a snapshot id."]})
+            ids[name] = int(value)
+        found = {s.pk: s for s in SoASnapshot.objects.filter(pk__in=ids.values())}
+        for name, pk in ids.items():
+            if pk not in found:
+                raise DRFValidationError({name: [f"No snapshot with id {pk} here."]})
+        old, new = found[ids["from"]], found[ids["to"]]
+        if old.soa_id != new.soa_id:
+            raise DRFValidationError({"to": ["Compare snapshots of the same SoA."]})
+        return Response(SnapshotDiffSerializer(selectors.snapshot_diff(old.rows, new.rows)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Compliance debt: AI assets in pilot or production without an approved "
+        "AI change request, oldest first"
+    )
+)
+class ComplianceDebtViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    model = Asset
+    serializer_class = ComplianceDebtSerializer
+    scope_map = {"GET": READ}
+
+    def get_base_queryset(self):
+        return selectors.compliance_debt()

@@ -1,0 +1,437 @@
+"""The risks API: status codes with bodies, segregation of duties, the gate, tenancy, queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from assets.models import Asset
+from isms.models import Role
+from risks.models import Risk
+from risks.services import register
+from tests.assets.factories import AssetFactory, make_asset
+from tests.risks.factories import RiskFactory, library_control, many_risks
+
+pytestmark = pytest.mark.django_db
+
+
+def url(org, path: str) -> str:
+    return f"/api/v1/orgs/{org.slug}/{path}"
+
+
+def test_create_and_patch_a_risk(org_a, people, api_for, pilot_tool):
+    client = api_for(user=people.officer)
+    response = client.post(
+        url(org_a, "risks/"),
+        {
+            "title": "Chat transcripts retained by the vendor",
+            "category": "privacy",
+            "owner": people.contributor.pk,
+            "inherent_likelihood": 4,
+            "inherent_impact": 4,
+            "assets": [pilot_tool.pk],
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (body["inherent_score"], body["inherent_band"], body["status"]) == (
+        16,
+        "critical",
+        "open",
+    )
+    assert body["assets"] == [pilot_tool.pk]
+    bad = client.patch(url(org_a, f"risks/{body['id']}/"), {"residual_impact": 9}, format="json")
+    assert bad.status_code == 400
+    assert (
+        "residual_impact" in bad.json()["errors"] or "residual_likelihood" in bad.json()["errors"]
+    )
+    ok = client.patch(
+        url(org_a, f"risks/{body['id']}/"),
+        {"residual_likelihood": 2, "residual_impact": 2, "treatment": "mitigate"},
+        format="json",
+    )
+    assert ok.status_code == 200 and ok.json()["residual_band"] == "low"
+
+
+def test_risk_status_moves_and_refusals(org_a, people, api_for, in_tenant):
+    with in_tenant(org_a):
+        risk = RiskFactory(organization=org_a, owner=people.contributor)
+    client = api_for(user=people.officer)
+    accepted = client.post(
+        url(org_a, f"risks/{risk.pk}/status/"), {"status": "accepted"}, format="json"
+    )
+    assert accepted.status_code == 409 and "acceptance" in accepted.json()["detail"]
+    treating = client.post(
+        url(org_a, f"risks/{risk.pk}/status/"), {"status": "treating"}, format="json"
+    )
+    assert treating.status_code == 409 and "treatment" in treating.json()["errors"]
+    closed = client.post(
+        url(org_a, f"risks/{risk.pk}/status/"), {"status": "closed"}, format="json"
+    )
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    again = client.post(
+        url(org_a, f"risks/{risk.pk}/status/"), {"status": "treating"}, format="json"
+    )
+    assert again.status_code == 409 and "cannot move from Closed" in again.json()["detail"]
+    other = api_for(user=people.other)
+    refused = other.post(url(org_a, f"risks/{risk.pk}/status/"), {"status": "open"}, format="json")
+    assert refused.status_code == 403
+    assert (
+        other.patch(url(org_a, f"risks/{risk.pk}/"), {"title": "x"}, format="json").status_code
+        == 403
+    )
+
+
+def test_acceptance_segregation_of_duties_via_api(org_a, people, api_for, in_tenant):
+    with in_tenant(org_a):
+        risk = RiskFactory(
+            organization=org_a, owner=people.officer, inherent_likelihood=4, inherent_impact=4
+        )
+    officer = api_for(user=people.officer)
+    expires = (timezone.localdate() + timedelta(days=60)).isoformat()
+    missing = officer.post(
+        url(org_a, "risk-acceptances/"), {"risk": risk.pk, "expires_on": expires}, format="json"
+    )
+    assert missing.status_code == 400 and "rationale" in missing.json()["errors"]
+    created = officer.post(
+        url(org_a, "risk-acceptances/"),
+        {"risk": risk.pk, "rationale": "Pilot only", "expires_on": expires},
+        format="json",
+    )
+    assert created.status_code == 201, created.content
+    acceptance_id = created.json()["id"]
+    duplicate = officer.post(
+        url(org_a, "risk-acceptances/"),
+        {"risk": risk.pk, "rationale": "Again", "expires_on": expires},
+        format="json",
+    )
+    assert duplicate.status_code == 409
+    own = officer.post(url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {}, format="json")
+    assert own.status_code == 403 and "someone else" in own.json()["detail"]
+    contributor = api_for(user=people.contributor)
+    no_scope = contributor.post(
+        url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {}, format="json"
+    )
+    assert no_scope.status_code == 403 and "risks:approve" in no_scope.json()["detail"]
+    above = api_for(user=people.approver).post(
+        url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {}, format="json"
+    )
+    assert above.status_code == 403 and "only an admin" in above.json()["detail"]
+    no_note = api_for(user=people.admin).post(
+        url(org_a, f"risk-acceptances/{acceptance_id}/reject/"), {"note": ""}, format="json"
+    )
+    assert no_note.status_code == 400 and "note" in no_note.json()["errors"]
+    approved = api_for(user=people.admin).post(
+        url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {"note": "ok"}, format="json"
+    )
+    assert approved.status_code == 200 and approved.json()["status"] == "approved"
+    twice = api_for(user=people.admin).post(
+        url(org_a, f"risk-acceptances/{acceptance_id}/reject/"), {"note": "no"}, format="json"
+    )
+    assert twice.status_code == 409
+    risk_body = officer.get(url(org_a, f"risks/{risk.pk}/")).json()
+    assert risk_body["status"] == "accepted" and risk_body["acceptance_expires_on"] == expires
+
+
+def test_criteria_admin_only(org_a, people, api_for):
+    listing = api_for(user=people.auditor).get(url(org_a, "risk-criteria/"))
+    assert listing.status_code == 200 and listing.json()["results"][0]["max_score"] == 25
+    criteria_id = listing.json()["results"][0]["id"]
+    denied = api_for(user=people.officer).patch(
+        url(org_a, f"risk-criteria/{criteria_id}/"), {"acceptance_threshold": 12}, format="json"
+    )
+    assert denied.status_code == 403
+    bad = api_for(user=people.admin).patch(
+        url(org_a, f"risk-criteria/{criteria_id}/"), {"acceptance_threshold": 30}, format="json"
+    )
+    assert bad.status_code == 400 and "acceptance_threshold" in bad.json()["errors"]
+    ok = api_for(user=people.admin).patch(
+        url(org_a, f"risk-criteria/{criteria_id}/"), {"acceptance_threshold": 12}, format="json"
+    )
+    assert ok.status_code == 200 and ok.json()["acceptance_threshold"] == 12
+
+
+def _change_request(client, org, asset, approver):
+    return client.post(
+        url(org, "ai-change-requests/"),
+        {
+            "title": "Roll out the support assistant",
+            "justification": "Faster replies",
+            "asset": asset.pk,
+            "data_going_in": "Tickets",
+            "affected_people": "Customers",
+            "approver": approver.pk,
+        },
+        format="json",
+    )
+
+
+def test_change_gate_through_the_api(org_a, people, api_for, pilot_tool):
+    contributor = api_for(user=people.contributor)
+    created = _change_request(contributor, org_a, pilot_tool, people.approver)
+    assert created.status_code == 201, created.content
+    cr = created.json()["id"]
+    approver = api_for(user=people.approver)
+    checklist = approver.get(url(org_a, f"ai-change-requests/{cr}/checklist/")).json()
+    assert checklist["ready"] is False and checklist["items"][0]["status"] == "failed"
+    early = approver.post(url(org_a, f"ai-change-requests/{cr}/approve/"), {}, format="json")
+    assert early.status_code == 409 and "Not every required step" in early.json()["detail"]
+    officer = api_for(user=people.officer)
+    risk = officer.post(
+        url(org_a, "risks/"),
+        {
+            "title": "Leak",
+            "category": "data_leakage",
+            "owner": people.contributor.pk,
+            "inherent_likelihood": 2,
+            "inherent_impact": 2,
+            "assets": [pilot_tool.pk],
+        },
+        format="json",
+    )
+    assert risk.status_code == 201
+    ia = officer.post(
+        url(org_a, "impact-assessments/"),
+        {
+            "asset": pilot_tool.pk,
+            "change_request": cr,
+            "intended_purpose": "Draft replies",
+            "affected_people": "Customers",
+            "human_oversight_measures": "Agent reviews",
+            "transparency_duties": ["chatbot"],
+            "harms": [
+                {
+                    "to": "individuals",
+                    "description": "Wrong advice",
+                    "severity": "low",
+                    "likelihood": "low",
+                }
+            ],
+        },
+        format="json",
+    )
+    assert ia.status_code == 201, ia.content
+    assert ia.json()["risk_tier"] == "limited" and ia.json()["obligations"]
+    own = officer.post(
+        url(org_a, f"impact-assessments/{ia.json()['id']}/approve/"), {}, format="json"
+    )
+    assert own.status_code == 403
+    approved_ia = approver.post(
+        url(org_a, f"impact-assessments/{ia.json()['id']}/approve/"), {}, format="json"
+    )
+    assert approved_ia.status_code == 200
+    immutable = officer.patch(
+        url(org_a, f"impact-assessments/{ia.json()['id']}/"),
+        {"intended_purpose": "x"},
+        format="json",
+    )
+    assert immutable.status_code == 409
+    not_designated = api_for(user=people.admin).post(
+        url(org_a, f"ai-change-requests/{cr}/approve/"), {}, format="json"
+    )
+    assert (
+        not_designated.status_code == 403
+        and "designated approver" in not_designated.json()["detail"]
+    )
+    debt = api_for(user=people.auditor).get(url(org_a, "compliance-debt/")).json()
+    assert [row["id"] for row in debt["results"]] == [pilot_tool.pk]
+    assert debt["results"][0]["open_change_request"] == cr
+    done = approver.post(url(org_a, f"ai-change-requests/{cr}/approve/"), {}, format="json")
+    assert done.status_code == 200 and done.json()["status"] == "approved"
+    asset = api_for(user=people.auditor).get(url(org_a, f"assets/{pilot_tool.pk}/")).json()
+    assert asset["lifecycle"] == "production" and asset["risk_tier"] == "limited"
+    assert api_for(user=people.auditor).get(url(org_a, "compliance-debt/")).json()["count"] == 0
+
+
+def test_reject_needs_reason_and_prohibited_practice_blocks(org_a, people, api_for, pilot_tool):
+    cr = _change_request(
+        api_for(user=people.contributor), org_a, pilot_tool, people.approver
+    ).json()["id"]
+    approver = api_for(user=people.approver)
+    officer = api_for(user=people.officer)
+    ia = officer.post(
+        url(org_a, "impact-assessments/"),
+        {
+            "asset": pilot_tool.pk,
+            "intended_purpose": "Score staff moods",
+            "affected_people": "Staff",
+            "human_oversight_measures": "HR",
+            "prohibited_practices": ["emotion_at_work"],
+        },
+        format="json",
+    ).json()
+    assert ia["risk_tier"] == "prohibited"
+    refused = approver.post(
+        url(org_a, f"impact-assessments/{ia['id']}/approve/"), {}, format="json"
+    )
+    assert refused.status_code == 409 and "prohibited_practices" in refused.json()["errors"]
+    checklist = approver.get(url(org_a, f"ai-change-requests/{cr}/checklist/")).json()
+    assert checklist["blocked"] is True
+    blocked = approver.post(url(org_a, f"ai-change-requests/{cr}/approve/"), {}, format="json")
+    assert blocked.status_code == 409 and "Blocked" in blocked.json()["detail"]
+    no_reason = approver.post(
+        url(org_a, f"ai-change-requests/{cr}/reject/"), {"reason": " "}, format="json"
+    )
+    assert no_reason.status_code == 400 and "reason" in no_reason.json()["errors"]
+    rejected = approver.post(
+        url(org_a, f"ai-change-requests/{cr}/reject/"),
+        {"reason": "Prohibited in the EU"},
+        format="json",
+    )
+    assert (
+        rejected.status_code == 200 and rejected.json()["decision_reason"] == "Prohibited in the EU"
+    )
+
+
+def test_gate_cannot_be_bypassed_through_the_asset_api(
+    org_a, people, api_for, pilot_tool, in_tenant
+):
+    with in_tenant(org_a):
+        Asset.objects.filter(pk=pilot_tool.pk).update(external_id="sso-7")
+    client = api_for(user=people.officer)
+    patch = client.patch(
+        url(org_a, f"assets/{pilot_tool.pk}/"), {"lifecycle": "production"}, format="json"
+    )
+    assert patch.status_code == 409
+    assert "change request" in patch.json()["detail"] and "lifecycle" in patch.json()["errors"]
+    bulk = client.post(
+        url(org_a, "assets/bulk/"),
+        {"assets": [pilot_tool.pk], "lifecycle": "production"},
+        format="json",
+    )
+    assert bulk.status_code == 409 and "change request" in bulk.json()["detail"]
+    upsert = client.post(
+        url(org_a, "assets/upsert/"),
+        {"external_id": "sso-7", "lifecycle": "production"},
+        format="json",
+    )
+    assert upsert.status_code == 409 and "change request" in upsert.json()["detail"]
+    created = client.post(
+        url(org_a, "assets/"),
+        {
+            "name": "Straight to prod",
+            "asset_type": "ai_agent",
+            "owner": people.officer.pk,
+            "lifecycle": "production",
+        },
+        format="json",
+    )
+    assert created.status_code == 409
+    with in_tenant(org_a):
+        assert Asset.objects.get(pk=pilot_tool.pk).lifecycle == "pilot"
+        assert not Asset.objects.filter(name="Straight to prod").exists()
+
+
+def test_gate_cannot_be_bypassed_by_csv_import(org_a, people, client_for, pilot_tool, in_tenant):
+    csv = (
+        "name,asset_type,owner_email,lifecycle,external_id\n"
+        f"Imported agent,ai_agent,{people.officer.email},production,\n"
+        f"Helpdesk,application,{people.officer.email},production,\n"
+    ).encode()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client_for(people.officer).post(
+        f"/o/{org_a.slug}/assets/import/", {"file": SimpleUploadedFile("a.csv", csv, "text/csv")}
+    )
+    assert response.status_code == 400
+    assert "change request" in response.content.decode()
+    with in_tenant(org_a):
+        assert not Asset.objects.filter(name__in=["Imported agent", "Helpdesk"]).exists()
+
+
+def test_soa_rows_snapshots_and_diff(org_a, people, api_for, in_tenant):
+    controls = [library_control(ref) for ref in ("T.1", "T.2")]
+    code = controls[0].framework.code
+    officer = api_for(user=people.officer)
+    rows = officer.get(url(org_a, "soa-rows/"), {"framework": code}).json()
+    assert rows["count"] == 2 and rows["results"][0]["control_ref"] == "T.1"
+    assert officer.get(url(org_a, "soa-rows/"), {"framework": "nope"}).status_code == 400
+    early = api_for(user=people.approver).post(
+        url(org_a, "soa-snapshots/"), {"framework": code}, format="json"
+    )
+    assert early.status_code == 409 and "2 control(s)" in early.json()["detail"]
+    for row in rows["results"]:
+        bad = officer.patch(
+            url(org_a, f"soa-rows/{row['id']}/"), {"applicable": False}, format="json"
+        )
+        assert bad.status_code == 400 and "justification" in bad.json()["errors"]
+        ok = officer.patch(
+            url(org_a, f"soa-rows/{row['id']}/"),
+            {"inclusion_reasons": ["risk_treatment"]},
+            format="json",
+        )
+        assert ok.status_code == 200 and ok.json()["inclusion_reasons"] == ["risk_treatment"]
+    assert (
+        api_for(user=people.contributor)
+        .post(url(org_a, "soa-snapshots/"), {"framework": code}, format="json")
+        .status_code
+        == 403
+    )
+    first = api_for(user=people.approver).post(
+        url(org_a, "soa-snapshots/"), {"framework": code}, format="json"
+    )
+    assert first.status_code == 201 and first.json()["number"] == 1
+    officer.patch(
+        url(org_a, f"soa-rows/{rows['results'][1]['id']}/"),
+        {"applicable": False, "justification": "Not relevant to us"},
+        format="json",
+    )
+    second = (
+        api_for(user=people.approver)
+        .post(url(org_a, "soa-snapshots/"), {"framework": code}, format="json")
+        .json()
+    )
+    diff = officer.get(
+        url(org_a, "soa-snapshots/diff/"), {"from": first.json()["id"], "to": second["id"]}
+    )
+    assert diff.status_code == 200
+    changes = diff.json()["changed"][0]
+    assert changes["ref"] == "T.2" and changes["changes"]["applicable"] == {
+        "from": True,
+        "to": False,
+    }
+    assert officer.get(url(org_a, "soa-snapshots/diff/"), {"from": "x"}).status_code == 400
+
+
+def test_another_orgs_objects_are_invisible_and_unreferenceable(
+    org_a, org_b, people, api_for, in_tenant, member
+):
+    with in_tenant(org_b):
+        foreign_asset = make_asset(org_b)
+        foreign_risk = RiskFactory(organization=org_b, owner=member(org_b, Role.OFFICER))
+    client = api_for(user=people.officer)
+    assert client.get(url(org_a, f"risks/{foreign_risk.pk}/")).status_code == 404
+    response = _change_request(client, org_a, foreign_asset, people.approver)
+    assert response.status_code == 400
+    assert "No asset with id" in response.json()["errors"]["asset"][0]
+    response = client.post(
+        url(org_a, "risk-acceptances/"),
+        {"risk": foreign_risk.pk, "rationale": "x", "expires_on": "2099-01-01"},
+        format="json",
+    )
+    assert response.status_code == 400 and "risk" in response.json()["errors"]
+
+
+@pytest.mark.parametrize("rows", [10, 5000])
+def test_risk_list_queries_do_not_grow(
+    org_a, people, api_for, in_tenant, rows, django_assert_max_num_queries
+):
+    with in_tenant(org_a):
+        assets = [AssetFactory(organization=org_a, owner=people.other) for _ in range(3)]
+        risks = Risk.objects.bulk_create(many_risks(org_a, people.other, rows))
+        from risks.models import RiskAsset
+
+        RiskAsset.objects.bulk_create(
+            [
+                RiskAsset(organization=org_a, risk=r, asset=assets[i % 3])
+                for i, r in enumerate(risks[:200])
+            ]
+        )
+        register.criteria_get()
+    client = api_for(user=people.officer)
+    with django_assert_max_num_queries(16):
+        response = client.get(url(org_a, "risks/"), {"page_size": 100})
+    assert response.status_code == 200 and response.json()["count"] == rows
