@@ -20,13 +20,13 @@ def risk_figures(actor) -> list[HomeFigure]:
         HomeFigure(
             label="AI compliance debt",
             value=debt,
-            url=reverse("risks:compliance_debt", args=[slug]),
+            url=reverse("compliance_debt", args=[slug]),
             tone="danger" if debt else "success",
             note="AI assets in pilot or production without an approved change request",
         ),
         HomeFigure(
             label="AI change requests awaiting approval",
             value=waiting,
-            url=reverse("risks:change_request_list", args=[slug]) + "?status=submitted",
+            url=reverse("change_request_list", args=[slug]) + "?status=submitted",
         ),
     ]

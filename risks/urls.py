@@ -1,3 +1,84 @@
 """The risks pages, under /o/<org_slug>/risks/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from .views import change, register, soa
+
+urlpatterns = [
+    path("", register.RiskListView.as_view(), name="risk_list"),
+    path("new/", register.RiskCreateView.as_view(), name="risk_create"),
+    path("criteria/", register.CriteriaView.as_view(), name="risk_criteria"),
+    path("<int:pk>/", register.RiskDetailView.as_view(), name="risk_detail"),
+    path("<int:pk>/edit/", register.RiskUpdateView.as_view(), name="risk_edit"),
+    path("<int:pk>/status/", register.RiskStatusView.as_view(), name="risk_status"),
+    path("<int:pk>/actions/", register.TreatmentActionCreateView.as_view(), name="risk_action_add"),
+    path(
+        "actions/<int:pk>/status/",
+        register.TreatmentActionStatusView.as_view(),
+        name="risk_action_status",
+    ),
+    path(
+        "<int:pk>/acceptance/",
+        register.AcceptanceRequestView.as_view(),
+        name="risk_acceptance_request",
+    ),
+    path(
+        "acceptances/<int:pk>/approve/",
+        register.AcceptanceDecisionView.as_view(decision="approve"),
+        name="risk_acceptance_approve",
+    ),
+    path(
+        "acceptances/<int:pk>/reject/",
+        register.AcceptanceDecisionView.as_view(decision="reject"),
+        name="risk_acceptance_reject",
+    ),
+    path(
+        "acceptances/<int:pk>/withdraw/",
+        register.AcceptanceDecisionView.as_view(decision="withdraw"),
+        name="risk_acceptance_withdraw",
+    ),
+    path("from-gap/<int:pk>/", register.RiskFromGapView.as_view(), name="risk_from_gap"),
+    # The AI change gate
+    path("changes/", change.ChangeRequestListView.as_view(), name="change_request_list"),
+    path("changes/new/", change.ChangeRequestCreateView.as_view(), name="change_request_create"),
+    path(
+        "changes/<int:pk>/", change.ChangeRequestDetailView.as_view(), name="change_request_detail"
+    ),
+    path(
+        "changes/<int:pk>/approve/",
+        change.ChangeRequestDecisionView.as_view(decision="approve"),
+        name="change_request_approve",
+    ),
+    path(
+        "changes/<int:pk>/reject/",
+        change.ChangeRequestDecisionView.as_view(decision="reject"),
+        name="change_request_reject",
+    ),
+    path(
+        "changes/<int:pk>/withdraw/",
+        change.ChangeRequestDecisionView.as_view(decision="withdraw"),
+        name="change_request_withdraw",
+    ),
+    path(
+        "changes/<int:pk>/risk/", change.ChangeRequestRiskView.as_view(), name="change_request_risk"
+    ),
+    path(
+        "changes/<int:pk>/assess/",
+        change.AssessmentStartView.as_view(),
+        name="change_request_assess",
+    ),
+    path("assessments/<int:pk>/", change.AssessmentWizardView.as_view(), name="impact_assessment"),
+    path(
+        "assessments/<int:pk>/approve/",
+        change.AssessmentApproveView.as_view(),
+        name="impact_assessment_approve",
+    ),
+    path("debt/", change.ComplianceDebtView.as_view(), name="compliance_debt"),
+    # Statement of Applicability
+    path("soa/", soa.SoAIndexView.as_view(), name="soa_index"),
+    path("soa/rows/<int:pk>/", soa.SoARowView.as_view(), name="soa_row"),
+    path("soa/snapshots/<int:pk>/", soa.SnapshotDetailView.as_view(), name="soa_snapshot"),
+    path("soa/<slug:framework>/", soa.SoATableView.as_view(), name="soa_table"),
+    path("soa/<slug:framework>/approve/", soa.SoAApproveView.as_view(), name="soa_approve"),
+    path("soa/<slug:framework>/export.<str:fmt>", soa.SoAExportView.as_view(), name="soa_export"),
+]

@@ -1,0 +1,300 @@
+"""Forms of the risks pages (the services validate again; these shape the input)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from assets.models import AI_TYPES, Asset, AssetType
+from isms.choices import DataCategory
+from isms.models import Control, Membership, Role
+from isms.tenancy import current_organization_id
+from risks.ai_act import HighRiskArea, ProhibitedPractice, TransparencyDuty
+from risks.models import RiskCategory, RiskCriteria, TreatmentAction, TreatmentOption
+from risks.models.change import HarmLevel
+from risks.models.soa import ImplementationStatus, InclusionReason
+from suppliers.models import Supplier
+
+User = get_user_model()
+
+
+def member_choices(roles=None) -> list[tuple[int, str]]:
+    memberships = (
+        Membership.objects.active()
+        .filter(organization_id=current_organization_id())
+        .select_related("user")
+        .order_by("user__email")
+    )
+    if roles:
+        memberships = memberships.filter(role__in=roles)
+    return [(m.user_id, m.user.get_full_name() or m.user.email) for m in memberships]
+
+
+def _levels(labels: list[str]) -> list[tuple[str, str]]:
+    return [("", "—")] + [(str(i), f"{i} · {label}") for i, label in enumerate(labels, start=1)]
+
+
+class RiskForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    category = forms.ChoiceField(choices=RiskCategory.choices)
+    owner = forms.TypedChoiceField(coerce=int)
+    inherent_likelihood = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    inherent_impact = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    residual_likelihood = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    residual_impact = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    treatment = forms.ChoiceField(
+        choices=[("", "—"), *TreatmentOption.choices], required=False, label="Treatment option"
+    )
+    next_review_date = forms.DateField(
+        required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    assets = forms.TypedMultipleChoiceField(coerce=int, required=False, label="Affected assets")
+    suppliers = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    controls = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label="Linked controls",
+        help_text="Hold Ctrl to choose several.",
+    )
+
+    def __init__(self, *args, criteria: RiskCriteria, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = member_choices()
+        for prefix in ("inherent", "residual"):
+            self.fields[f"{prefix}_likelihood"].choices = _levels(criteria.likelihood_labels)
+            self.fields[f"{prefix}_impact"].choices = _levels(criteria.impact_labels)
+        self.fields["assets"].choices = list(Asset.objects.values_list("pk", "name"))
+        self.fields["suppliers"].choices = list(Supplier.objects.values_list("pk", "name"))
+        self.fields["controls"].choices = [
+            (c.pk, f"{c.framework.code} {c.ref} {c.title}")
+            for c in Control.objects.select_related("framework")
+        ]
+
+
+class RiskStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[
+            ("open", "Open"),
+            ("treating", "In treatment"),
+            ("closed", "Closed"),
+            ("accepted", "Accepted"),
+        ]
+    )
+
+
+class TreatmentActionForm(forms.Form):
+    description = forms.CharField(label="What", max_length=300)
+    owner = forms.TypedChoiceField(coerce=int)
+    due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = member_choices()
+
+
+class TreatmentActionStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=TreatmentAction.Status.choices)
+
+
+class AcceptanceRequestForm(forms.Form):
+    rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    expires_on = forms.DateField(label="Expires on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Note (required to reject)"
+    )
+
+
+class CriteriaForm(forms.Form):
+    likelihood_labels = forms.CharField(help_text="Comma-separated, lowest first (3 to 7).")
+    impact_labels = forms.CharField(help_text="Comma-separated, lowest first (3 to 7).")
+    medium_from = forms.IntegerField(min_value=1)
+    high_from = forms.IntegerField(min_value=1)
+    critical_from = forms.IntegerField(min_value=1)
+    acceptance_threshold = forms.IntegerField(
+        min_value=1, label="Risk appetite (highest acceptable score)"
+    )
+
+    def clean_likelihood_labels(self):
+        return [p.strip() for p in self.cleaned_data["likelihood_labels"].split(",")]
+
+    def clean_impact_labels(self):
+        return [p.strip() for p in self.cleaned_data["impact_labels"].split(",")]
+
+
+class ChangeRequestForm(forms.Form):
+    title = forms.CharField(label="What is being introduced or changed", max_length=200)
+    justification = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2}))
+    asset = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Existing AI asset"
+    )
+    new_asset_name = forms.CharField(
+        required=False, max_length=200, label="…or the new AI tool's name"
+    )
+    new_asset_type = forms.ChoiceField(
+        required=False,
+        label="New asset's type",
+        choices=[("", "—")] + [c for c in AssetType.choices if c[0] in AI_TYPES],
+    )
+    description = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), label="The change in detail"
+    )
+    data_going_in = forms.CharField(label="Data going in", widget=forms.Textarea(attrs={"rows": 2}))
+    data_categories = forms.MultipleChoiceField(
+        choices=DataCategory.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    affected_people = forms.CharField(
+        label="Who is affected", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    supplier = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    approver = forms.TypedChoiceField(coerce=int, label="Designated approver")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["asset"].choices = [
+            ("", "—"),
+            *list(
+                Asset.objects.filter(asset_type__in=AI_TYPES)
+                .exclude(triage_status__in=["pending", "dismissed"])
+                .values_list("pk", "name")
+            ),
+        ]
+        self.fields["supplier"].choices = [
+            ("", "—"),
+            *list(Supplier.objects.values_list("pk", "name")),
+        ]
+        self.fields["approver"].choices = member_choices(roles=[Role.ADMIN, Role.OFFICER])
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Reason")
+
+
+# --- The impact assessment wizard ------------------------------------------------------------
+
+
+class AssessmentPurposeForm(forms.Form):
+    intended_purpose = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    affected_people = forms.CharField(
+        label="People and groups affected", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    foreseeable_misuse = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+HARM_LEVELS = [("", "—"), *HarmLevel.choices]
+
+
+class AssessmentHarmsForm(forms.Form):
+    """One harm each to individuals, groups and society (leave a description empty to skip)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for to in ("individuals", "groups", "society"):
+            self.fields[f"{to}_description"] = forms.CharField(
+                label=f"Potential harm to {to}",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+            self.fields[f"{to}_severity"] = forms.ChoiceField(
+                label=f"Severity (harm to {to})", choices=HARM_LEVELS, required=False
+            )
+            self.fields[f"{to}_likelihood"] = forms.ChoiceField(
+                label=f"Likelihood (harm to {to})", choices=HARM_LEVELS, required=False
+            )
+
+    def harms(self) -> list[dict]:
+        data = self.cleaned_data
+        return [
+            {
+                "to": to,
+                "description": data[f"{to}_description"],
+                "severity": data[f"{to}_severity"],
+                "likelihood": data[f"{to}_likelihood"],
+            }
+            for to in ("individuals", "groups", "society")
+            if data[f"{to}_description"].strip()
+        ]
+
+    @classmethod
+    def initial_from(cls, harms: list[dict]) -> dict:
+        initial = {}
+        for harm in harms:
+            for key in ("description", "severity", "likelihood"):
+                initial[f"{harm['to']}_{key}"] = harm.get(key, "")
+        return initial
+
+
+class AssessmentScreensForm(forms.Form):
+    prohibited_practices = forms.MultipleChoiceField(
+        choices=ProhibitedPractice.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Prohibited practices (EU AI Act Art. 5): tick any that apply",
+    )
+    high_risk_areas = forms.MultipleChoiceField(
+        choices=HighRiskArea.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="High-risk areas (Annex III): tick any it is used in",
+    )
+    transparency_duties = forms.MultipleChoiceField(
+        choices=TransparencyDuty.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Transparency situations (Art. 50)",
+    )
+
+
+class AssessmentSafeguardsForm(forms.Form):
+    human_oversight_measures = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    transparency_measures = forms.CharField(
+        label="Transparency to affected people",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    data_quality_notes = forms.CharField(
+        label="Data quality and provenance",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+
+WIZARD_STEPS = [
+    ("purpose", "Purpose and people", AssessmentPurposeForm),
+    ("harms", "Potential harms", AssessmentHarmsForm),
+    ("screens", "EU AI Act screens", AssessmentScreensForm),
+    ("safeguards", "Safeguards", AssessmentSafeguardsForm),
+]
+
+
+# --- SoA -------------------------------------------------------------------------------------
+
+
+class SoARowForm(forms.Form):
+    applicable = forms.BooleanField(required=False)
+    justification = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    inclusion_reasons = forms.MultipleChoiceField(
+        choices=InclusionReason.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    implementation_status = forms.ChoiceField(choices=ImplementationStatus.choices)
+    owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    evidence_links = forms.CharField(
+        required=False,
+        help_text="One web address per line.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "—"), *member_choices()]
+
+    def clean_evidence_links(self):
+        return [
+            line.strip()
+            for line in self.cleaned_data["evidence_links"].splitlines()
+            if line.strip()
+        ]

@@ -1,0 +1,1 @@
+"""The risks pages, under /o/<org_slug>/risks/ (a package: register, change gate, SoA)."""

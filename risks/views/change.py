@@ -1,0 +1,286 @@
+"""The AI change gate pages: change requests with their live checklist, the impact
+assessment wizard, and compliance debt."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.views.generic import DetailView, FormView, ListView, TemplateView
+
+from assets.models import Asset
+from isms.errors import DomainError
+from isms.models import AuditEvent
+from isms.views.mixins import OrgViewMixin
+from risks import selectors
+from risks.filters import ChangeRequestFilterSet
+from risks.forms import WIZARD_STEPS, AssessmentHarmsForm, ChangeRequestForm, ReasonForm
+from risks.models import AIChangeRequest, ImpactAssessment, RiskCategory
+from risks.services import change
+from suppliers.models import Supplier
+
+from .common import form_errors, form_response, refused
+from .register import READ, WRITE, RiskPostView
+
+
+def change_url(change_request) -> str:
+    return reverse(
+        "change_request_detail", args=[change_request.organization.slug, change_request.pk]
+    )
+
+
+def assessment_url(assessment, step: str = "") -> str:
+    url = reverse("impact_assessment", args=[assessment.organization.slug, assessment.pk])
+    return f"{url}?step={step}" if step else url
+
+
+class ChangeRequestListView(OrgViewMixin, ListView):
+    template_name = "risks/change_request_list.html"
+    scope_map = READ
+    paginate_by = 50
+    context_object_name = "change_requests"
+
+    def get_queryset(self):
+        self.filterset = ChangeRequestFilterSet(
+            self.request.GET, queryset=selectors.change_requests_for_list()
+        )
+        return self.filterset.qs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(nav="risks", filter=self.filterset)
+        return context
+
+
+class ChangeRequestCreateView(OrgViewMixin, FormView):
+    template_name = "risks/change_request_form.html"
+    form_class = ChangeRequestForm
+    scope_map = WRITE
+
+    def get_initial(self):
+        return {"asset": self.request.GET.get("asset") or None}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["nav"] = "risks"
+        return context
+
+    def form_valid(self, form):
+        data = dict(form.cleaned_data)
+        data["asset"] = Asset.objects.filter(pk=data["asset"]).first() if data["asset"] else None
+        data["supplier"] = (
+            Supplier.objects.filter(pk=data["supplier"]).first() if data["supplier"] else None
+        )
+        try:
+            change_request = change.change_request_create(actor=self.actor, **data)
+        except (ValidationError, DomainError) as error:
+            return form_response(self, form, error)
+        messages.success(self.request, "AI change request submitted.")
+        return HttpResponseRedirect(change_url(change_request))
+
+    def form_invalid(self, form):
+        return form_response(self, form)
+
+
+class ChangeRequestDetailView(OrgViewMixin, DetailView):
+    template_name = "risks/change_request_detail.html"
+    scope_map = READ
+    model = AIChangeRequest
+    context_object_name = "change_request"
+
+    def get_base_queryset(self):
+        return selectors.change_requests_for_list()
+
+    def get_template_names(self):
+        if self.request.htmx and self.request.GET.get("part") == "checklist":
+            return ["risks/_checklist.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        change_request = self.object
+        risks = selectors.risks_for_list().filter(asset_links__asset_id=change_request.asset_id)
+        context.update(
+            nav="risks",
+            checklist=selectors.change_request_checklist(change_request),
+            risks=risks,
+            assessments=ImpactAssessment.objects.filter(asset_id=change_request.asset_id),
+            is_approver=self.actor.user_id == change_request.approver_id,
+            reason_form=ReasonForm(),
+            risk_categories=RiskCategory.choices,
+            events=AuditEvent.objects.for_object(change_request),
+        )
+        return context
+
+
+class ChangeRequestDecisionView(RiskPostView):
+    model = AIChangeRequest
+    decision = "approve"
+
+    def back(self, change_request):
+        return change_url(change_request)
+
+    def act(self, change_request):
+        if self.decision == "approve":
+            change.change_request_approve(actor=self.actor, change_request=change_request)
+            messages.success(self.request, f"Approved: {change_request.asset} is in production.")
+        elif self.decision == "reject":
+            change.change_request_reject(
+                actor=self.actor,
+                change_request=change_request,
+                reason=self.request.POST.get("reason", ""),
+            )
+            messages.success(self.request, "Change request rejected.")
+        else:
+            change.change_request_withdraw(actor=self.actor, change_request=change_request)
+            messages.success(self.request, "Change request withdrawn.")
+        return change_url(change_request)
+
+
+class ChangeRequestRiskView(RiskPostView):
+    """Identify a risk for the change request's asset: a new risk linked to it."""
+
+    model = AIChangeRequest
+
+    def back(self, change_request):
+        return change_url(change_request)
+
+    def act(self, change_request):
+        from risks.services import register
+
+        risk = register.risk_create(
+            actor=self.actor,
+            title=self.request.POST.get("title", ""),
+            category=self.request.POST.get("category", ""),
+            owner=change_request.asset.owner_id or self.actor.user_id,
+            assets=[change_request.asset_id],
+        )
+        messages.success(self.request, "Risk identified: now assess it.")
+        return reverse("risk_edit", args=[self.organization.slug, risk.pk])
+
+
+class AssessmentStartView(RiskPostView):
+    """Start (or continue) the impact assessment of the change request's asset."""
+
+    model = AIChangeRequest
+
+    def back(self, change_request):
+        return change_url(change_request)
+
+    def act(self, change_request):
+        draft = ImpactAssessment.objects.filter(
+            asset_id=change_request.asset_id, status=ImpactAssessment.Status.DRAFT
+        ).first()
+        if draft is None:
+            draft = change.impact_assessment_create(
+                actor=self.actor,
+                asset=change_request.asset,
+                change_request=change_request,
+                affected_people=change_request.affected_people,
+            )
+        return assessment_url(draft, "purpose")
+
+
+class AssessmentWizardView(OrgViewMixin, TemplateView):
+    """The assessment in four steps (plain forms); a summary with the tier and obligations."""
+
+    template_name = "risks/impact_assessment.html"
+    scope_map = WRITE
+    model = ImpactAssessment
+
+    def get_base_queryset(self):
+        return ImpactAssessment.objects.select_related(
+            "asset", "change_request", "prepared_by", "approved_by"
+        )
+
+    def _step(self):
+        keys = [key for key, _, _ in WIZARD_STEPS]
+        step = self.request.GET.get("step", "")
+        if self.assessment.status != ImpactAssessment.Status.DRAFT or step not in keys:
+            return None
+        return next(s for s in WIZARD_STEPS if s[0] == step)
+
+    def _form(self, step, data=None):
+        key, _, form_class = step
+        if key == "harms":
+            return AssessmentHarmsForm(
+                data, initial=AssessmentHarmsForm.initial_from(self.assessment.harms)
+            )
+        initial = {name: getattr(self.assessment, name) for name in form_class.base_fields}
+        return form_class(data, initial=initial)
+
+    def get(self, request, *args, **kwargs):
+        self.assessment = self.get_object()
+        step = self._step()
+        return self.render_to_response(
+            self.get_context_data(step=step, form=self._form(step) if step else None)
+        )
+
+    def post(self, request, *args, **kwargs):
+        self.assessment = self.get_object()
+        step = self._step()
+        if step is None:
+            return refused(
+                request,
+                DomainError("Only a draft assessment is edited, one step at a time."),
+                assessment_url(self.assessment),
+            )
+        self.current_step = step
+        form = self._form(step, request.POST)
+        try:
+            if not form.is_valid():
+                raise form_errors(form)
+            values = {"harms": form.harms()} if step[0] == "harms" else dict(form.cleaned_data)
+            change.impact_assessment_update(actor=self.actor, assessment=self.assessment, **values)
+        except (ValidationError, DomainError) as error:
+            return form_response(self, form, error)
+        keys = [key for key, _, _ in WIZARD_STEPS]
+        index = keys.index(step[0])
+        return HttpResponseRedirect(
+            assessment_url(self.assessment, keys[index + 1] if index + 1 < len(keys) else "")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        assessment = self.assessment
+        assessment.refresh_from_db()
+        context.update(
+            nav="risks",
+            assessment=assessment,
+            steps=WIZARD_STEPS,
+            step=kwargs.get("step") or getattr(self, "current_step", None),
+            can_approve=self.actor.has_scope("risks:approve")
+            and self.actor.user_id != assessment.prepared_by_id,
+            events=AuditEvent.objects.for_object(assessment),
+        )
+        return context
+
+
+class AssessmentApproveView(RiskPostView):
+    model = ImpactAssessment
+
+    def back(self, assessment):
+        return assessment_url(assessment)
+
+    def act(self, assessment):
+        change.impact_assessment_approve(actor=self.actor, assessment=assessment)
+        messages.success(self.request, "Impact assessment approved; the asset's risk tier is set.")
+        if assessment.change_request_id:
+            return change_url(assessment.change_request)
+        return assessment_url(assessment)
+
+
+class ComplianceDebtView(OrgViewMixin, ListView):
+    template_name = "risks/compliance_debt.html"
+    scope_map = READ
+    paginate_by = 50
+    context_object_name = "assets"
+
+    def get_queryset(self):
+        return selectors.compliance_debt()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["nav"] = "risks"
+        return context

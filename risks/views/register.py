@@ -1,0 +1,327 @@
+"""The risk register pages: list with heat maps, risk page, forms, acceptances, criteria."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.views.generic import DetailView, FormView, ListView, View
+
+from isms.errors import DomainError
+from isms.models import AuditEvent
+from isms.views.mixins import OrgViewMixin
+from risks import selectors
+from risks.filters import RiskFilterSet
+from risks.forms import (
+    AcceptanceRequestForm,
+    CriteriaForm,
+    DecisionForm,
+    RiskForm,
+    TreatmentActionForm,
+    TreatmentActionStatusForm,
+)
+from risks.models import Risk, RiskAcceptance, TreatmentAction
+from risks.services import register
+from suppliers.models import SupplierAnswer
+
+from .common import form_errors, form_response, refused
+
+READ = {"GET": ["risks:read"]}
+WRITE = {"GET": ["risks:read"], "POST": ["risks:write"]}
+CELL_PARAMS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
+
+
+def risk_url(risk) -> str:
+    return reverse("risk_detail", args=[risk.organization.slug, risk.pk])
+
+
+class RiskListView(OrgViewMixin, ListView):
+    """The register with its filters and the inherent and residual heat maps. A heat-map cell
+    links to this list filtered to it; its count is computed from the same filtered rows."""
+
+    template_name = "risks/risk_list.html"
+    scope_map = READ
+    paginate_by = 50
+    context_object_name = "risks"
+
+    def get_queryset(self):
+        self.criteria = register.criteria_get()
+        base = selectors.risks_for_list(self.criteria)
+        self.filterset = RiskFilterSet(self.request.GET, queryset=base)
+        without_cell = self.request.GET.copy()
+        for name in CELL_PARAMS:
+            without_cell.pop(name, None)
+        self.map_filterset = RiskFilterSet(without_cell, queryset=base)
+        return self.filterset.qs.order_by(*(self.filterset.qs.query.order_by or ["-id"]))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = self.map_filterset.qs
+        query = self.request.GET.copy()
+        for name in (*CELL_PARAMS, "page"):
+            query.pop(name, None)
+        context.update(
+            nav="risks",
+            filter=self.filterset,
+            criteria=self.criteria,
+            heat_maps=[
+                selectors.heat_map(rows, self.criteria, "inherent"),
+                selectors.heat_map(rows, self.criteria, "residual"),
+            ],
+            base_query=query.urlencode(),
+            cell=[self.request.GET.get(n, "") for n in CELL_PARAMS],
+        )
+        return context
+
+
+class RiskFormMixin:
+    template_name = "risks/risk_form.html"
+    form_class = RiskForm
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["criteria"] = register.criteria_get()
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["nav"] = "risks"
+        return context
+
+    def _values(self, form) -> dict:
+        data = dict(form.cleaned_data)
+        data["treatment"] = data.get("treatment") or ""
+        return data
+
+
+class RiskCreateView(OrgViewMixin, RiskFormMixin, FormView):
+    scope_map = WRITE
+
+    def get_initial(self):
+        return {"owner": self.request.user.pk}
+
+    def form_valid(self, form):
+        try:
+            risk = register.risk_create(actor=self.actor, **self._values(form))
+        except (ValidationError, DomainError) as error:
+            return form_response(self, form, error)
+        messages.success(self.request, f"Risk “{risk.title}” added.")
+        return HttpResponseRedirect(risk_url(risk))
+
+    def form_invalid(self, form):
+        return form_response(self, form)
+
+
+class RiskUpdateView(OrgViewMixin, RiskFormMixin, FormView):
+    scope_map = WRITE
+    model = Risk
+
+    def get(self, request, *args, **kwargs):
+        self.risk = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.risk = self.get_object()
+        return super().post(request, *args, **kwargs)
+
+    def get_initial(self):
+        risk = self.risk
+        initial = {f: getattr(risk, f) for f in register.RISK_FIELDS if f != "owner"}
+        initial["owner"] = risk.owner_id
+        initial["assets"] = list(risk.asset_links.values_list("asset_id", flat=True))
+        initial["suppliers"] = list(risk.supplier_links.values_list("supplier_id", flat=True))
+        initial["controls"] = list(risk.control_links.values_list("control_id", flat=True))
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["risk"] = self.risk
+        return context
+
+    def form_valid(self, form):
+        try:
+            register.risk_update(actor=self.actor, risk=self.risk, **self._values(form))
+        except (ValidationError, DomainError) as error:
+            return form_response(self, form, error)
+        messages.success(self.request, "Risk saved.")
+        return HttpResponseRedirect(risk_url(self.risk))
+
+    def form_invalid(self, form):
+        return form_response(self, form)
+
+
+class RiskDetailView(OrgViewMixin, DetailView):
+    template_name = "risks/risk_detail.html"
+    scope_map = READ
+    model = Risk
+    context_object_name = "risk"
+
+    def get_base_queryset(self):
+        return selectors.risk_detail_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        risk = self.object
+        criteria = register.criteria_get()
+        context.update(
+            nav="risks",
+            criteria=criteria,
+            inherent_band=criteria.band(risk.inherent_score),
+            residual_band=criteria.band(risk.residual_score),
+            above_appetite=criteria.above_appetite(risk.current_score),
+            assets=[link.asset for link in risk.asset_links.select_related("asset")],
+            suppliers=[link.supplier for link in risk.supplier_links.select_related("supplier")],
+            controls=[
+                link.control for link in risk.control_links.select_related("control__framework")
+            ],
+            actions=risk.actions.select_related("owner"),
+            acceptances=risk.acceptances.select_related("requested_by", "decided_by"),
+            can_edit=register.can_edit_risk(self.actor, risk),
+            can_decide=self.actor.has_scope("risks:approve"),
+            action_form=TreatmentActionForm(),
+            acceptance_form=AcceptanceRequestForm(),
+            decision_form=DecisionForm(),
+            status_moves=sorted(register.RISK_TRANSITIONS[risk.status]),
+            events=AuditEvent.objects.for_object(risk),
+        )
+        return context
+
+
+class RiskPostView(OrgViewMixin, View):
+    """POST-only action on one object: look it up (404), act, redirect; refusals explained."""
+
+    scope_map = {"POST": ["risks:write"]}
+
+    def act(self, obj):  # returns the URL to go back to
+        raise NotImplementedError
+
+    def back(self, obj) -> str:
+        return risk_url(obj)
+
+    def post(self, request, *args, **kwargs):
+        obj = self.get_object()
+        try:
+            return HttpResponseRedirect(self.act(obj))
+        except (ValidationError, DomainError) as error:
+            return refused(request, error, self.back(obj))
+
+
+class RiskStatusView(RiskPostView):
+    model = Risk
+
+    def act(self, risk):
+        register.risk_set_status(
+            actor=self.actor, risk=risk, status=self.request.POST.get("status", "")
+        )
+        messages.success(self.request, "Status changed.")
+        return risk_url(risk)
+
+
+class TreatmentActionCreateView(RiskPostView):
+    model = Risk
+
+    def act(self, risk):
+        form = TreatmentActionForm(self.request.POST)
+        if not form.is_valid():
+            raise form_errors(form)
+        register.treatment_action_create(actor=self.actor, risk=risk, **form.cleaned_data)
+        messages.success(self.request, "Treatment action added.")
+        return risk_url(risk)
+
+
+class TreatmentActionStatusView(RiskPostView):
+    model = TreatmentAction
+
+    def back(self, action):
+        return risk_url(action.risk)
+
+    def act(self, action):
+        form = TreatmentActionStatusForm(self.request.POST)
+        if not form.is_valid():
+            raise ValidationError({"status": "Choose a status."})
+        register.treatment_action_update(actor=self.actor, action=action, **form.cleaned_data)
+        return risk_url(action.risk)
+
+
+class AcceptanceRequestView(RiskPostView):
+    model = Risk
+
+    def act(self, risk):
+        form = AcceptanceRequestForm(self.request.POST)
+        if not form.is_valid():
+            raise form_errors(form)
+        register.acceptance_request(actor=self.actor, risk=risk, **form.cleaned_data)
+        messages.success(self.request, "Acceptance requested: someone with authority decides.")
+        return risk_url(risk)
+
+
+class AcceptanceDecisionView(RiskPostView):
+    model = RiskAcceptance
+    decision = "approve"
+
+    def back(self, acceptance):
+        return risk_url(acceptance.risk)
+
+    def act(self, acceptance):
+        note = self.request.POST.get("note", "")
+        if self.decision == "approve":
+            register.acceptance_approve(actor=self.actor, acceptance=acceptance, note=note)
+            messages.success(self.request, "Acceptance approved.")
+        elif self.decision == "reject":
+            register.acceptance_reject(actor=self.actor, acceptance=acceptance, note=note)
+            messages.success(self.request, "Acceptance rejected.")
+        else:
+            register.acceptance_withdraw(actor=self.actor, acceptance=acceptance)
+            messages.success(self.request, "Request withdrawn.")
+        return risk_url(acceptance.risk)
+
+
+class RiskFromGapView(RiskPostView):
+    """POST with the supplier-assessment answer (a gap) as pk: the risk is created and shown."""
+
+    model = SupplierAnswer
+
+    def back(self, answer):
+        return reverse("risk_list", args=[self.organization.slug])
+
+    def act(self, answer):
+        risk = register.risk_from_gap(actor=self.actor, answer_id=answer.pk)
+        risk.organization = self.organization
+        messages.success(self.request, "Risk created from the gap: assess it.")
+        return risk_url(risk)
+
+
+class CriteriaView(OrgViewMixin, FormView):
+    template_name = "risks/criteria_form.html"
+    form_class = CriteriaForm
+    scope_map = {"GET": ["risks:read"], "POST": ["org:admin"]}
+
+    def get_initial(self):
+        criteria = register.criteria_get()
+        initial = {f: getattr(criteria, f) for f in register.CRITERIA_FIELDS}
+        initial["likelihood_labels"] = ", ".join(criteria.likelihood_labels)
+        initial["impact_labels"] = ", ".join(criteria.impact_labels)
+        return initial
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        criteria = register.criteria_get()
+        context.update(
+            nav="risks",
+            criteria=criteria,
+            can_edit=self.actor.has_scope("org:admin"),
+            events=AuditEvent.objects.for_object(criteria),
+        )
+        return context
+
+    def form_valid(self, form):
+        try:
+            register.criteria_update(actor=self.actor, **form.cleaned_data)
+        except (ValidationError, DomainError) as error:
+            return form_response(self, form, error)
+        messages.success(self.request, "Risk criteria saved.")
+        return HttpResponseRedirect(reverse("risk_criteria", args=[self.organization.slug]))
+
+    def form_invalid(self, form):
+        return form_response(self, form)
