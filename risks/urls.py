@@ -76,9 +76,9 @@ urlpatterns = [
     path("debt/", change.ComplianceDebtView.as_view(), name="compliance_debt"),
     # Statement of Applicability
     path("soa/", soa.SoAIndexView.as_view(), name="soa_index"),
+    path("soa/approve/", soa.SoAApproveView.as_view(), name="soa_approve"),
     path("soa/rows/<int:pk>/", soa.SoARowView.as_view(), name="soa_row"),
     path("soa/snapshots/<int:pk>/", soa.SnapshotDetailView.as_view(), name="soa_snapshot"),
     path("soa/<slug:framework>/", soa.SoATableView.as_view(), name="soa_table"),
-    path("soa/<slug:framework>/approve/", soa.SoAApproveView.as_view(), name="soa_approve"),
     path("soa/<slug:framework>/export.<str:fmt>", soa.SoAExportView.as_view(), name="soa_export"),
 ]

@@ -172,10 +172,12 @@ class SoARowView(OrgViewMixin, View):
 
 
 class SoAApproveView(OrgViewMixin, View):
-    scope_map = {"POST": ["risks:write"]}  # the service needs risks:approve
+    """POST framework=<code>: approve that SoA (the service needs risks:approve)."""
+
+    scope_map = {"POST": ["risks:write"]}
 
     def post(self, request, *args, **kwargs):
-        framework = _framework(kwargs["framework"])
+        framework = _framework(request.POST.get("framework", ""))
         soa = services.soa_for_framework(framework)
         try:
             snapshot = services.soa_approve(

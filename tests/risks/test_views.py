@@ -316,8 +316,10 @@ def test_soa_table_inline_edit_approve_diff_and_exports(org_a, people, client_fo
             saved.status_code == 200 and b"<tr" in saved.content and b"Partially" in saved.content
         )
     contributor = client_for(people.contributor)
-    assert contributor.post(page(org_a, f"soa/{code}/approve/")).status_code == 403
-    approved = client_for(people.approver).post(page(org_a, f"soa/{code}/approve/"), {"note": "Q1"})
+    assert contributor.post(page(org_a, "soa/approve/"), {"framework": code}).status_code == 403
+    approved = client_for(people.approver).post(
+        page(org_a, "soa/approve/"), {"framework": code, "note": "Q1"}
+    )
     assert approved.status_code == 302
     with in_tenant(org_a):
         risk = register.risk_create(
@@ -329,7 +331,7 @@ def test_soa_table_inline_edit_approve_diff_and_exports(org_a, people, client_fo
         )
     stale = officer.get(page(org_a, f"soa/{code}/")).content.decode()
     assert 'id="stale-count">1<' in stale and f"R-{risk.pk}" in stale
-    second = client_for(people.approver).post(page(org_a, f"soa/{code}/approve/"))
+    second = client_for(people.approver).post(page(org_a, "soa/approve/"), {"framework": code})
     snapshot = officer.get(second["Location"]).content.decode()
     assert "approved snapshot #2" in snapshot and "linked_risks" in snapshot
     csv_export = officer.get(page(org_a, f"soa/{code}/export.csv"))
