@@ -59,6 +59,8 @@ urlpatterns = [
     path("invitations/<str:token>/", auth.invitation_accept, name="invitation_accept"),
     path("accounts/", include(account_patterns)),
     path("o/<slug:org_slug>/", include(org_patterns)),
+    # The supplier's account-free questionnaire link: no organisation in the URL (suppliers).
+    path("supplier-portal/", include("suppliers.portal_urls")),
     path("api/v1/orgs/<slug:org_slug>/", include(org_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

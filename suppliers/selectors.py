@@ -1,0 +1,100 @@
+"""Reads that are more than a filter: the annotated supplier list, figures for home."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from suppliers.models import (
+    EXPIRING_SOON_DAYS,
+    AnswerComment,
+    Supplier,
+    SupplierAnswer,
+    SupplierAssessment,
+    SupplierCertification,
+)
+
+CRITICALITY_RANK = Case(
+    *[When(criticality=c, then=Value(i)) for i, c in enumerate(Supplier.Criticality.values)],
+    output_field=IntegerField(),
+)
+RATING_RANK = Case(
+    *[
+        When(rating=r, then=Value(i + 1))
+        for i, r in enumerate(["low", "medium", "high", "critical"])
+    ],
+    default=Value(0),
+    output_field=IntegerField(),
+)
+
+
+def suppliers_list() -> QuerySet[Supplier]:
+    """Suppliers with owner and certification counts: a constant number of queries."""
+    today = timezone.localdate()
+    soon = today + timedelta(days=EXPIRING_SOON_DAYS)
+    return (
+        Supplier.objects.select_related("owner")
+        .annotate(
+            certs_expired=Count("certifications", filter=Q(certifications__valid_until__lt=today)),
+            certs_expiring=Count(
+                "certifications",
+                filter=Q(
+                    certifications__valid_until__gte=today, certifications__valid_until__lte=soon
+                ),
+            ),
+            criticality_rank=CRITICALITY_RANK,
+            rating_rank=RATING_RANK,
+        )
+        .order_by("name", "pk")
+    )
+
+
+def supplier_detail(queryset: QuerySet[Supplier]) -> QuerySet[Supplier]:
+    return queryset.prefetch_related(
+        "contacts",
+        Prefetch("certifications", queryset=SupplierCertification.objects.order_by("valid_until")),
+        "contract_clauses",
+        Prefetch(
+            "assessments",
+            queryset=SupplierAssessment.objects.select_related("question_set", "decided_by"),
+        ),
+    )
+
+
+def assessments_list() -> QuerySet[SupplierAssessment]:
+    return SupplierAssessment.objects.select_related(
+        "supplier", "question_set", "reviewer", "decided_by", "submitted_by"
+    )
+
+
+def assessment_answers(assessment: SupplierAssessment) -> list[SupplierAnswer]:
+    return list(
+        SupplierAnswer.objects.filter(assessment=assessment)
+        .select_related("question")
+        .prefetch_related(
+            Prefetch("comments", queryset=AnswerComment.objects.select_related("author")),
+            "files",
+        )
+        .order_by("question__order", "pk")
+    )
+
+
+def home_counts() -> dict[str, int]:
+    today = timezone.localdate()
+    soon = today + timedelta(days=EXPIRING_SOON_DAYS)
+    return {
+        "ai_suppliers": Supplier.objects.exclude(ai_services=[])
+        .exclude(status=Supplier.Status.TERMINATED)
+        .count(),
+        "awaiting_review": SupplierAssessment.objects.filter(
+            status__in=[SupplierAssessment.Status.SUBMITTED, SupplierAssessment.Status.UNDER_REVIEW]
+        ).count(),
+        "certs_expiring": SupplierCertification.objects.filter(
+            valid_until__gte=today, valid_until__lte=soon
+        ).count(),
+        "certs_expired": SupplierCertification.objects.filter(valid_until__lt=today)
+        .exclude(supplier__status=Supplier.Status.TERMINATED)
+        .count(),
+    }

@@ -1,0 +1,1 @@
+"""The only code that writes supplier data: suppliers, assessments, question sets, portal."""
