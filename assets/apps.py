@@ -15,6 +15,7 @@ def home_figures(actor) -> list:
     from django.urls import reverse
 
     from isms.home import HomeFigure
+    from policies.selectors import ai_acceptable_use_gap
 
     from . import selectors
 
@@ -22,7 +23,22 @@ def home_figures(actor) -> list:
         return []
     counts = selectors.home_counts()
     base = reverse("asset_list", args=[actor.organization.slug])
+    figures = []
+    gap = ai_acceptable_use_gap(counts["ai"])
+    if gap:
+        # Stays on the home page until a published policy covers AI acceptable use.
+        figures.append(
+            HomeFigure(
+                "AI assets with no published AI acceptable use policy",
+                counts["ai"],
+                reverse("policies:policy_list", args=[actor.organization.slug])
+                + "?kind=ai_acceptable_use",
+                "danger",
+                gap,
+            )
+        )
     return [
+        *figures,
         HomeFigure("AI assets in the register", counts["ai"], f"{base}?ai=true", "primary"),
         HomeFigure(
             "Assets without an owner or needing a new one",

@@ -214,11 +214,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    # Choice sets that share a field name across apps get explicit names (no schema warnings).
+    # One name per choice set that shares a field name ("status", "kind") with another.
     "ENUM_NAME_OVERRIDES": {
-        "PolicyKindEnum": "policies.models.PolicyKind",
+        "SupplierStatusEnum": "suppliers.models.Supplier.Status",
+        "RiskLevelEnum": "suppliers.models.Rating",
+        "ContractClauseStatusEnum": "suppliers.models.SupplierContractClause.Status",
+        "QuestionSetStatusEnum": "suppliers.models.QuestionSet.Status",
+        "AssessmentStatusEnum": "suppliers.models.SupplierAssessment.Status",
+        "CertificationTypeEnum": "suppliers.models.SupplierCertification.Type",
+        "QuestionGroupEnum": "suppliers.models.Question.Group",
+        "AnswerChoiceEnum": "suppliers.models.SupplierAnswer.Choice",
         "DependencyKindEnum": "assets.models.DependencyKind",
         "EvaluationKindEnum": "assets.models.EvaluationKind",
+        "PolicyKindEnum": "policies.models.PolicyKind",
         "HarmLevelEnum": "risks.models.change.HarmLevel",
     },
 }

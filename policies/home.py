@@ -34,19 +34,8 @@ def figures(actor) -> list[HomeFigure]:
                 )
             )
     current = selectors.ai_acceptable_use_version()
-    if current is None:
-        # Shown while no published policy covers AI acceptable use. The assets app can call
-        # selectors.ai_acceptable_use_gap(ai_asset_count) to say "AI assets exist but…".
-        result.append(
-            HomeFigure(
-                label="No published AI acceptable use policy",
-                value=0,
-                url=reverse("policies:policy_list", args=[slug]) + "?kind=ai_acceptable_use",
-                tone="danger",
-                note="Draft one from the template, have it approved and publish it.",
-            )
-        )
-    else:
+    # No published policy: the assets app shows the gap, with the AI assets that need it.
+    if current is not None:
         approver = current.approved_by
         note = f"v{current.number}, approved by {approver.get_full_name() or approver.email}"
         if rules.can_see_acknowledgements(actor):

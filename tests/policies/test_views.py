@@ -66,12 +66,6 @@ def test_auditor_gets_approver_and_readers_in_two_clicks_from_home(
     assert people["officer"].get_full_name() in readers.split("Not yet acknowledged")[1]
 
 
-def test_home_shows_the_ai_gap_until_a_policy_is_published(org_a, people, client_for):
-    home = client_for(people["officer"]).get(f"/o/{org_a.slug}/")
-    assert b"No published AI acceptable use policy" in home.content
-    assert b"border-danger" in home.content
-
-
 def test_contributors_do_not_see_who_has_read(org_a, people, ai_policy, client_for):
     client = client_for(people["reader"])
     detail = client.get(page(org_a, f"{ai_policy.policy_id}/"))
