@@ -1,0 +1,233 @@
+"""Demo data for the risk register (idempotent: everything is found by its natural key first).
+
+Builds on the assets demo (looked up by name; skipped when absent): risks on the demo AI
+assets, one AI change request approved (the churn model), one waiting for its impact
+assessment (the marketing chat assistant), one blocked by a prohibited practice (a proposed
+interview mood analyser), and an ISO 27001 Statement of Applicability with an approved
+snapshot.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from assets.models import Asset
+from isms.access import Actor
+from isms.models import Control, Framework, Membership
+from risks.models import AIChangeRequest, Risk, SoARow, SoASnapshot
+from risks.services import change, register, soa
+
+RISKS = [
+    {
+        "asset": "Marketing chat assistant",
+        "title": "Customer data pasted into the marketing chat assistant",
+        "category": "data_leakage",
+        "inherent": (4, 4),
+        "residual": (2, 3),
+        "treatment": "mitigate",
+        "controls": ["5.12", "5.14", "8.12"],
+        "action": "Block personal data in prompts with the DLP rule and train the team",
+    },
+    {
+        "asset": "Marketing chat assistant",
+        "title": "Prompt injection through pasted web content",
+        "category": "prompt_injection",
+        "inherent": (3, 3),
+        "residual": None,
+        "treatment": "",
+        "controls": ["8.28"],
+        "action": "",
+    },
+    {
+        "asset": "Code assistant",
+        "title": "Licensed code suggested into our products",
+        "category": "intellectual_property",
+        "inherent": (3, 3),
+        "residual": (2, 2),
+        "treatment": "mitigate",
+        "controls": ["5.32", "8.28"],
+        "action": "Turn on the duplicate-detection filter",
+    },
+    {
+        "asset": "Customer churn model",
+        "title": "Churn model treats older customers unfairly",
+        "category": "bias_fairness",
+        "inherent": (3, 4),
+        "residual": (2, 3),
+        "treatment": "mitigate",
+        "controls": ["5.34"],
+        "action": "Quarterly fairness evaluation across age bands",
+    },
+]
+
+
+def _actor(demo, role: str) -> Actor:
+    membership = Membership.objects.select_related("organization", "user").get(
+        organization=demo.organization, user=demo.user(role)
+    )
+    return Actor.for_membership(membership)
+
+
+def _risks(demo, assets: dict[str, Asset]) -> None:
+    officer = _actor(demo, "officer")
+    controls = dict(
+        Control.objects.filter(framework__code="iso27001-2022").values_list("ref", "pk")
+    )
+    for spec in RISKS:
+        asset = assets.get(spec["asset"])
+        if asset is None or Risk.objects.filter(title=spec["title"]).exists():
+            continue
+        values = {
+            "inherent_likelihood": spec["inherent"][0],
+            "inherent_impact": spec["inherent"][1],
+            "treatment": spec["treatment"],
+        }
+        if spec["residual"]:
+            values["residual_likelihood"], values["residual_impact"] = spec["residual"]
+        risk = register.risk_create(
+            actor=officer,
+            title=spec["title"],
+            category=spec["category"],
+            owner=asset.owner_id or demo.user("officer").pk,
+            assets=[asset.pk],
+            controls=[controls[r] for r in spec["controls"] if r in controls],
+            next_review_date=timezone.localdate() + timedelta(days=180),
+            **values,
+        )
+        if spec["action"]:
+            register.treatment_action_create(
+                actor=officer,
+                risk=risk,
+                description=spec["action"],
+                owner=risk.owner_id,
+                due_date=timezone.localdate() + timedelta(days=45),
+            )
+
+
+def _change_requests(demo, assets: dict[str, Asset]) -> None:
+    requester = _actor(demo, "contributor")
+    officer = _actor(demo, "officer")
+    admin = _actor(demo, "admin")
+
+    churn = assets.get("Customer churn model")
+    title = "Use the churn model to target retention offers"
+    if churn is not None and not AIChangeRequest.objects.filter(title=title).exists():
+        request = change.change_request_create(
+            actor=requester,
+            title=title,
+            justification="Retention offers reach the customers most likely to leave.",
+            data_going_in="Customer contract, usage and support history",
+            affected_people="Customers receiving (or not receiving) retention offers",
+            approver=demo.user("officer"),
+            asset=churn,
+        )
+        assessment = change.impact_assessment_create(
+            actor=officer,
+            asset=churn,
+            change_request=request,
+            intended_purpose="Rank customers by churn likelihood for the retention team.",
+            affected_people="Customers; the retention team",
+            foreseeable_misuse="Using the score to deny service or change prices.",
+            harms=[
+                {
+                    "to": "groups",
+                    "description": "Older customers get fewer offers",
+                    "severity": "medium",
+                    "likelihood": "low",
+                }
+            ],
+            human_oversight_measures="The retention team decides every offer; the score advises.",
+            transparency_measures="The privacy notice explains profiling for offers.",
+            data_quality_notes="Two years of CRM data; age used only for fairness checks.",
+        )
+        change.impact_assessment_approve(actor=admin, assessment=assessment)
+        if change_request_ready(request):
+            change.change_request_approve(actor=officer, change_request=request)
+
+    chat = assets.get("Marketing chat assistant")
+    title = "Roll the marketing chat assistant out to the whole team"
+    if chat is not None and not AIChangeRequest.objects.filter(title=title).exists():
+        change.change_request_create(
+            actor=requester,
+            title=title,
+            justification="Campaign copy in a fraction of the time.",
+            data_going_in="Campaign briefs; no customer data by policy",
+            affected_people="Marketing staff; customers reading generated copy",
+            approver=demo.user("admin"),
+            asset=chat,
+        )
+
+    title = "Pilot an interview mood analyser"
+    if not AIChangeRequest.objects.filter(title=title).exists():
+        request = change.change_request_create(
+            actor=requester,
+            title=title,
+            justification="HR wants a signal on candidate engagement in video interviews.",
+            data_going_in="Video of interviews",
+            affected_people="Job candidates",
+            approver=demo.user("admin"),
+            new_asset_name="Interview mood analyser",
+            new_asset_type="ai_system",
+        )
+        register.risk_create(
+            actor=officer,
+            title="Emotion recognition on candidates",
+            category="regulatory",
+            owner=demo.user("officer").pk,
+            assets=[request.asset_id],
+            inherent_likelihood=5,
+            inherent_impact=5,
+        )
+        change.impact_assessment_create(
+            actor=officer,
+            asset=request.asset,
+            change_request=request,
+            intended_purpose="Infer candidates' emotions from interview video.",
+            affected_people="Job candidates",
+            prohibited_practices=["emotion_at_work"],
+            high_risk_areas=["employment", "biometrics"],
+            human_oversight_measures="HR reviews the output.",
+        )
+
+
+def change_request_ready(request: AIChangeRequest) -> bool:
+    from risks.selectors import change_request_checklist
+
+    return change_request_checklist(request).ready
+
+
+EXCLUDED = {
+    "8.30": "We do not outsource software development.",
+    "7.5": "Our offices hold no equipment needing protection from physical threats beyond 7.1–7.4.",
+}
+
+
+def _soa(demo) -> None:
+    framework = Framework.objects.filter(code="iso27001-2022").first()
+    if framework is None:
+        return
+    statement = soa.soa_for_framework(framework)
+    if SoASnapshot.objects.filter(soa=statement).exists():
+        return
+    rows = SoARow.objects.filter(soa=statement, inclusion_reasons=[], justification="")
+    officer = demo.user("officer")
+    for row in rows.select_related("control"):
+        ref = row.control.ref
+        if ref in EXCLUDED:
+            row.applicable, row.justification = False, EXCLUDED[ref]
+        else:
+            row.inclusion_reasons = ["risk_treatment", "business"]
+            row.implementation_status = "implemented" if ref < "6" else "partial"
+            row.owner = officer
+        row.save()
+    soa.soa_approve(actor=_actor(demo, "admin"), soa=statement, note="Initial SoA (demo)")
+
+
+def load(demo) -> None:
+    register.criteria_get()
+    assets = {a.name: a for a in Asset.objects.all()}
+    _risks(demo, assets)
+    _change_requests(demo, assets)
+    _soa(demo)

@@ -1,0 +1,43 @@
+"""The risks demo: idempotent, with the three change-request stories and an approved SoA."""
+
+import pytest
+
+from isms.controls.loader import load_control_library
+from isms.demo import load_demo
+from isms.tenancy import tenant_context
+from risks.models import AIChangeRequest, Risk, SoARow, SoASnapshot
+from risks.selectors import change_request_checklist
+
+pytestmark = pytest.mark.django_db
+
+
+def _state(organization_id):
+    with tenant_context(organization_id):
+        return {
+            "risks": Risk.objects.count(),
+            "requests": sorted(
+                (c.title, c.status, c.asset.lifecycle)
+                for c in AIChangeRequest.objects.select_related("asset")
+            ),
+            "rows": SoARow.objects.count(),
+            "snapshots": SoASnapshot.objects.count(),
+        }
+
+
+def test_demo_is_idempotent_and_tells_the_gate_stories():
+    load_control_library()
+    demo = load_demo()
+    first = _state(demo.organization.pk)
+    load_demo()
+    assert _state(demo.organization.pk) == first
+    assert first["risks"] >= 4 and first["snapshots"] == 1 and first["rows"] == 93
+    with tenant_context(demo.organization.pk):
+        by_title = {c.title: c for c in AIChangeRequest.objects.all()}
+        approved = by_title["Use the churn model to target retention offers"]
+        assert approved.status == "approved" and approved.asset.lifecycle == "production"
+        waiting = change_request_checklist(
+            by_title["Roll the marketing chat assistant out to the whole team"]
+        )
+        assert [i.key for i in waiting.failing] == ["impact_assessment"]
+        blocked = change_request_checklist(by_title["Pilot an interview mood analyser"])
+        assert blocked.blocked
