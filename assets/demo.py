@@ -26,7 +26,7 @@ ASSETS = [
         "eu_ai_act_role": "deployer",
         "concern_contact": "ai-concerns@demo.example",
         "tags": ["marketing"],
-        "supplier_names": ["OpenAI", "Acme AI"],
+        "supplier_names": ["Parley Chat"],
     },
     {
         "external_id": "demo-code-assistant",
@@ -42,7 +42,7 @@ ASSETS = [
         "provider_trains_on_our_data": "no",
         "eu_ai_act_role": "deployer",
         "tags": ["engineering"],
-        "supplier_names": ["GitHub"],
+        "supplier_names": ["Codewright Assist"],
     },
     {
         "external_id": "demo-churn-training",
@@ -71,6 +71,7 @@ ASSETS = [
         "eu_ai_act_role": "provider",
         "concern_contact": "data-science@demo.example",
         "tags": ["data-science"],
+        "supplier_names": ["Nimbus ML Platform"],
     },
     {
         "external_id": "demo-llm-api",
@@ -82,7 +83,7 @@ ASSETS = [
         "data_categories": ["customer_content"],
         "provider_trains_on_our_data": "no",
         "eu_ai_act_role": "deployer",
-        "supplier_names": ["OpenAI", "Anthropic", "Acme AI"],
+        "supplier_names": ["Parley Chat"],
     },
     {
         "external_id": "demo-ticket-summariser",

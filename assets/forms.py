@@ -8,6 +8,7 @@ from isms.models import Membership
 from isms.tenancy import current_organization_id
 from suppliers.models import Supplier
 
+from . import services
 from .models import (
     AI_TYPES,
     AffectedGroup,
@@ -70,32 +71,7 @@ class AssetForm(forms.ModelForm):
 
     class Meta:
         model = Asset
-        fields = [
-            "name",
-            "asset_type",
-            "description",
-            "owner",
-            "custodian",
-            "classification",
-            "lifecycle",
-            "data_categories",
-            "supplier",
-            "customer_facing",
-            "tags",
-            "external_id",
-            "last_reviewed_at",
-            "intended_purpose",
-            "known_limitations",
-            "human_oversight",
-            "affected_groups",
-            "model_provider",
-            "model_version",
-            "provider_trains_on_our_data",
-            "eu_ai_act_role",
-            "concern_contact",
-            "transparency_notice_url",
-            "transparency_notice_text",
-        ]
+        fields = list(services.EDITABLE_FIELDS)  # the form edits what the service accepts
         widgets = {
             "description": forms.Textarea(attrs={"rows": 3}),
             "intended_purpose": forms.Textarea(attrs={"rows": 2}),

@@ -68,8 +68,8 @@ LIFECYCLE_TRANSITIONS: dict[str, frozenset[str]] = {
 # Fields a caller may set through asset_create/asset_update (not risk tier, not triage state).
 EDITABLE_FIELDS = (
     "name",
-    "description",
     "asset_type",
+    "description",
     "owner",
     "custodian",
     "classification",

@@ -71,3 +71,31 @@ def test_forms_label_every_input(client_for, org_a, member):
     )
     for input_id in re.findall(r'<(?:input|select|textarea)[^>]*id="([^"]+)"', page):
         assert f'for="{input_id}"' in page, input_id
+
+
+def test_every_page_labels_its_inputs_and_has_one_h1(client_for):
+    """On the demo organisation, every list/form page: each field has a label, one <h1>."""
+    from isms.controls.loader import load_control_library
+    from isms.demo import load_demo
+    from tests.routes import ui_routes
+
+    load_control_library()
+    demo = load_demo()
+    client = client_for(demo.user(Role.ADMIN))
+    checked = 0
+    for route in ui_routes():
+        if route.has_pk or "<" in route.route.replace("<slug:org_slug>", ""):
+            continue
+        response = client.get(route.url(demo.organization.slug))
+        if response.status_code != 200 or "text/html" not in response["Content-Type"]:
+            continue
+        page = response.content.decode()
+        checked += 1
+        assert len(re.findall(r"<h1[ >]", page)) == 1, route
+        for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", page):
+            if re.search(r'type="(hidden|submit|button)"', tag):
+                continue
+            field_id = re.search(r'id="([^"]+)"', tag)
+            labelled = 'aria-label="' in tag or (field_id and f'for="{field_id.group(1)}"' in page)
+            assert labelled, f"{route}: unlabelled {tag[:120]}"
+    assert checked >= 10
