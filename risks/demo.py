@@ -17,6 +17,7 @@ from assets.models import Asset
 from isms.access import Actor
 from isms.models import Control, Framework, Membership
 from risks.models import AIChangeRequest, Risk, SoARow, SoASnapshot
+from risks.selectors import change_request_checklist
 from risks.services import change, register, soa
 
 RISKS = [
@@ -49,6 +50,16 @@ RISKS = [
         "treatment": "mitigate",
         "controls": ["5.32", "8.28"],
         "action": "Turn on the duplicate-detection filter",
+    },
+    {
+        "asset": "Support-ticket summariser",
+        "title": "Ticket summaries expose customer details to the wrong team",
+        "category": "confidentiality",
+        "inherent": (2, 3),
+        "residual": None,
+        "treatment": "",
+        "controls": ["5.15"],
+        "action": "",
     },
     {
         "asset": "Customer churn model",
@@ -111,52 +122,53 @@ def _change_requests(demo, assets: dict[str, Asset]) -> None:
     officer = _actor(demo, "officer")
     admin = _actor(demo, "admin")
 
-    churn = assets.get("Customer churn model")
-    title = "Use the churn model to target retention offers"
-    if churn is not None and not AIChangeRequest.objects.filter(title=title).exists():
-        request = change.change_request_create(
-            actor=requester,
-            title=title,
-            justification="Retention offers reach the customers most likely to leave.",
-            data_going_in="Customer contract, usage and support history",
-            affected_people="Customers receiving (or not receiving) retention offers",
-            approver=demo.user("officer"),
-            asset=churn,
-        )
-        assessment = change.impact_assessment_create(
-            actor=officer,
-            asset=churn,
-            change_request=request,
-            intended_purpose="Rank customers by churn likelihood for the retention team.",
-            affected_people="Customers; the retention team",
-            foreseeable_misuse="Using the score to deny service or change prices.",
-            harms=[
-                {
-                    "to": "groups",
-                    "description": "Older customers get fewer offers",
-                    "severity": "medium",
-                    "likelihood": "low",
-                }
-            ],
-            human_oversight_measures="The retention team decides every offer; the score advises.",
-            transparency_measures="The privacy notice explains profiling for offers.",
-            data_quality_notes="Two years of CRM data; age used only for fairness checks.",
-        )
-        change.impact_assessment_approve(actor=admin, assessment=assessment)
-        if change_request_ready(request):
-            change.change_request_approve(actor=officer, change_request=request)
-
     chat = assets.get("Marketing chat assistant")
     title = "Roll the marketing chat assistant out to the whole team"
     if chat is not None and not AIChangeRequest.objects.filter(title=title).exists():
-        change.change_request_create(
+        request = change.change_request_create(
             actor=requester,
             title=title,
             justification="Campaign copy in a fraction of the time.",
             data_going_in="Campaign briefs; no customer data by policy",
             affected_people="Marketing staff; customers reading generated copy",
-            approver=demo.user("admin"),
+            approver=demo.user("officer"),
             asset=chat,
+        )
+        assessment = change.impact_assessment_create(
+            actor=officer,
+            asset=chat,
+            change_request=request,
+            intended_purpose="Draft campaign copy that marketers edit before publishing.",
+            affected_people="Marketing staff; customers who read the copy",
+            foreseeable_misuse="Pasting customer lists into prompts.",
+            harms=[
+                {
+                    "to": "individuals",
+                    "description": "Customer data leaves the company in a prompt",
+                    "severity": "high",
+                    "likelihood": "low",
+                }
+            ],
+            transparency_duties=["synthetic_content"],
+            human_oversight_measures="A marketer edits and approves every text before use.",
+            transparency_measures="Generated images are labelled as such.",
+            data_quality_notes="Vendor model; no training on our data (contract clause).",
+        )
+        change.impact_assessment_approve(actor=admin, assessment=assessment)
+        if change_request_checklist(request).ready:
+            change.change_request_approve(actor=officer, change_request=request)
+
+    summariser = assets.get("Support-ticket summariser")
+    title = "Summarise support tickets for the weekly report"
+    if summariser is not None and not AIChangeRequest.objects.filter(title=title).exists():
+        change.change_request_create(
+            actor=requester,
+            title=title,
+            justification="The weekly report takes a day to write by hand.",
+            data_going_in="Support tickets, including customer names",
+            affected_people="Customers who wrote in; the support team",
+            approver=demo.user("admin"),
+            asset=summariser,
         )
 
     title = "Pilot an interview mood analyser"
@@ -190,12 +202,6 @@ def _change_requests(demo, assets: dict[str, Asset]) -> None:
             high_risk_areas=["employment", "biometrics"],
             human_oversight_measures="HR reviews the output.",
         )
-
-
-def change_request_ready(request: AIChangeRequest) -> bool:
-    from risks.selectors import change_request_checklist
-
-    return change_request_checklist(request).ready
 
 
 EXCLUDED = {

@@ -33,10 +33,10 @@ def test_demo_is_idempotent_and_tells_the_gate_stories():
     assert first["risks"] >= 4 and first["snapshots"] == 1 and first["rows"] == 93
     with tenant_context(demo.organization.pk):
         by_title = {c.title: c for c in AIChangeRequest.objects.all()}
-        approved = by_title["Use the churn model to target retention offers"]
+        approved = by_title["Roll the marketing chat assistant out to the whole team"]
         assert approved.status == "approved" and approved.asset.lifecycle == "production"
         waiting = change_request_checklist(
-            by_title["Roll the marketing chat assistant out to the whole team"]
+            by_title["Summarise support tickets for the weekly report"]
         )
         assert [i.key for i in waiting.failing] == ["impact_assessment"]
         blocked = change_request_checklist(by_title["Pilot an interview mood analyser"])
