@@ -243,8 +243,6 @@ def risk_create(
     if unknown:
         raise ValidationError({f: "This field cannot be set here." for f in sorted(unknown)})
     owner = member(owner, "owner")
-    if not is_risk_manager(actor) and owner.pk != actor.user_id and actor.user_id is None:
-        raise NotPermitted("Only members may raise risks.")
     risk = Risk(title=(title or "").strip(), category=category, owner=owner, created_by=actor.user)
     for name, value in fields.items():
         setattr(risk, name, value)
