@@ -142,3 +142,29 @@ def test_bulk_update_is_audited(org_a, in_tenant):
     assert events[0].actor == "bulk tester"
     assert events[0].changes[field.name][1] == "changed in bulk"
     assert events[-1].action == "insert"
+
+
+# Tables that belong to an organisation but are read before any tenant is known; each is
+# reached only through a narrow lookup by a secret's hash or by the signed-in user.
+UNSCOPED_BY_DESIGN = {
+    "isms.Membership": "the organisation switcher lists a user's memberships across tenants",
+    "isms.Invitation": "an invitation link is looked up by its token hash before log-in",
+    "isms.APIKey": "an API key is looked up by its prefix before the tenant is known",
+    "suppliers.PortalTokenIndex": "the supplier link maps a token hash to its organisation",
+}
+
+
+def test_every_org_owned_model_is_a_tenant_model_or_explicitly_exempt():
+    from django.apps import apps
+
+    from isms.models import AuditEvent
+    from isms.tenancy import TenantModel
+
+    escaped = []
+    for model in apps.get_models():
+        fields = {f.name for f in model._meta.concrete_fields}
+        owned = "organization" in fields or "organization_id" in fields
+        exempt = model is AuditEvent or model._meta.label in UNSCOPED_BY_DESIGN
+        if owned and not issubclass(model, TenantModel) and not exempt:
+            escaped.append(model._meta.label)
+    assert escaped == [], "make these TenantModels (row-level security) or justify them here"

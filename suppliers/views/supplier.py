@@ -1,4 +1,4 @@
-"""The suppliers pages (browser UI). Views go: parse input → access → one service call."""
+"""The supplier register pages: list, export, import, forms, the supplier page and its tabs."""
 
 from __future__ import annotations
 
@@ -6,65 +6,29 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView, View
 
 from isms.errors import DomainError
 from isms.models import AuditEvent
-from isms.views.mixins import OrgViewMixin
 from suppliers import filters, forms, selectors
 from suppliers.models import (
     AssessmentFile,
     ContractClause,
-    Question,
     Supplier,
-    SupplierAnswer,
-    SupplierAssessment,
     SupplierCertification,
     SupplierContractClause,
-    SupplierPortalLink,
 )
-from suppliers.services import assessments, portal, register, transfer
+from suppliers.services import assessments, register, transfer
 from suppliers.services.common import can_change_supplier
-
-READ = {"GET": ["suppliers:read"]}
-WRITE = {"GET": ["suppliers:write"], "POST": ["suppliers:write"]}
-POST_WRITE = {"POST": ["suppliers:write"]}
-TABS = [
-    ("overview", "Overview"),
-    ("assessments", "Assessments"),
-    ("certifications", "Certifications"),
-    ("contract", "Contract clauses"),
-    ("history", "History"),
-]
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
-
-
-def _bad(response):
-    response.status_code = 400
-    return response
-
-
-class SupplierViewMixin(OrgViewMixin):
-    extra_context = {"nav": "suppliers"}
-
-    def supplier_url(self, supplier, tab: str = "") -> str:
-        url = reverse(
-            "supplier_detail", kwargs={"org_slug": self.organization.slug, "pk": supplier.pk}
-        )
-        return f"{url}?tab={tab}" if tab else url
-
-    def assessment_url(self, assessment) -> str:
-        return reverse(
-            "supplier_assessment_detail",
-            kwargs={"org_slug": self.organization.slug, "pk": assessment.pk},
-        )
-
+from suppliers.views.common import (
+    POST_WRITE,
+    READ,
+    TABS,
+    WRITE,
+    SupplierViewMixin,
+    _apply_errors,
+    _bad,
+)
 
 # --- the register ---------------------------------------------------------------------------
 
@@ -397,238 +361,3 @@ class AssessmentFileDownloadView(SupplierViewMixin, View):
         return FileResponse(
             stored.file.open("rb"), as_attachment=True, filename=stored.original_name
         )
-
-
-# --- assessments ----------------------------------------------------------------------------
-
-
-class AssessmentListView(SupplierViewMixin, ListView):
-    template_name = "suppliers/assessment_list.html"
-    scope_map = READ
-    paginate_by = 50
-    context_object_name = "assessments"
-
-    def get_queryset(self):
-        self.filterset = filters.SupplierAssessmentFilterSet(
-            self.request.GET, queryset=selectors.assessments_list()
-        )
-        return self.filterset.qs
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["statuses"] = SupplierAssessment.Status.choices
-        return context
-
-
-class AssessmentDetailView(SupplierViewMixin, DetailView):
-    """The review page: answers by group with comments, score, rating, gaps and actions."""
-
-    template_name = "suppliers/assessment_detail.html"
-    scope_map = READ
-    model = SupplierAssessment
-    context_object_name = "assessment"
-
-    def get_base_queryset(self):
-        return selectors.assessments_list().prefetch_related("transitions__by", "files")
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        assessment = self.object
-        answers = selectors.assessment_answers(assessment)
-        groups: dict[str, list] = {}
-        for answer in answers:
-            groups.setdefault(answer.question.get_group_display(), []).append(answer)
-        editable = assessment.status in assessments.EDITABLE_STATES and can_change_supplier(
-            self.actor, assessment.supplier
-        )
-        context.update(
-            groups=list(groups.items()),
-            scoring=assessments.assessment_scoring(assessment),
-            actions=assessments.available_actions(assessment, self.actor),
-            editable=editable,
-            commentable=assessment.status in assessments.COMMENTABLE_STATES
-            and self.actor.has_scope("suppliers:write"),
-            links=list(assessment.portal_links.all()),
-            link_form=kwargs.get("link_form") or forms.PortalLinkForm(),
-            issued=kwargs.get("issued"),
-            choices=SupplierAnswer.Choice.choices,
-            note_form=forms.NoteForm(),
-            answer_types=Question.AnswerType,
-        )
-        return context
-
-
-class AssessmentTransitionView(SupplierViewMixin, View):
-    scope_map = POST_WRITE
-    model = SupplierAssessment
-
-    def post(self, request, *args, **kwargs):
-        assessment = self.get_object()
-        action = request.POST.get("action", "")
-        note = request.POST.get("note", "")
-        run = {
-            "send": lambda: assessments.assessment_send(actor=self.actor, assessment=assessment),
-            "submit": lambda: assessments.assessment_submit(
-                actor=self.actor, assessment=assessment
-            ),
-            "start_review": lambda: assessments.assessment_start_review(
-                actor=self.actor, assessment=assessment
-            ),
-            "return_to_supplier": lambda: assessments.assessment_return(
-                actor=self.actor, assessment=assessment, note=note
-            ),
-            "approve": lambda: assessments.assessment_approve(
-                actor=self.actor, assessment=assessment, note=note
-            ),
-            "reject": lambda: assessments.assessment_reject(
-                actor=self.actor, assessment=assessment, note=note
-            ),
-        }.get(action)
-        if run is None:
-            return HttpResponse("Unknown action.", status=400, content_type="text/plain")
-        try:
-            run()
-        except ValidationError as error:
-            messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
-            return self._page(assessment, 400)
-        except DomainError as error:
-            messages.error(request, error.message)
-            return self._page(assessment, error.status_code)
-        messages.success(request, f"Assessment {assessments.TRANSITIONS[action].label}: done.")
-        return redirect(self.assessment_url(assessment))
-
-    def _page(self, assessment, status):
-        view = AssessmentDetailView()
-        view.setup(self.request, **self.kwargs)
-        view.actor = self.actor
-        view.object = view.get_base_queryset().get(pk=assessment.pk)
-        context = view.get_context_data(object=view.object)
-        return render(self.request, view.template_name, context, status=status)
-
-
-class AssessmentAnswersView(AssessmentTransitionView):
-    """An officer fills in the answers (draft or sent)."""
-
-    def post(self, request, *args, **kwargs):
-        from django.db import transaction
-
-        assessment = self.get_object()
-        answers = selectors.assessment_answers(assessment)
-        try:
-            with transaction.atomic():
-                for answer in answers:
-                    key = f"a{answer.pk}"
-                    if key not in request.POST:
-                        continue
-                    raw = request.POST.get(key, "").strip()
-                    values = {"supplier_note": request.POST.get(f"{key}_note", "")}
-                    kind = answer.question.answer_type
-                    if kind == Question.AnswerType.DATE:
-                        from datetime import date
-
-                        try:
-                            values["date"] = date.fromisoformat(raw) if raw else None
-                        except ValueError:
-                            raise ValidationError({"date": f"'{raw}' is not a date."}) from None
-                    else:
-                        values["choice" if kind == Question.AnswerType.CHOICE else "text"] = raw
-                    assessments.answer_set(actor=self.actor, answer=answer, **values)
-        except ValidationError as error:
-            messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
-            return self._page(assessment, 400)
-        except DomainError as error:
-            messages.error(request, error.message)
-            return self._page(assessment, error.status_code)
-        messages.success(request, "Answers saved.")
-        return redirect(self.assessment_url(assessment))
-
-
-class PortalLinkCreateView(AssessmentTransitionView):
-    def post(self, request, *args, **kwargs):
-        assessment = self.get_object()
-        form = forms.PortalLinkForm(request.POST)
-        issued = None
-        status = 400
-        if form.is_valid():
-            try:
-                issued = portal.portal_link_create(
-                    actor=self.actor, assessment=assessment, **form.cleaned_data
-                )
-                status = 201
-            except ValidationError as error:
-                _apply_errors(form, error)
-            except DomainError as error:
-                messages.error(request, error.message)
-                status = error.status_code
-        view = AssessmentDetailView()
-        view.setup(request, **self.kwargs)
-        view.actor = self.actor
-        view.object = view.get_base_queryset().get(pk=assessment.pk)
-        context = view.get_context_data(
-            object=view.object, link_form=form if issued is None else None
-        )
-        if issued is not None:
-            context["issued"] = issued
-            context["issued_url"] = request.build_absolute_uri(
-                reverse("supplier_portal", kwargs={"token": issued.token})
-            )
-            status = 200
-        response = render(request, view.template_name, context, status=status)
-        response["Cache-Control"] = "no-store"
-        return response
-
-
-class PortalLinkRevokeView(SupplierViewMixin, View):
-    scope_map = POST_WRITE
-    model = SupplierPortalLink
-
-    def post(self, request, *args, **kwargs):
-        link = self.get_object()
-        try:
-            portal.portal_link_revoke(actor=self.actor, link=link)
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"Link {link.token_prefix}… revoked; it no longer opens.")
-        return redirect(self.assessment_url(link.assessment))
-
-
-class AnswerCommentView(SupplierViewMixin, View):
-    scope_map = POST_WRITE
-    model = SupplierAnswer
-
-    def post(self, request, *args, **kwargs):
-        answer = self.get_object()
-        form = forms.CommentForm(request.POST)
-        error_text = ""
-        status = 200
-        if form.is_valid():
-            try:
-                assessments.answer_comment_add(
-                    actor=self.actor, answer=answer, text=form.cleaned_data["text"]
-                )
-            except ValidationError as error:
-                error_text, status = " ".join(error.messages), 400
-            except DomainError as error:
-                error_text, status = error.message, error.status_code
-        else:
-            error_text, status = "Write the comment.", 400
-        if request.htmx:
-            answer = next(
-                a for a in selectors.assessment_answers(answer.assessment) if a.pk == answer.pk
-            )
-            return render(
-                request,
-                "suppliers/_answer_comments.html",
-                {
-                    "answer": answer,
-                    "commentable": True,
-                    "error": error_text,
-                    "organization": self.organization,
-                },
-                status=status,
-            )
-        if error_text:
-            messages.error(request, error_text)
-        return redirect(self.assessment_url(answer.assessment) + f"#answer-{answer.pk}")

@@ -1,0 +1,47 @@
+"""The suppliers pages (browser UI). Views go: parse input → access → one service call."""
+
+from suppliers.views.assessment import (
+    AnswerCommentView,
+    AssessmentAnswersView,
+    AssessmentDetailView,
+    AssessmentListView,
+    AssessmentTransitionView,
+    PortalLinkCreateView,
+    PortalLinkRevokeView,
+)
+from suppliers.views.supplier import (
+    AssessmentCreateView,
+    AssessmentFileDownloadView,
+    CertificationCreateView,
+    CertificationFileView,
+    ContactCreateView,
+    ContractClausesView,
+    SupplierCreateView,
+    SupplierDetailView,
+    SupplierExportView,
+    SupplierImportView,
+    SupplierListView,
+    SupplierUpdateView,
+)
+
+__all__ = [
+    "AnswerCommentView",
+    "AssessmentAnswersView",
+    "AssessmentCreateView",
+    "AssessmentDetailView",
+    "AssessmentFileDownloadView",
+    "AssessmentListView",
+    "AssessmentTransitionView",
+    "CertificationCreateView",
+    "CertificationFileView",
+    "ContactCreateView",
+    "ContractClausesView",
+    "PortalLinkCreateView",
+    "PortalLinkRevokeView",
+    "SupplierCreateView",
+    "SupplierDetailView",
+    "SupplierExportView",
+    "SupplierImportView",
+    "SupplierListView",
+    "SupplierUpdateView",
+]
