@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -124,7 +125,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}  # global sweeps are declared by the feature apps' tasks
+# The few global sweeps; each fans out one task per organisation (isms.celery.sweep).
+CELERY_BEAT_SCHEDULE = {
+    "risks.sweep_expired_acceptances": {
+        "task": "risks.sweep_expired_acceptances",
+        "schedule": crontab(hour=2, minute=10),
+    },
+}
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",

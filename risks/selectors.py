@@ -422,3 +422,24 @@ def snapshot_diff(old_rows: list[dict], new_rows: list[dict]) -> dict:
 
 def expiring_soon_cutoff() -> date:
     return timezone.localdate() + timedelta(days=EXPIRING_DAYS)
+
+
+def supplier_gaps() -> QuerySet:
+    """Gaps in supplier assessments that have been answered, with the risk made of each.
+
+    Read by the risk register ("create risk from gap"); suppliers sits below risks, so the
+    list lives here rather than on the supplier pages.
+    """
+    from suppliers.models import SupplierAnswer, SupplierAssessment
+
+    answered = [
+        SupplierAssessment.Status.SUBMITTED,
+        SupplierAssessment.Status.UNDER_REVIEW,
+        SupplierAssessment.Status.APPROVED,
+    ]
+    return (
+        SupplierAnswer.objects.filter(is_gap=True, assessment__status__in=answered)
+        .select_related("question", "assessment__supplier")
+        .annotate(risk_id=Subquery(Risk.objects.filter(source_gap=OuterRef("pk")).values("pk")[:1]))
+        .order_by("assessment__supplier__name", "question__pk")
+    )

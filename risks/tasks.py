@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from isms.celery import TenantTask
+from isms.celery import TenantTask, sweep
 
 
 @shared_task(base=TenantTask, name="risks.expire_acceptances")
@@ -18,9 +18,4 @@ def expire_acceptances(*, organization_id: int) -> int:
 @shared_task(name="risks.sweep_expired_acceptances")
 def sweep_expired_acceptances() -> int:
     """The daily sweep: one task per organisation, each in its own tenant context."""
-    from isms.models import Organization
-
-    ids = list(Organization.objects.values_list("pk", flat=True))
-    for organization_id in ids:
-        expire_acceptances.delay(organization_id=organization_id)
-    return len(ids)
+    return sweep(expire_acceptances)

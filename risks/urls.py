@@ -37,6 +37,7 @@ urlpatterns = [
         register.AcceptanceDecisionView.as_view(decision="withdraw"),
         name="risk_acceptance_withdraw",
     ),
+    path("supplier-gaps/", register.SupplierGapListView.as_view(), name="supplier_gaps"),
     path("from-gap/<int:pk>/", register.RiskFromGapView.as_view(), name="risk_from_gap"),
     # The AI change gate
     path("changes/", change.ChangeRequestListView.as_view(), name="change_request_list"),

@@ -277,13 +277,30 @@ class AcceptanceDecisionView(RiskPostView):
         return risk_url(acceptance.risk)
 
 
+class SupplierGapListView(OrgViewMixin, ListView):
+    """Gaps found in supplier assessments, each ready to become a risk with one click."""
+
+    template_name = "risks/supplier_gaps.html"
+    scope_map = {"GET": ["risks:read"]}
+    paginate_by = 50
+    context_object_name = "gaps"
+
+    def get_queryset(self):
+        return selectors.supplier_gaps()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["nav"] = "risks"
+        return context
+
+
 class RiskFromGapView(RiskPostView):
     """POST with the supplier-assessment answer (a gap) as pk: the risk is created and shown."""
 
     model = SupplierAnswer
 
     def back(self, answer):
-        return reverse("risk_list", args=[self.organization.slug])
+        return reverse("supplier_gaps", args=[self.organization.slug])
 
     def act(self, answer):
         risk = register.risk_from_gap(actor=self.actor, answer_id=answer.pk)

@@ -361,3 +361,29 @@ def test_foreign_objects_are_404_in_the_ui(org_a, org_b, people, client_for, in_
     assert (
         client.post(page(org_a, f"{foreign.pk}/status/"), {"status": "closed"}).status_code == 404
     )
+
+
+def test_supplier_gaps_page_turns_a_gap_into_a_risk_in_one_click(
+    org_a, member, client_for, in_tenant
+):
+    from suppliers.models import SupplierAnswer, SupplierAssessment
+    from tests.suppliers.factories import make_assessment
+
+    with in_tenant(org_a):
+        assessment = make_assessment(org_a)
+        SupplierAssessment.objects.filter(pk=assessment.pk).update(status="submitted")
+        gap = assessment.answers.first()
+        SupplierAnswer.objects.filter(pk=gap.pk).update(is_gap=True, gap_reason="Answered 'no'")
+        SupplierAnswer.objects.exclude(pk=gap.pk).update(is_gap=False)
+    officer = client_for(member(org_a, Role.OFFICER))
+    listing = officer.get(page(org_a, "supplier-gaps/")).content.decode()
+    assert "Answered &#x27;no&#x27;" in listing and "Create risk" in listing
+    response = officer.post(page(org_a, f"from-gap/{gap.pk}/"))
+    assert response.status_code == 302
+    with in_tenant(org_a):
+        risk = Risk.objects.get(source_gap=gap)
+    assert response["Location"].endswith(f"/risks/{risk.pk}/")
+    listing = officer.get(page(org_a, "supplier-gaps/")).content.decode()
+    assert f"Risk #{risk.pk}" in listing and "Create risk" not in listing
+    auditor_page = client_for(member(org_a, Role.AUDITOR)).get(page(org_a, "supplier-gaps/"))
+    assert auditor_page.status_code == 200 and b"Create risk" not in auditor_page.content
