@@ -1,19 +1,9 @@
-"""Writes to the asset register: the only place that changes assets.
-
-Rules kept here, whichever door a change comes through (UI form, bulk action, CSV import,
-API, integration upsert):
-- the owner is an active member of the organisation (a refusal never says whether the user
-  exists elsewhere); only a shadow-AI report awaiting triage has none;
-- lifecycle moves follow LIFECYCLE_TRANSITIONS; an AI asset reaches `production` only through
-  `asset_promote_to_production()` (the AI change request gate), never by editing it;
-- the owner holds guardian's change/record grants on their asset, moved with the ownership;
-- dependencies never form a cycle.
-"""
+"""The asset register's rules and writes: who may edit, validation, create/update,
+the lifecycle (with the AI production gate), upsert and bulk actions."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -21,6 +11,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from assets.models import (
+    AI_TYPES,
+    AffectedGroup,
+    Asset,
+    AssetType,
+    Classification,
+    EUAIActRole,
+    HumanOversight,
+    Lifecycle,
+    ProviderTraining,
+    RiskTier,
+    Source,
+)
 from isms import permissions
 from isms.access import Actor
 from isms.choices import DataCategory
@@ -28,26 +31,8 @@ from isms.errors import Conflict, NotPermitted, TransitionRefused
 from isms.models import Membership, Role
 from isms.tenancy import current_organization_id
 
-from .models import (
-    AI_TYPES,
-    AffectedGroup,
-    Asset,
-    AssetDependency,
-    AssetType,
-    Classification,
-    DependencyKind,
-    EUAIActRole,
-    EvaluationKind,
-    HumanOversight,
-    Lifecycle,
-    ProviderTraining,
-    ResponsibleAIEvaluation,
-    RiskTier,
-    Source,
-    Triage,
-)
-
 User = get_user_model()
+
 
 OWNER_PERMISSIONS = ("change_asset", "record_evaluation")
 MANAGER_ROLES = frozenset({Role.ADMIN, Role.OFFICER})
@@ -462,200 +447,3 @@ def assets_reassign_owner(*, actor: Actor, asset_ids: Iterable[int], new_owner) 
     """Reassign many assets (e.g. those of a member who left) in one action."""
     _require_manager(actor, "reassign owners in bulk")
     return assets_bulk_update(actor=actor, asset_ids=asset_ids, owner=new_owner)
-
-
-# --- Dependencies ----------------------------------------------------------------------------
-
-
-def _find_path(edges: dict[int, set[int]], start: int, goal: int) -> list[int] | None:
-    """A path start → … → goal along depends-on edges, or None (breadth first)."""
-    previous: dict[int, int | None] = {start: None}
-    queue = [start]
-    while queue:
-        node = queue.pop(0)
-        if node == goal:
-            path = []
-            while node is not None:
-                path.append(node)
-                node = previous[node]
-            return path[::-1]
-        for nxt in edges.get(node, ()):
-            if nxt not in previous:
-                previous[nxt] = node
-                queue.append(nxt)
-    return None
-
-
-@transaction.atomic
-def dependency_add(
-    *, actor: Actor, asset: Asset, depends_on: Asset, kind: str, note: str = ""
-) -> AssetDependency:
-    _require_edit(actor, asset)
-    if kind not in DependencyKind.values:
-        raise ValidationError(
-            {"kind": f"{kind!r} is not one of: {', '.join(DependencyKind.values)}."}
-        )
-    if not Asset.objects.filter(pk=depends_on.pk).exists():
-        raise ValidationError(
-            {"depends_on": f"No asset with id {depends_on.pk} in this organisation."}
-        )
-    if asset.pk == depends_on.pk:
-        raise ValidationError(
-            {"depends_on": f"An asset cannot depend on itself ({asset.name} → {asset.name})."}
-        )
-    if AssetDependency.objects.filter(asset=asset, depends_on=depends_on, kind=kind).exists():
-        raise ValidationError({"depends_on": "This dependency is already recorded."})
-    edges: dict[int, set[int]] = {}
-    for a, d in AssetDependency.objects.values_list("asset_id", "depends_on_id"):
-        edges.setdefault(a, set()).add(d)
-    path = _find_path(edges, depends_on.pk, asset.pk)
-    if path is not None:
-        names = dict(Asset.objects.filter(pk__in=path).values_list("pk", "name"))
-        cycle = " → ".join([asset.name, *(names[p] for p in path)])
-        raise ValidationError({"depends_on": f"This dependency would make a cycle: {cycle}."})
-    return AssetDependency.objects.create(
-        asset=asset, depends_on=depends_on, kind=kind, note=note.strip()
-    )
-
-
-def dependency_remove(*, actor: Actor, dependency: AssetDependency) -> None:
-    _require_edit(actor, dependency.asset)
-    dependency.delete()
-
-
-# --- Responsible-AI evaluations --------------------------------------------------------------
-
-
-@transaction.atomic
-def evaluation_record(
-    *,
-    actor: Actor,
-    asset: Asset,
-    kind: str,
-    performed_on: date,
-    method: str,
-    result: str,
-    passed: bool,
-    evidence=None,
-) -> ResponsibleAIEvaluation:
-    if not can_record_evaluation(actor, asset):
-        raise NotPermitted(
-            f"Only the owner of {asset.name}, an officer or an admin may record its evaluations."
-        )
-    if asset.asset_type not in AI_TYPES:
-        raise ValidationError({"asset": f"{asset.name} is not an AI asset."})
-    errors = {}
-    if kind not in EvaluationKind.values:
-        errors["kind"] = f"{kind!r} is not one of: {', '.join(EvaluationKind.values)}."
-    if performed_on and performed_on > timezone.localdate():
-        errors["performed_on"] = "An evaluation cannot be dated in the future."
-    if not (method or "").strip():
-        errors["method"] = "Say how it was evaluated."
-    if not (result or "").strip():
-        errors["result"] = "Say what the evaluation found."
-    if errors:
-        raise ValidationError(errors)
-    evaluation = ResponsibleAIEvaluation(
-        asset=asset,
-        kind=kind,
-        performed_on=performed_on,
-        method=method.strip(),
-        result=result.strip(),
-        passed=passed,
-        recorded_by=actor.user,
-        organization_id=asset.organization_id,
-    )
-    if evidence is not None:
-        evaluation.evidence = evidence
-    evaluation.save()
-    return evaluation
-
-
-# --- Shadow AI intake ------------------------------------------------------------------------
-
-
-@transaction.atomic
-def shadow_ai_report(
-    *,
-    actor: Actor,
-    name: str,
-    used_by: str,
-    purpose: str,
-    data_going_in: str,
-    data_categories: list[str] | None = None,
-    asset_type: str = AssetType.AI_SAAS_TOOL,
-) -> Asset:
-    """Any member (not a read-only auditor) reports an AI tool in use: a `proposed` asset
-    awaiting officers' triage."""
-    if not actor.has_scope("assets:write") or actor.user is None:
-        raise NotPermitted("Only members of the organisation may report an AI tool.")
-    errors = {}
-    if not (name or "").strip():
-        errors["name"] = "Say which tool it is."
-    if not (purpose or "").strip():
-        errors["purpose"] = "Say what it is used for."
-    if asset_type not in AI_TYPES:
-        errors["asset_type"] = "Report AI tools here; add other assets in the register."
-    bad = [c for c in data_categories or [] if c not in DataCategory.values]
-    if bad:
-        errors["data_categories"] = f"Unknown data categories: {', '.join(bad)}."
-    if errors:
-        raise ValidationError(errors)
-    return Asset.objects.create(
-        name=name.strip(),
-        asset_type=asset_type,
-        description=purpose.strip(),
-        intended_purpose=purpose.strip(),
-        reported_users=(used_by or "").strip(),
-        reported_data=(data_going_in or "").strip(),
-        data_categories=sorted(set(data_categories or [])),
-        lifecycle=Lifecycle.PROPOSED,
-        source=Source.SHADOW_REPORT,
-        triage_status=Triage.PENDING,
-        reported_by=actor.user,
-        created_by=actor.user,
-    )
-
-
-def _pending(asset: Asset) -> None:
-    if asset.triage_status != Triage.PENDING:
-        raise TransitionRefused(
-            f"{asset.name} is not awaiting triage "
-            f"(it is {asset.get_triage_status_display().lower()})."
-        )
-
-
-@transaction.atomic
-def shadow_ai_accept(
-    *, actor: Actor, asset: Asset, owner, classification: str | None = None
-) -> Asset:
-    """An officer accepts a report into the register, naming its accountable owner."""
-    _require_manager(actor, "triage reported AI tools")
-    _pending(asset)
-    if owner is None:
-        raise ValidationError({"owner": "Name the accountable owner to accept the report."})
-    owner = _member(owner, "owner")
-    if classification:
-        _clean({"classification": classification})
-        asset.classification = classification
-    asset.owner = owner
-    asset.triage_status = Triage.ACCEPTED
-    asset.triaged_by = actor.user
-    asset.triaged_at = timezone.now()
-    asset.save()
-    _sync_owner_grants(asset, None)
-    return asset
-
-
-@transaction.atomic
-def shadow_ai_dismiss(*, actor: Actor, asset: Asset, reason: str) -> Asset:
-    _require_manager(actor, "triage reported AI tools")
-    _pending(asset)
-    if not (reason or "").strip():
-        raise ValidationError({"reason": "Say why the report is dismissed."})
-    asset.triage_status = Triage.DISMISSED
-    asset.triage_reason = reason.strip()
-    asset.triaged_by = actor.user
-    asset.triaged_at = timezone.now()
-    asset.save()
-    return asset
