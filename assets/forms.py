@@ -53,6 +53,9 @@ class AssetForm(forms.ModelForm):
         help_text="The one accountable owner: an active member of this organisation.",
     )
     custodian = MemberChoiceField(queryset=User.objects.none(), required=False)
+    transparency_notice_url = forms.URLField(
+        required=False, assume_scheme="https", label="Transparency notice (link)"
+    )
     supplier = forms.ModelChoiceField(queryset=Supplier._base_manager.none(), required=False)
     data_categories = forms.MultipleChoiceField(
         choices=DataCategory.choices,
