@@ -88,7 +88,7 @@ def measure(url: str, headers: dict, args) -> Measurement:
 
 def run_all(base_url: str, args) -> dict:
     callers = Callers()
-    ceilings: dict[tuple[str, str], Measurement] = {}
+    ceilings: dict[str, Measurement] = {}
     rows = []
     for scenario in WEB_SCENARIOS:
         if args.only and args.only not in scenario.name:
@@ -98,16 +98,14 @@ def run_all(base_url: str, args) -> dict:
         if status != 200:
             raise RuntimeError(f"{scenario.name}: {path} answered {status}")
         result = measure(base_url + path, callers.headers(scenario), args)
-        ceiling_key = (scenario.ceiling, scenario.org if scenario.ceiling != "constant" else "")
+        ceiling_path = "/bench/constant/"
+        if scenario.ceiling.startswith("bare:"):
+            page_size = path.split("page_size=")[1].split("&")[0] if "page_size=" in path else "50"
+            ceiling_path = (
+                f"/bench/bare/{scenario.org}/{scenario.ceiling[5:]}/?page_size={page_size}"
+            )
+        ceiling_key = ceiling_path  # one per organisation and page size, measured once
         if ceiling_key not in ceilings:
-            ceiling_path = "/bench/constant/"
-            if scenario.ceiling.startswith("bare:"):
-                page_size = (
-                    path.split("page_size=")[1].split("&")[0] if "page_size=" in path else "50"
-                )
-                ceiling_path = (
-                    f"/bench/bare/{scenario.org}/{scenario.ceiling[5:]}/?page_size={page_size}"
-                )
             ceilings[ceiling_key] = measure(base_url + ceiling_path, {}, args)
         ceiling = ceilings[ceiling_key]
         rows.append(

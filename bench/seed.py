@@ -135,7 +135,7 @@ def _policy_guard_exists(cursor) -> bool:
     return cursor.fetchone() is not None
 
 
-def seed(plan: SeedPlan, log=print) -> list[SeededOrg]:
+def seed(plan: SeedPlan, log=print, *, vacuum: bool = True) -> list[SeededOrg]:
     started = time.monotonic()
     password = make_password(PASSWORD)
     seeded: list[SeededOrg] = []
@@ -172,5 +172,11 @@ def seed(plan: SeedPlan, log=print) -> list[SeededOrg]:
         seeded.append(org)
         if index < 2 or index % 20 == 0:
             log(f"  {slug}: {size}  ({time.monotonic() - started:.0f}s)")
+    # What autovacuum does to a live database, done now: bulk inserts outrun it. Without
+    # statistics the planner joined all 10,000 assets before the LIMIT (asset list SQL 304 ms
+    # → 0.7 ms); without the visibility map COUNT(*) reads the heap (12 ms → 1.2 ms).
+    if vacuum:  # (tests leave it out: VACUUM cannot run inside their transaction)
+        with connections["owner"].cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
     log(f"seeded {len(seeded)} organisations in {time.monotonic() - started:.1f}s")
     return seeded

@@ -43,7 +43,7 @@ def seeded(db):
 
     load_control_library()
     plan = bench_seed.SeedPlan.scaled(seed=7, organizations=4, scale=0.01)
-    return bench_seed.seed(plan, log=lambda *_: None)
+    return bench_seed.seed(plan, log=lambda *_: None, vacuum=False)
 
 
 def test_seed_is_deterministic_and_multi_tenant(seeded):
