@@ -11,8 +11,9 @@ from django.db import connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from bench.mixed import MixedLoad, run_mixed
 from bench.run import Measurement, median_of, wrk
-from bench.scenarios import WEB_SCENARIOS, WebScenario
+from bench.scenarios import WEB_SCENARIOS, WebScenario, scenario_path
 from isms.models import APIKey, Membership, Organization, Role
 from isms.services.api_keys import api_key_create
 
@@ -87,26 +88,24 @@ def measure(url: str, headers: dict, args) -> Measurement:
 
 def run_all(base_url: str, args) -> dict:
     callers = Callers()
-    ceilings: dict[tuple[str, str], Measurement] = {}
+    ceilings: dict[str, Measurement] = {}
     rows = []
     for scenario in WEB_SCENARIOS:
         if args.only and args.only not in scenario.name:
             continue
-        path = scenario.path.format(org=scenario.org)
+        path = scenario_path(scenario)
         status, queries = count_queries(callers, scenario, path)
         if status != 200:
             raise RuntimeError(f"{scenario.name}: {path} answered {status}")
         result = measure(base_url + path, callers.headers(scenario), args)
-        ceiling_key = (scenario.ceiling, scenario.org if scenario.ceiling != "constant" else "")
+        ceiling_path = "/bench/constant/"
+        if scenario.ceiling.startswith("bare:"):
+            page_size = path.split("page_size=")[1].split("&")[0] if "page_size=" in path else "50"
+            ceiling_path = (
+                f"/bench/bare/{scenario.org}/{scenario.ceiling[5:]}/?page_size={page_size}"
+            )
+        ceiling_key = ceiling_path  # one per organisation and page size, measured once
         if ceiling_key not in ceilings:
-            ceiling_path = "/bench/constant/"
-            if scenario.ceiling.startswith("bare:"):
-                page_size = (
-                    path.split("page_size=")[1].split("&")[0] if "page_size=" in path else "50"
-                )
-                ceiling_path = (
-                    f"/bench/bare/{scenario.org}/{scenario.ceiling[5:]}/?page_size={page_size}"
-                )
             ceilings[ceiling_key] = measure(base_url + ceiling_path, {}, args)
         ceiling = ceilings[ceiling_key]
         rows.append(
@@ -124,10 +123,89 @@ def run_all(base_url: str, args) -> dict:
             f"{queries} queries; ceiling {ceiling.rps:.0f} req/s",
             flush=True,
         )
-    return {"rows": rows, "targets": targets(rows), "args": vars(args)}
+    report = {"rows": rows, "args": vars(args)}
+    if args.mixed_seconds > 0:
+        print(f"  mixed load: {args.mixed_clients} clients for {args.mixed_seconds}s", flush=True)
+        report["mixed"] = mixed_load(base_url, callers, args.mixed_seconds, args.mixed_clients)
+        print(f"  mixed load: {report['mixed']}", flush=True)
+    report["targets"] = targets(rows, report.get("mixed"))
+    return report
 
 
-def targets(rows: list[dict]) -> list[dict]:
+MIXED_ORG = "bench-large"
+MIXED_TAG = "bench-mixed"
+
+
+def asset_mixed_load(callers: Callers, slug: str = MIXED_ORG) -> tuple[MixedLoad, dict]:
+    """Reads of the asset and supplier registers; writes: POST an asset through the API."""
+    from assets.models import Asset
+    from bench.scenarios import PATH_VALUES
+    from isms.tenancy import tenant_context
+
+    organization = Organization.objects.get(slug=slug)
+    owner_id = (
+        Membership.objects.filter(organization=organization, role=Role.OFFICER)
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+    with tenant_context(organization.pk):
+        asset_id = PATH_VALUES["asset"]()
+    api = f"/api/v1/orgs/{slug}"
+
+    def count_rows() -> int:
+        with tenant_context(organization.pk):
+            return Asset.objects.count()
+
+    def count_existing(ids: list[int]) -> int:
+        with tenant_context(organization.pk):
+            return Asset.objects.filter(pk__in=ids, tags__contains=[MIXED_TAG]).count()
+
+    load = MixedLoad(
+        read_paths=[
+            f"{api}/assets/?page_size=50",
+            f"{api}/assets/?page_size=50&lifecycle=production",
+            f"{api}/assets/?page_size=50&q=model",
+            f"{api}/assets/{asset_id}/",
+            f"{api}/suppliers/?page_size=50",
+        ],
+        write_path=f"{api}/assets/",
+        write_payload=lambda n: {
+            "name": f"Mixed-load service {n:06d}",
+            "asset_type": "service",
+            "owner": owner_id,
+            "classification": "internal",
+            "tags": [MIXED_TAG],
+        },
+        count_rows=count_rows,
+        count_existing=count_existing,
+    )
+    return load, {"Authorization": f"Bearer {callers.key(slug)}"}
+
+
+def remove_mixed_rows(slug: str = MIXED_ORG) -> int:
+    """Take the mixed load's assets out again, so a rerun measures the same data."""
+    from assets.models import Asset
+    from isms.tenancy import tenant_context
+
+    organization = Organization.objects.get(slug=slug)
+    with tenant_context(organization.pk):
+        deleted, _ = Asset.objects.filter(tags__contains=[MIXED_TAG]).delete()
+    return deleted
+
+
+def mixed_load(base_url: str, callers: Callers, seconds: float, clients: int) -> dict:
+    from urllib.parse import urlsplit
+
+    url = urlsplit(base_url)
+    load, headers = asset_mixed_load(callers)
+    result = run_mixed(url.hostname, url.port, headers, load, clients=clients, seconds=seconds)
+    summary = result.summary()
+    remove_mixed_rows()
+    return summary
+
+
+def targets(rows: list[dict], mixed: dict | None = None) -> list[dict]:
     out = []
     by_name = {r["scenario"]["name"]: r for r in rows}
     for row in rows:
@@ -166,6 +244,18 @@ def targets(rows: list[dict]) -> list[dict]:
                 "/".join(str(c) for c in sorted(counts)),
             )
         )
+    if mixed is not None:
+        out.append(
+            _target(
+                f"mixed load ({mixed['clients']} clients, {mixed['seconds']:.0f}s): "
+                "zero errors, zero lost writes",
+                mixed["passed"],
+                f"{mixed['requests']} requests, {mixed['errors']} errors, "
+                f"{sum(v for k, v in mixed['statuses'].items() if int(k) >= 400)} 4xx/5xx, "
+                f"{mixed['created']} created / {mixed['rows_added']} rows, "
+                f"{mixed['lost_writes']} lost",
+            )
+        )
     return out
 
 
@@ -185,6 +275,22 @@ def markdown(report: dict) -> str:
             f"{r['p99_ms']:.1f} | {row['queries']} | {c['rps']:.0f} ({row['scenario']['ceiling']}) "
             f"| {row['ratio']:.2f} |"
         )
+    mixed = report.get("mixed")
+    if mixed:
+        lines += [
+            "",
+            f"Mixed read/write load: {mixed['clients']} clients for {mixed['seconds']:.0f} s "
+            "(80 % GETs of the asset and supplier registers, 20 % POST /assets/ with an API key)",
+            "",
+            "| requests | req/s | p50 ms | p99 ms | statuses | 201s | rows added | "
+            "201s found | lost writes | connection errors |",
+            "|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|",
+            f"| {mixed['requests']} | {mixed['rps']:.0f} | {mixed['p50_ms']:.0f} | "
+            f"{mixed['p99_ms']:.0f} | "
+            + ", ".join(f"{k}: {v}" for k, v in mixed["statuses"].items())
+            + f" | {mixed['created']} | {mixed['rows_added']} | {mixed['found']} | "
+            f"{mixed['lost_writes']} | {mixed['errors']} |",
+        ]
     lines += ["", "| target | result | figure |", "|---|---|---|"]
     for t in report["targets"]:
         lines.append(f"| {t['target']} | {'PASS' if t['pass'] else 'FAIL'} | {t['figure']} |")

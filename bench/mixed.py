@@ -24,6 +24,7 @@ class MixedLoad:
     write_path: str
     write_payload: Callable[[int], dict]
     count_rows: Callable[[], int]  # rows of the written kind, counted through the ORM
+    count_existing: Callable[[list[int]], int] | None = None  # how many of these ids exist
     write_share: float = 0.2
 
 
@@ -33,13 +34,54 @@ class MixedResult:
     clients: int
     statuses: Counter = field(default_factory=Counter)
     created: int = 0
+    created_ids: list[int] = field(default_factory=list)
     rows_added: int = 0
-    errors: list[str] = field(default_factory=list)
+    found: int | None = None  # of created_ids, how many are rows afterwards
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # connection failures
+    samples: list[str] = field(default_factory=list)  # bodies of 4xx/5xx answers
+
+    @property
+    def requests(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def bad_statuses(self) -> int:
+        return sum(n for status, n in self.statuses.items() if status >= 400)
+
+    @property
+    def lost_writes(self) -> int:
+        """201s that are not rows, plus rows no client was told about."""
+        missing = 0 if self.found is None else self.created - self.found
+        return missing + abs(self.created - self.rows_added)
 
     @property
     def passed(self) -> bool:
-        bad = sum(n for status, n in self.statuses.items() if status >= 400)
-        return bad == 0 and not self.errors and self.created == self.rows_added
+        return (
+            self.requests > 0
+            and self.bad_statuses == 0
+            and not self.errors
+            and self.lost_writes == 0
+        )
+
+    def summary(self) -> dict:
+        ordered = sorted(self.latencies_ms) or [0.0]
+        return {
+            "seconds": self.seconds,
+            "clients": self.clients,
+            "requests": self.requests,
+            "rps": round(self.requests / self.seconds, 1) if self.seconds else 0,
+            "p50_ms": round(ordered[len(ordered) // 2], 1),
+            "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], 1),
+            "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
+            "created": self.created,
+            "rows_added": self.rows_added,
+            "found": self.found,
+            "lost_writes": self.lost_writes,
+            "errors": len(self.errors),
+            "error_samples": (self.errors + self.samples)[:5],
+            "passed": self.passed,
+        }
 
 
 def run_mixed(
@@ -61,10 +103,12 @@ def run_mixed(
     def client(index: int) -> None:
         rng = random.Random(f"{seed}:{index}")
         connection = http.client.HTTPConnection(host, port, timeout=30)
-        local, created, errors = Counter(), 0, []
+        local, created, errors, latencies, samples = Counter(), [], [], [], []
         while time.monotonic() < stop_at:
+            started = time.monotonic()
             try:
-                if rng.random() < load.write_share:
+                writing = rng.random() < load.write_share
+                if writing:
                     with lock:
                         n = next(counter)
                     body = json.dumps(load.write_payload(n))
@@ -77,9 +121,13 @@ def run_mixed(
                 else:
                     connection.request("GET", rng.choice(load.read_paths), headers=headers)
                 response = connection.getresponse()
-                response.read()
+                body = response.read()
+                latencies.append((time.monotonic() - started) * 1000)
                 local[response.status] += 1
-                created += response.status == 201
+                if writing and response.status == 201:
+                    created.append(json.loads(body)["id"])
+                elif response.status >= 400 and len(samples) < 5:
+                    samples.append(f"{response.status}: {body[:200]!r}")
             except (OSError, http.client.HTTPException) as error:
                 errors.append(repr(error))
                 connection.close()
@@ -87,8 +135,11 @@ def run_mixed(
         connection.close()
         with lock:
             result.statuses.update(local)
-            result.created += created
+            result.created += len(created)
+            result.created_ids += created
+            result.latencies_ms += latencies
             result.errors.extend(errors)
+            result.samples.extend(samples)
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
     for thread in threads:
@@ -96,4 +147,6 @@ def run_mixed(
     for thread in threads:
         thread.join()
     result.rows_added = load.count_rows() - before
+    if load.count_existing is not None:
+        result.found = load.count_existing(result.created_ids)
     return result

@@ -2,6 +2,7 @@
 
     python -m bench.run [--scale 1.0] [--organizations 100] [--no-seed] [--duration 5]
                         [--runs 3] [--connections 4] [--only SUBSTRING] [--mixed-seconds 60]
+                        [--mixed-clients 32]
 
 Each web figure is the median of `--runs` wrk runs, next to its ceiling measured in the same
 run. Results go to bench/results/<date>-<commit>.json and .md, and the table is printed.
@@ -126,7 +127,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--only", default="", help="run scenarios whose name contains this")
-    parser.add_argument("--mixed-seconds", type=int, default=60)
+    parser.add_argument("--mixed-seconds", type=int, default=60, help="0 leaves the mixed load out")
+    parser.add_argument("--mixed-clients", type=int, default=32)
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is required: apt-get install wrk (make bench installs it)")

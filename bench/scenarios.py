@@ -8,6 +8,7 @@ measured in the same run: "bare:<basename>" (a bare DRF list of the same rows) o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 
@@ -22,15 +23,18 @@ class WebScenario:
     queries_group: str = ""  # scenarios in a group must run the same number of SQL queries
 
 
-def list_scenarios(basename: str, prefix: str, filter_query: str, search: str) -> list[WebScenario]:
-    """The eight list scenarios the issue asks for, for one list endpoint."""
+def list_scenarios(
+    basename: str, prefix: str, filter_query: str, search: str, search_param: str = "search"
+) -> list[WebScenario]:
+    """The list scenarios the issue asks for, for one list endpoint: page sizes 50 and 500,
+    plain, filtered and searched, plus page 50 in the medium and a small organisation."""
     base = f"/api/v1/orgs/{{org}}/{prefix}/"
     out = []
     for size in (50, 500):
         for label, extra in [
             ("", ""),
             (" filtered", "&" + filter_query),
-            (" search", "&search=" + search),
+            (" search", f"&{search_param}={search}"),
         ]:
             out.append(
                 WebScenario(
@@ -63,12 +67,77 @@ def list_scenarios(basename: str, prefix: str, filter_query: str, search: str) -
     return out
 
 
+# Values a path may name besides {org}: "{asset}" → an id looked up in the organisation,
+# inside its tenant context, when the run starts (ids differ from seed to seed).
+PATH_VALUES: dict[str, Callable[[], object]] = {}
+
+
+def path_value(name: str):
+    def register_value(fn: Callable[[], object]):
+        PATH_VALUES[name] = fn
+        return fn
+
+    return register_value
+
+
+@path_value("asset")
+def _busy_asset() -> int:
+    """An AI system with dependencies and dependents: the detail page shows them all."""
+    from django.db.models import Count
+
+    from assets.models import Asset
+
+    asset = (
+        Asset.objects.filter(asset_type="ai_system", triage_status="")
+        .annotate(edges=Count("dependencies", distinct=True) + Count("dependents", distinct=True))
+        .order_by("-edges", "pk")
+        .first()
+    ) or Asset.objects.order_by("pk").first()
+    return asset.pk
+
+
+def _register_page(name: str, path: str, group: str) -> list[WebScenario]:
+    """A UI page in the large and in a small organisation: same SQL count in both."""
+    return [
+        WebScenario(f"{name} (UI)", path, auth="session", queries_group=group),
+        WebScenario(
+            f"{name} (UI, small org)", path, auth="session", org="bench-000", queries_group=group
+        ),
+    ]
+
+
 WEB_SCENARIOS: list[WebScenario] = [
     WebScenario("control library list p50", "/api/v1/orgs/{org}/controls/?page_size=50"),
     WebScenario("members list p50", "/api/v1/orgs/{org}/members/?page_size=50"),
-    WebScenario("home page (UI)", "/o/{org}/", auth="session"),
+    # The dashboard: the organisation's home page with every app's figures.
+    *_register_page("dashboard (home page)", "/o/{org}/", "dashboard UI"),
+    # Assets: the register API (filter: production stage; search: the `q` of the filterset).
+    *list_scenarios("asset", "assets", "lifecycle=production", "model", search_param="q"),
+    WebScenario("asset detail (API)", "/api/v1/orgs/{org}/assets/{asset}/"),
+    WebScenario("asset detail page (UI)", "/o/{org}/assets/{asset}/", auth="session"),
+    *_register_page("asset register page", "/o/{org}/assets/", "assets UI"),
+    # Suppliers: the register API (filter: active suppliers; search: DRF search_fields).
+    *list_scenarios("supplier", "suppliers", "status=active", "cloud"),
+    *_register_page("supplier list page", "/o/{org}/suppliers/", "suppliers UI"),
+    # RISKS (once merged): *list_scenarios("risk", "risks", ...), *_register_page("risk register page", "/o/{org}/risks/", "risks UI"),  # noqa: E501
 ]
 
 
 def register(*scenarios: WebScenario) -> None:
     WEB_SCENARIOS.extend(scenarios)
+
+
+def scenario_path(scenario: WebScenario) -> str:
+    """The scenario's path for its organisation, with any {name} of PATH_VALUES filled in."""
+    import string
+
+    from isms.models import Organization
+    from isms.tenancy import tenant_context
+
+    names = {f for _, f, _, _ in string.Formatter().parse(scenario.path) if f and f != "org"}
+    values = {}
+    if names:
+        organization = Organization.objects.get(slug=scenario.org)
+        with tenant_context(organization.pk):
+            values = {name: PATH_VALUES[name]() for name in names}
+    return scenario.path.format(org=scenario.org, **values)
