@@ -119,7 +119,9 @@ WEB_SCENARIOS: list[WebScenario] = [
     # Suppliers: the register API (filter: active suppliers; search: DRF search_fields).
     *list_scenarios("supplier", "suppliers", "status=active", "cloud"),
     *_register_page("supplier list page", "/o/{org}/suppliers/", "suppliers UI"),
-    # RISKS (once merged): *list_scenarios("risk", "risks", ...), *_register_page("risk register page", "/o/{org}/risks/", "risks UI"),  # noqa: E501
+    # Risks: the register API (filter: treating; search: the `q` of the filterset) and page.
+    *list_scenarios("risk", "risks", "status=treating", "vendor", search_param="q"),
+    *_register_page("risk register page", "/o/{org}/risks/", "risks UI"),
 ]
 
 
