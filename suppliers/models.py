@@ -91,6 +91,12 @@ class Supplier(TenantModel):
         return self.name
 
     @property
+    def contact_list(self) -> list:
+        """Contacts, from selectors.contacts_prefetch() when a list prefetched them."""
+        prefetched = getattr(self, "prefetched_contacts", None)
+        return prefetched if prefetched is not None else list(self.contacts.all())
+
+    @property
     def provides_ai(self) -> bool:
         return bool(self.ai_services)
 

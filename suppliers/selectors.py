@@ -14,6 +14,7 @@ from suppliers.models import (
     SupplierAnswer,
     SupplierAssessment,
     SupplierCertification,
+    SupplierContact,
 )
 
 CRITICALITY_RANK = Case(
@@ -28,6 +29,13 @@ RATING_RANK = Case(
     default=Value(0),
     output_field=IntegerField(),
 )
+
+
+def contacts_prefetch() -> Prefetch:
+    """Contacts into a plain list: Django builds no related-manager queryset per supplier."""
+    return Prefetch(
+        "contacts", queryset=SupplierContact.objects.order_by("name"), to_attr="prefetched_contacts"
+    )
 
 
 def suppliers_list() -> QuerySet[Supplier]:

@@ -72,7 +72,7 @@ class SupplierSerializer(serializers.ModelSerializer):
     reassessment_overdue = serializers.BooleanField(read_only=True)
     certifications_expiring = serializers.SerializerMethodField()
     certifications_expired = serializers.SerializerMethodField()
-    contacts = ContactInlineSerializer(many=True, read_only=True)
+    contacts = ContactInlineSerializer(many=True, read_only=True, source="contact_list")
 
     class Meta:
         model = Supplier

@@ -83,7 +83,7 @@ class SupplierViewSet(SupplierOwnedMixin, TenantModelViewSet):
     supplier_path = ""
 
     def get_base_queryset(self):
-        return selectors.suppliers_list().prefetch_related("contacts")
+        return selectors.suppliers_list().prefetch_related(selectors.contacts_prefetch())
 
     def perform_destroy(self, instance):
         register.supplier_delete(actor=self.actor, supplier=instance)
