@@ -8,6 +8,7 @@ superuser, owner nor BYPASSRLS, so PostgreSQL row-level security applies to them
 
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import dj_database_url
 from celery.schedules import crontab
@@ -26,7 +27,11 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env("SECRET_KEY")
+VAR_DIR = Path(env("GUARDRAIL_VAR", str(BASE_DIR / "var")))
+# `make run` / `make test` generate a key into var/; a deployment sets SECRET_KEY.
+SECRET_KEY = env("SECRET_KEY") or (
+    (VAR_DIR / "secret_key").read_text().strip() if (VAR_DIR / "secret_key").exists() else None
+)
 if not SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY is not set. `make run` / `make test` generate one under var/."
@@ -95,12 +100,11 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-_database_url = env("DATABASE_URL")
-if not _database_url:
-    raise ImproperlyConfigured(
-        "DATABASE_URL is not set. Use `make run` / `make test` (they start an embedded "
-        "PostgreSQL), or point DATABASE_URL at a server."
-    )
+# Without DATABASE_URL: the embedded server `make run` starts (its socket lives in var/), so
+# `manage.py` works beside a running `make run`.
+_database_url = env("DATABASE_URL") or (
+    "postgres://postgres@" + quote(str(VAR_DIR / "postgres"), safe="") + "/guardrail"
+)
 DATABASE_APP_USER = env("DATABASE_APP_USER", "guardrail_app")
 DATABASE_APP_PASSWORD = env("DATABASE_APP_PASSWORD", "")
 
