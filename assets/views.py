@@ -11,6 +11,7 @@ from django.views.generic import DetailView, FormView, ListView, View
 
 from isms.errors import DomainError, NotPermitted
 from isms.models import AuditEvent
+from isms.views.forms import apply_errors
 from isms.views.mixins import OrgViewMixin
 from suppliers.models import Supplier
 
@@ -38,19 +39,6 @@ TABS = [
     ("dependencies", "Dependencies"),
     ("history", "History"),
 ]
-
-
-def apply_errors(form, error: Exception) -> None:
-    """Put a service's refusal on the form: field errors where the field exists."""
-    if isinstance(error, ValidationError):
-        items = (
-            error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]
-        )
-        for field, messages_ in items:
-            for message in messages_:
-                form.add_error(field if field in form.fields else None, message)
-    elif isinstance(error, DomainError):
-        form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _asset_url(asset, tab: str = "") -> str:

@@ -16,6 +16,7 @@ from django.views.generic import DetailView, ListView, TemplateView, View
 
 from isms.errors import DomainError, NotPermitted
 from isms.models import AuditEvent
+from isms.views.forms import apply_errors
 from isms.views.mixins import OrgViewMixin
 from policies import rules, selectors, services
 from policies.filters import PolicyFilterSet
@@ -37,12 +38,6 @@ WRITE = {"GET": ["policies:read"], "POST": ["policies:write"]}
 
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _bad(request, template: str, context: dict, status: int = 400):
@@ -103,7 +98,7 @@ class PolicyCreateView(PolicyFormMixin, OrgViewMixin, View):
             try:
                 policy = services.policy_create(actor=self.actor, **form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, f"Policy “{policy.title}” created.")
                 return redirect("policies:policy_detail", self.organization.slug, policy.pk)
@@ -126,7 +121,7 @@ class PolicyEditView(PolicyFormMixin, OrgViewMixin, View):
             try:
                 services.policy_update(actor=self.actor, policy=policy, **form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             except NotPermitted as error:
                 form.add_error(None, error.message)
                 return self._render(form, status=403, policy=policy)
@@ -156,7 +151,7 @@ class TemplateListView(OrgViewMixin, TemplateView):
                     title=form.cleaned_data["title"] or None,
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, "Draft created from the template; edit it below.")
                 return redirect("policies:version_edit", self.organization.slug, version.pk)
@@ -319,7 +314,7 @@ class VersionEditView(VersionMixin, View):
                     change_summary=form.cleaned_data["change_summary"],
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             except DomainError as error:
                 form.add_error(None, error.message)
                 return self._render(version, form, status=error.status_code)
@@ -354,7 +349,7 @@ class VersionSubmitView(VersionMixin, View):
                     reviewers=form.cleaned_data["reviewers"],
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             except DomainError as error:
                 form.add_error(None, error.message)
                 status = error.status_code

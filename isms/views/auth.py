@@ -11,6 +11,7 @@ from isms.forms import InvitationRegisterForm, OrganizationForm
 from isms.selectors import memberships_for_user
 from isms.services import organizations
 from isms.services.organizations import InvitationError
+from isms.views.forms import apply_errors
 
 SESSION_LAST_ORG = "guardrail_last_org"
 
@@ -39,9 +40,7 @@ def organization_create(request):
                 first_admin=request.user,
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            apply_errors(form, error)
         else:
             messages.success(request, f"{org.name} is ready; you are its admin.")
             return redirect("org_home", org_slug=org.slug)
@@ -79,9 +78,7 @@ def invitation_accept(request, token: str):
                 full_name=form.cleaned_data["full_name"],
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                for message in errors:
-                    form.add_error(field if field in form.fields else None, message)
+            apply_errors(form, error)
         except InvitationError as error:
             return render(
                 request, "isms/invitation_invalid.html", {"message": str(error)}, status=409

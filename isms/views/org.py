@@ -14,6 +14,7 @@ from isms.forms import APIKeyForm, InvitationForm, MembershipForm
 from isms.models import APIKey, AuditEvent, Invitation, Membership
 from isms.services import api_keys, organizations
 from isms.views.auth import SESSION_LAST_ORG
+from isms.views.forms import apply_errors
 from isms.views.mixins import OrgViewMixin
 
 
@@ -33,12 +34,6 @@ class OrgHomeView(OrgViewMixin, TemplateView):
             Membership.objects.active().filter(organization=self.organization).count()
         )
         return context
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
 
 
 class MemberListView(OrgViewMixin, FormView):
@@ -69,7 +64,7 @@ class MemberListView(OrgViewMixin, FormView):
                 role=form.cleaned_data["role"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, f"Invitation sent to {sent.invitation.email}.")
         return redirect("member_list", org_slug=self.organization.slug)

@@ -6,19 +6,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
 from isms.errors import DomainError
-
-
-def apply_errors(form, error: Exception) -> None:
-    """Put a service's refusal on the form: field errors where the field exists."""
-    if isinstance(error, ValidationError):
-        items = (
-            error.message_dict.items() if hasattr(error, "error_dict") else [(None, error.messages)]
-        )
-        for field, messages in items:
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
-    elif isinstance(error, DomainError):
-        form.add_error(error.field if error.field in form.fields else None, error.message)
+from isms.views.forms import apply_errors
 
 
 def error_status(error: Exception) -> int:

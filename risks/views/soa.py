@@ -16,6 +16,7 @@ from django.views.generic import DetailView, TemplateView, View
 
 from isms.errors import DomainError
 from isms.models import Framework
+from isms.views.forms import apply_errors
 from isms.views.mixins import OrgViewMixin
 from risks import selectors
 from risks.filters import SoARowFilterSet
@@ -24,7 +25,7 @@ from risks.models import SoARow, SoASnapshot, StatementOfApplicability
 from risks.models.soa import ImplementationStatus, InclusionReason
 from risks.services import soa as services
 
-from .common import apply_errors, error_status, form_errors, refused
+from .common import error_status, form_errors, refused
 from .register import READ
 
 EXPORT_COLUMNS = [

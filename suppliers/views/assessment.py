@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView, View
 
 from isms.errors import DomainError
+from isms.views.forms import apply_errors
 from suppliers import filters, forms, selectors
 from suppliers.models import (
     Question,
@@ -23,7 +24,6 @@ from suppliers.views.common import (
     POST_WRITE,
     READ,
     SupplierViewMixin,
-    _apply_errors,
 )
 
 # --- assessments ----------------------------------------------------------------------------
@@ -184,7 +184,7 @@ class PortalLinkCreateView(AssessmentTransitionView):
                 )
                 status = 201
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             except DomainError as error:
                 messages.error(request, error.message)
                 status = error.status_code

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from isms.views.mixins import OrgViewMixin
@@ -17,12 +16,6 @@ TABS = [
     ("contract", "Contract clauses"),
     ("history", "History"),
 ]
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        for message in errors:
-            form.add_error(field if field in form.fields else None, message)
 
 
 def _bad(response):

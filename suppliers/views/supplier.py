@@ -10,6 +10,7 @@ from django.views.generic import DetailView, ListView, TemplateView, View
 
 from isms.errors import DomainError
 from isms.models import AuditEvent
+from isms.views.forms import apply_errors
 from suppliers import filters, forms, selectors
 from suppliers.models import (
     AssessmentFile,
@@ -26,7 +27,6 @@ from suppliers.views.common import (
     TABS,
     WRITE,
     SupplierViewMixin,
-    _apply_errors,
     _bad,
 )
 
@@ -156,7 +156,7 @@ class SupplierCreateView(SupplierFormMixin, View):
             try:
                 supplier = register.supplier_create(actor=self.actor, **form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, f"Supplier {supplier.name} added.")
                 return redirect(self.supplier_url(supplier))
@@ -189,7 +189,7 @@ class SupplierUpdateView(SupplierFormMixin, View):
             try:
                 register.supplier_update(actor=self.actor, supplier=supplier, **form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, "Supplier updated.")
                 return redirect(self.supplier_url(supplier))
@@ -254,7 +254,7 @@ class ContactCreateView(_SupplierChildPost):
             try:
                 register.contact_create(actor=self.actor, supplier=supplier, **form.cleaned_data)
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, "Contact added.")
                 return redirect(self.supplier_url(supplier))
@@ -273,7 +273,7 @@ class CertificationCreateView(_SupplierChildPost):
                     actor=self.actor, supplier=supplier, **form.cleaned_data
                 )
             except ValidationError as error:
-                _apply_errors(form, error)
+                apply_errors(form, error)
             else:
                 messages.success(request, "Certification added.")
                 return redirect(self.supplier_url(supplier, "certifications"))
