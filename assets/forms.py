@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.safestring import mark_safe
 
 from isms.choices import DataCategory
 from isms.members import MemberChoiceField, bind_member_fields
@@ -77,6 +78,21 @@ class AssetForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         bind_member_fields(self)
         self.fields["supplier"].queryset = Supplier.objects.order_by("name")
+        if self.instance.pk is not None:
+            # An edit form carries the values it showed (initial-<field>), so `changed_data`
+            # is what this user changed, not what someone else changed since the page loaded.
+            for field in self.fields.values():
+                field.show_hidden_initial = True
+
+    @property
+    def hidden_initials(self) -> str:
+        return mark_safe(  # noqa: S308 (Django renders and escapes the hidden inputs)
+            "".join(
+                str(bound.as_hidden(only_initial=True))
+                for bound in self
+                if bound.field.show_hidden_initial
+            )
+        )
 
     def _post_clean(self):
         # The service validates and saves; skip ModelForm's instance construction/validation.
