@@ -37,6 +37,9 @@ READ = {"GET": ["assets:read"]}
 # Pages that show a form to write: a read-only member is not shown the form at all.
 WRITE = {"GET": ["assets:write"], "POST": ["assets:write"]}
 POST_WRITE = {"POST": ["assets:write"]}
+# Register-wide acts (bulk changes, imports, triage): the manage scope (AssetPolicy "manage").
+MANAGE = {"GET": ["assets:manage"], "POST": ["assets:manage"]}
+POST_MANAGE = {"POST": ["assets:manage"]}
 TABS = [
     ("overview", "Overview"),
     ("ai", "AI details"),
@@ -92,7 +95,7 @@ class AssetListView(OrgListView):
 class AssetBulkView(OrgViewMixin, View):
     """Assign an owner, a classification or a lifecycle stage to the ticked assets."""
 
-    scope_map = POST_WRITE
+    scope_map = POST_MANAGE
 
     def post(self, request, *args, **kwargs):
         form = BulkForm(request.POST)
@@ -141,7 +144,7 @@ class AssetExportView(OrgViewMixin, View):
 class AssetImportView(OrgViewMixin, BadRequestFormMixin, FormView):
     template_name = "assets/asset_import.html"
     form_class = ImportForm
-    scope_map = WRITE
+    scope_map = MANAGE
 
     def get_form(self, form_class=None):
         refused = policy.refusal(self.actor, "manage", Asset)
@@ -493,7 +496,7 @@ class TriageDecisionView(OrgViewMixin, View):
     """Accept or dismiss one report. A report someone else triaged meanwhile is a flash
     message and a redirect to the queue (the workflow refused it), not an error page."""
 
-    scope_map = POST_WRITE
+    scope_map = POST_MANAGE
     model = Asset
     decision = "accept"
 

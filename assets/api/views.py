@@ -28,6 +28,7 @@ from .serializers import (
 
 READ = ["assets:read"]
 WRITE = ["assets:write"]
+MANAGE = ["assets:manage"]  # register-wide acts: bulk changes, triage
 SCOPES = {"GET": READ, "POST": WRITE, "PATCH": WRITE, "DELETE": WRITE}
 
 
@@ -46,7 +47,7 @@ class AssetViewSet(TenantModelViewSet):
     scope_map = SCOPES
     action_scopes = {
         "upsert": WRITE,
-        "bulk": WRITE,
+        "bulk": MANAGE,
         "retire": WRITE,
         "reinstate": WRITE,
         "reviewed": WRITE,
@@ -172,7 +173,7 @@ class ShadowAIReportViewSet(mixins.RetrieveModelMixin, mixins.CreateModelMixin, 
     model = Asset
     serializer_class = ShadowAIReportSerializer
     scope_map = {"GET": READ, "POST": WRITE}
-    action_scopes = {"accept": WRITE, "dismiss": WRITE}
+    action_scopes = {"accept": MANAGE, "dismiss": MANAGE}
     object_actions = {"accept": "triage", "dismiss": "triage"}
 
     def get_base_queryset(self):

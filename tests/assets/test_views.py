@@ -136,12 +136,12 @@ def test_bulk_actions_in_the_ui(env, org_a, in_tenant):
     with in_tenant(org_a):
         assert set(Asset.objects.values_list("owner", flat=True)) == {env["other"].pk}
         assert Asset.objects.get(pk=app.pk).lifecycle == "proposed"
+    # Bulk changes need assets:manage: a contributor is refused (and is not shown the form).
     r = env["owner_c"].post(
         f"{env['base']}bulk/",
         {"action": "classification", "classification": "restricted", "selected": [app.pk]},
-        follow=True,
     )
-    assert b"Nothing changed" in r.content and b"assets:manage" in r.content
+    assert r.status_code == 403
 
 
 def test_list_filters_and_htmx(env, org_a, in_tenant):
