@@ -456,7 +456,7 @@ class ShadowReportView(OrgFormView):
     scope_map = WRITE
     nav = "assets"
     success_message = (
-        "Thank you: the compliance officers will look at {obj.name} and name an owner."
+        "Thank you: the compliance officers will look at it and name an owner for {obj.name}."
     )
 
     def get_form(self, form_class=None):
