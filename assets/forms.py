@@ -194,4 +194,7 @@ class TriageDismissForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, with the header row of the export.")
+    file = forms.FileField(
+        label="CSV or XLSX file",
+        help_text="UTF-8 CSV or an Excel workbook, with the header row of the export.",
+    )

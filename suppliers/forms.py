@@ -116,9 +116,10 @@ class CommentForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8, first line the header. Columns: name, owner_email (required), website, "
+        label="CSV or XLSX file",
+        help_text="UTF-8 CSV or an Excel workbook, first line the header. "
+        "Columns: name, owner_email (required), website, "
         "provides, ai_services, criticality, status, data_categories, next_reassessment_date. "
         "Separate several values with ';'.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )
