@@ -20,6 +20,7 @@ from guardian.models import UserObjectPermissionBase
 
 from isms.choices import DataCategory
 from isms.tenancy import TenantModel, current_organization_id
+from isms.uploads import storage_name
 
 
 class AssetType(models.TextChoices):
@@ -326,7 +327,7 @@ class EvaluationKind(models.TextChoices):
 
 
 def evaluation_evidence_path(instance: ResponsibleAIEvaluation, filename: str) -> str:
-    return f"org-{instance.organization_id}/assets/evaluations/{instance.asset_id}/{filename}"
+    return storage_name(instance.organization_id, "assets/evaluations", filename)
 
 
 class ResponsibleAIEvaluation(TenantModel):

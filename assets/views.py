@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView, View
 
-from isms import tabular
+from isms import tabular, uploads
 from isms.errors import DomainError, NotPermitted
 from isms.models import AuditEvent
 from isms.views.forms import apply_errors
@@ -420,16 +422,14 @@ class EvaluationEvidenceView(OrgViewMixin, View):
     model = ResponsibleAIEvaluation
 
     def get(self, request, *args, **kwargs):
-        from django.http import FileResponse, Http404
+        from django.http import Http404
 
         evaluation = self.get_object()
         if not evaluation.evidence:
             raise Http404
-        return FileResponse(
-            evaluation.evidence.open("rb"),
-            as_attachment=True,
-            filename=evaluation.evidence.name.rsplit("/", 1)[-1],
-        )
+        suffix = PurePosixPath(evaluation.evidence.name).suffix
+        name = f"{evaluation.kind}-evaluation-{evaluation.performed_on.isoformat()}{suffix}"
+        return uploads.attachment_response(evaluation.evidence, filename=name)
 
 
 # --- Shadow AI -------------------------------------------------------------------------------

@@ -27,9 +27,12 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import PurePosixPath
 from typing import Any
 
 from django.http import HttpResponse
+
+from isms import uploads
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -235,6 +238,8 @@ def _csv_records(content: bytes) -> Iterator[list[str]]:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRefused([RowError(1, "file", "The file is not UTF-8 text.")]) from None
+    if "\x00" in text:
+        raise ImportRefused([RowError(1, "file", "The file is not a CSV: it holds binary data.")])
     try:
         yield from csv.reader(io.StringIO(text, newline=""))
     except csv.Error as error:
@@ -257,10 +262,6 @@ def _xlsx_records(content: bytes) -> Iterator[list[Any]]:
         workbook.close()
 
 
-def is_xlsx(content: bytes, filename: str = "") -> bool:
-    return content.startswith(b"PK\x03\x04") or filename.lower().endswith(".xlsx")
-
-
 def read_table(
     content: bytes,
     *,
@@ -271,17 +272,28 @@ def read_table(
 ) -> Table:
     """The file's rows as text keyed by the (stripped) header; XLSX by content or name.
 
-    Blank rows are skipped. Raises ImportRefused for an unreadable file, a missing required
-    column, a file over ``max_bytes`` or more than ``max_rows`` data rows.
+    Blank rows are skipped. Raises ImportRefused for a file that is neither UTF-8 CSV nor an
+    XLSX workbook (by content: a binary renamed .csv is refused), a missing required column, a
+    file over ``max_bytes`` (and never over the upload limit of isms.uploads) or more than
+    ``max_rows`` data rows.
     """
-    if max_bytes is not None and len(content) > max_bytes:
-        limit = (
-            f"{max_bytes / (1024 * 1024):g} MB"
-            if max_bytes >= 1024 * 1024
-            else f"{max_bytes} bytes"
-        )
-        raise ImportRefused([RowError(1, "file", f"The file is larger than {limit}.")])
-    records = _xlsx_records(content) if is_xlsx(content, filename) else _csv_records(content)
+    limits = [uploads.max_upload_bytes()] + ([max_bytes] if max_bytes is not None else [])
+    limit = min(limits)
+    if len(content) > limit:
+        mib = 1024 * 1024
+        shown = f"{limit / mib:g} MB" if limit >= mib else f"{limit} bytes"
+        raise ImportRefused([RowError(1, "file", f"The file is larger than {shown}.")])
+    suffix = PurePosixPath(filename or "").suffix.lower()
+    if suffix and suffix not in (".csv", ".txt", ".xlsx"):
+        raise ImportRefused([RowError(1, "file", "Only these file types are accepted: CSV, XLSX.")])
+    if suffix == ".xlsx" or content.startswith(b"PK\x03\x04"):
+        if uploads.sniff(content) != "xlsx":
+            raise ImportRefused(
+                [RowError(1, "file", "The file's content is not an XLSX workbook.")]
+            )
+        records = _xlsx_records(content)
+    else:
+        records = _csv_records(content)
     header: list[str] | None = None
     table_rows: list[tuple[int, dict[str, str]]] = []
     for line, record in enumerate(records, start=1):

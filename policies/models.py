@@ -20,6 +20,7 @@ from guardian.models import UserObjectPermissionBase
 
 from isms.models import Role
 from isms.tenancy import TenantModel
+from isms.uploads import storage_name
 
 
 class PolicyKind(models.TextChoices):
@@ -128,11 +129,7 @@ EDITABLE_STATUSES = frozenset({VersionStatus.DRAFT, VersionStatus.IN_REVIEW})
 
 
 def document_path(instance: PolicyVersion, filename: str) -> str:
-    extension = filename.rsplit(".", 1)[-1].lower()
-    return (
-        f"org-{instance.organization_id}/policies/{instance.policy_id}/"
-        f"v{instance.number}-{instance.content_sha256[:16]}.{extension}"
-    )
+    return storage_name(instance.organization_id, "policies/documents", filename)
 
 
 class PolicyVersion(TenantModel):

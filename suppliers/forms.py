@@ -1,10 +1,10 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from isms import uploads
 from isms.choices import DataCategory
 from isms.models import Membership
 from suppliers.models import (
-    ALLOWED_UPLOAD_TYPES,
     QuestionSet,
     Supplier,
     SupplierCertification,
@@ -61,7 +61,7 @@ class ContactForm(forms.Form):
     role = forms.CharField(max_length=100, required=False, help_text="e.g. security contact")
 
 
-ACCEPT = ",".join(ALLOWED_UPLOAD_TYPES)
+ACCEPT = uploads.accept(uploads.EVIDENCE)
 
 
 class CertificationForm(forms.Form):
@@ -76,7 +76,7 @@ class CertificationForm(forms.Form):
     file = forms.FileField(
         required=False,
         label="Certificate file",
-        help_text="PDF, PNG, JPEG or DOCX, up to 10 MB.",
+        help_text="PDF, PNG, JPEG, DOCX or XLSX, up to 10 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.generic import DetailView, ListView, TemplateView, View
 
-from isms import tabular
+from isms import tabular, uploads
 from isms.errors import DomainError
 from isms.models import AuditEvent
 from isms.views.forms import apply_errors
@@ -339,9 +341,8 @@ class CertificationFileView(SupplierViewMixin, View):
         cert = self.get_object()
         if not cert.file:
             raise Http404
-        return FileResponse(
-            cert.file.open("rb"), as_attachment=True, filename=cert.file.name.rsplit("/", 1)[-1]
-        )
+        suffix = PurePosixPath(cert.file.name).suffix
+        return uploads.attachment_response(cert.file, filename=f"certificate-{cert.type}{suffix}")
 
 
 class AssessmentFileDownloadView(SupplierViewMixin, View):
@@ -350,6 +351,6 @@ class AssessmentFileDownloadView(SupplierViewMixin, View):
 
     def get(self, request, *args, **kwargs):
         stored = self.get_object()
-        return FileResponse(
-            stored.file.open("rb"), as_attachment=True, filename=stored.original_name
+        return uploads.attachment_response(
+            stored.file, filename=stored.original_name, content_type=stored.content_type
         )
