@@ -63,8 +63,7 @@ INSTALLED_APPS = [
     "risks",
     "policies",
     "monitoring",
-    "bench",
-]
+]  # `bench` (seed_bench, the ceiling views) is installed by bench.settings only
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
