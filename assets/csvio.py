@@ -1,7 +1,7 @@
 """The asset register as a table: CSV/XLSX import (all-or-nothing, every bad row reported) and
 export, through isms.tabular (formula neutralisation, control characters, labels).
 
-The columns derive from the one declaration of editable fields (services.EDITABLE_FIELDS):
+The columns derive from the one declaration of editable fields (models.ASSET_EDITABLE):
 people are written as their e-mail, the supplier as its name, choices as their labels (the
 import accepts a label or the stored value).
 """
@@ -22,18 +22,12 @@ from isms.tenancy import current_organization_id
 from suppliers.models import Supplier
 
 from . import services
-from .models import Asset, Source
+from .models import ASSET_EDITABLE, Asset, Source
 
 # Editable fields a spreadsheet does not carry (a timestamp is set by "mark reviewed").
 NOT_IN_TABLE = frozenset({"last_reviewed_at"})
-# Relations travel as a readable key.
-RELATION_COLUMNS = {"owner": "owner_email", "custodian": "custodian_email", "supplier": "supplier"}
-COLUMNS = [
-    RELATION_COLUMNS.get(name, name)
-    for name in services.EDITABLE_FIELDS
-    if name not in NOT_IN_TABLE
-]
-EXPORT_ONLY = ["risk_tier", "source"]  # shown, never imported (set by workflows)
+# Relations travel as a readable key (people by e-mail, the supplier by name).
+COLUMNS = ASSET_EDITABLE.table_columns(leave_out=NOT_IN_TABLE)
 LIST_COLUMNS = {"data_categories", "tags", "affected_groups"}  # ";"-separated in a cell
 REQUIRED = ("name", "asset_type", "owner_email")
 TEXT_COLUMNS = [c for c in COLUMNS if c not in {"owner_email", "custodian_email", "supplier"}]
@@ -49,22 +43,11 @@ def _choices(name: str):
     return (base.choices if base is not None else model_field.choices) or None
 
 
-def _export_column(name: str) -> tabular.Column:
-    if name == "owner_email":
-        return tabular.attr(name, "owner.email")
-    if name == "custodian_email":
-        return tabular.attr(name, "custodian.email")
-    if name == "supplier":
-        return tabular.attr(name, "supplier.name")
-    choices = _choices(name)
-    if choices and name in LIST_COLUMNS:
-        return tabular.choice_list(name, choices)
-    if choices:
-        return tabular.choice(name)
-    return tabular.attr(name)
-
-
-EXPORT_COLUMNS = [_export_column(name) for name in (*COLUMNS, *EXPORT_ONLY)]
+EXPORT_COLUMNS = [
+    *tabular.declared_columns(ASSET_EDITABLE, leave_out=NOT_IN_TABLE),
+    tabular.choice("risk_tier"),
+    tabular.choice("source"),
+]
 
 
 @dataclass

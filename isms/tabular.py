@@ -28,11 +28,14 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpResponse
 
 from isms import uploads
+
+if TYPE_CHECKING:
+    from isms.fields import EditableFields
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -113,6 +116,47 @@ def choice_list(header: str, choices, field: str | None = None) -> Column:
     labels = dict(choices)
     name = field or header
     return Column(header, lambda obj: [labels.get(v, v) for v in (getattr(obj, name) or [])])
+
+
+def declared_columns(
+    declaration: EditableFields,
+    *,
+    leave_out: Iterable[str] = (),
+    overrides: dict[str, Column] | None = None,
+) -> list[Column]:
+    """One column per editable field of a declaration (isms.fields), named as in its
+    spreadsheet: people by e-mail, other relations by their text, choices by label."""
+    from django.conf import settings
+
+    overrides = overrides or {}
+    rename = declaration.table_names or {}
+    user_model = settings.AUTH_USER_MODEL.lower()
+    columns = []
+    for name in declaration.names:
+        if name in set(leave_out):
+            continue
+        header = rename.get(name, name)
+        if name in overrides:
+            columns.append(overrides[name])
+            continue
+        field = declaration.model._meta.get_field(name)
+        base = getattr(field, "base_field", None)
+        if field.many_to_many:
+            columns.append(Column(header, lambda o, n=name: [str(x) for x in getattr(o, n).all()]))
+        elif field.many_to_one:
+            related = field.related_model._meta.label_lower
+            path = f"{name}.email" if related == user_model else name
+            column = attr(header, path)
+            if related != user_model:
+                column = Column(header, lambda o, n=name: str(getattr(o, n) or ""))
+            columns.append(column)
+        elif base is not None and base.choices:
+            columns.append(choice_list(header, base.choices, name))
+        elif field.choices:
+            columns.append(choice(header, name))
+        else:
+            columns.append(attr(header, name))
+    return columns
 
 
 def choice_value(raw: str, choices) -> str:

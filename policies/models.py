@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
+from isms.fields import EditableFields
 from isms.models import Role
 from isms.tenancy import TenantModel
 from isms.uploads import storage_name
@@ -114,6 +115,23 @@ class Policy(TenantModel):
         if not self.covers_ai:
             return []
         return [label for value, label in AISection.choices if value not in self.ai_sections]
+
+
+# The editable fields: the form and the API's writable fields derive from this one
+# declaration (tests/isms/test_fields.py ties them).
+POLICY_EDITABLE = EditableFields(
+    Policy,
+    (
+        "title",
+        "kind",
+        "owner",
+        "audience",
+        "audience_roles",
+        "review_interval_months",
+        "covers_ai",
+        "ai_sections",
+    ),
+)
 
 
 class VersionStatus(models.TextChoices):

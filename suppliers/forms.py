@@ -3,8 +3,10 @@ from django.contrib.auth import get_user_model
 
 from isms import uploads
 from isms.choices import DataCategory
+from isms.fields import derive_form
 from isms.models import Membership
 from suppliers.models import (
+    SUPPLIER_EDITABLE,
     QuestionSet,
     Supplier,
     SupplierCertification,
@@ -52,6 +54,9 @@ class SupplierForm(forms.Form):
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = member_choices(organization)
+
+
+derive_form(SupplierForm, SUPPLIER_EDITABLE)
 
 
 class ContactForm(forms.Form):

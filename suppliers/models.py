@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from isms.choices import DataCategory
+from isms.fields import EditableFields
 from isms.tenancy import TenantModel
 from isms.uploads import storage_name
 
@@ -104,6 +105,25 @@ class Supplier(TenantModel):
         return bool(
             self.next_reassessment_date and self.next_reassessment_date < timezone.localdate()
         )
+
+
+# The editable fields: the form, the API's writable fields and the spreadsheet columns derive
+# from this one declaration (tests/isms/test_fields.py ties them).
+SUPPLIER_EDITABLE = EditableFields(
+    Supplier,
+    (
+        "name",
+        "website",
+        "provides",
+        "ai_services",
+        "criticality",
+        "status",
+        "owner",
+        "data_categories",
+        "next_reassessment_date",
+    ),
+    table_names={"owner": "owner_email"},
+)
 
 
 # Files live under a path that names the organisation (DESIGN: files include the tenant).

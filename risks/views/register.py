@@ -23,7 +23,7 @@ from risks.forms import (
     TreatmentActionStatusForm,
 )
 from risks.models import Risk, RiskAcceptance, TreatmentAction
-from risks.models.register import RiskStatus
+from risks.models.register import RISK_EDITABLE, RiskStatus
 from risks.services import register
 from suppliers.models import SupplierAnswer
 
@@ -81,24 +81,18 @@ _STATUS_LABELS = dict(RiskStatus.choices)
 
 RISK_EXPORT_COLUMNS = [
     tabular.Column("ref", lambda r: f"R-{r.pk}"),
-    tabular.attr("title"),
-    tabular.attr("description"),
-    tabular.choice("category"),
-    tabular.attr("owner_email", "owner.email"),
-    tabular.attr("inherent_likelihood"),
-    tabular.attr("inherent_impact"),
+    *tabular.declared_columns(
+        RISK_EDITABLE,
+        overrides={
+            "controls": tabular.Column("controls", lambda r: [c.ref for c in r.controls.all()])
+        },
+    ),
     tabular.attr("inherent_score"),
     tabular.attr("inherent_band"),
-    tabular.attr("residual_likelihood"),
-    tabular.attr("residual_impact"),
     tabular.attr("residual_score"),
     tabular.attr("residual_band"),
-    tabular.choice("treatment"),
     tabular.Column("status", lambda r: _STATUS_LABELS.get(r.effective_status, r.effective_status)),
     tabular.attr("acceptance_expires_on"),
-    tabular.attr("next_review_date"),
-    tabular.Column("assets", lambda r: [a.name for a in r.assets.all()]),
-    tabular.Column("controls", lambda r: [c.ref for c in r.controls.all()]),
 ]
 
 
@@ -112,7 +106,7 @@ class RiskExportView(OrgViewMixin, View):
         if fmt not in tabular.FORMATS:
             raise Http404
         base = selectors.risks_for_list(register.criteria_get()).prefetch_related(
-            "assets", "controls"
+            "assets", "suppliers", "controls"
         )
         risks = RiskFilterSet(request.GET, queryset=base).qs.order_by("id")
         return tabular.export_response(

@@ -14,31 +14,13 @@ from isms.access import Actor
 from isms.choices import DataCategory
 from isms.models import Membership
 from isms.tabular import ImportRefused, RowError
-from suppliers.models import Supplier
+from suppliers.models import SUPPLIER_EDITABLE, Supplier
 from suppliers.services.common import require_scope
 from suppliers.services.register import supplier_create
 
-COLUMNS = [
-    "name",
-    "website",
-    "provides",
-    "ai_services",
-    "criticality",
-    "status",
-    "owner_email",
-    "data_categories",
-    "next_reassessment_date",
-]
+COLUMNS = SUPPLIER_EDITABLE.table_columns()
 EXPORT_COLUMNS = [
-    tabular.attr("name"),
-    tabular.attr("website"),
-    tabular.attr("provides"),
-    tabular.choice_list("ai_services", Supplier.AIService.choices),
-    tabular.choice("criticality"),
-    tabular.choice("status"),
-    tabular.attr("owner_email", "owner.email"),
-    tabular.choice_list("data_categories", DataCategory.choices),
-    tabular.attr("next_reassessment_date"),
+    *tabular.declared_columns(SUPPLIER_EDITABLE),
     tabular.choice("rating"),
     tabular.attr("last_assessed_on"),
     tabular.Column("certifications_expiring", lambda s: getattr(s, "certs_expiring", "")),
