@@ -237,6 +237,26 @@ def test_audit_trail_export_neutralises_and_cleans(org_a, org_b, officer, in_ten
     assert outsider.get(f"/o/{org_a.slug}/audit/export.csv").status_code == 404
 
 
+def test_audit_trail_api_export_neutralises_and_cleans(org_a, org_b, api_for, api_key_for):
+    user = MembershipFactory(organization=org_a, role=Role.OFFICER).user
+    for label in NASTY:
+        with tenant_context(org_a.pk, actor=label):
+            SupplierFactory(organization=org_a, owner=user, name=f"Audited {label!r}")
+    with tenant_context(org_b.pk, actor="other tenant"):
+        SupplierFactory(organization=org_b, owner=MembershipFactory(organization=org_b).user)
+    url = f"/api/v1/orgs/{org_a.slug}/audit-events/export/"
+    tables = assert_both_formats(
+        api_for(user), url, {"table": "suppliers_supplier"}, key="file_format"
+    )
+    assert len(tables["xlsx"]) == len(NASTY) + 1
+    assert "other tenant" not in [v for row in tables["csv"] for v in row]
+    by_key = api_for(api_token=api_key_for(org_a, access="read"))
+    assert by_key.get(url, {"file_format": "csv"}).status_code == 200
+    refused = api_for(user).get(url, {"file_format": "pdf"})
+    assert refused.status_code == 400 and "file_format" in refused.json()["errors"]
+    assert api_for(user).get(f"/api/v1/orgs/{org_b.slug}/audit-events/export/").status_code == 404
+
+
 def test_asset_export_of_10000_rows_is_safe_and_bounded(
     org_a, officer, in_tenant, django_assert_max_num_queries
 ):
