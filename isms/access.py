@@ -16,24 +16,54 @@ DOMAINS = ("assets", "suppliers", "risks", "policies", "monitoring")
 READ_SCOPES = frozenset(
     {"org:read", "controls:read", "audit:read"} | {f"{d}:read" for d in DOMAINS}
 )
+# `<domain>:write` lets a member change what they own or were assigned (object grants narrow
+# it); `<domain>:manage` lets them change every object of that register.
 WRITE_SCOPES = frozenset(f"{d}:write" for d in DOMAINS)
-APPROVE_SCOPES = frozenset({"risks:approve", "policies:approve", "suppliers:approve"})
-ADMIN_SCOPES = frozenset({"org:admin"})
+MANAGE_SCOPES = frozenset(f"{d}:manage" for d in DOMAINS)
+APPROVE_SCOPES = frozenset(f"{d}:approve" for d in DOMAINS)
+# Accepting a residual risk above the organisation's appetite.
+ACCEPT_ABOVE_APPETITE = "risks:accept_above_appetite"
+# May be named the accountable owner, assignee, reviewer or tester of a record.
+OWN_SCOPE = "records:own"
+ADMIN_SCOPES = frozenset({"org:admin", ACCEPT_ABOVE_APPETITE})
 EXPORT_SCOPES = frozenset({"evidence:export"})
-ALL_SCOPES = READ_SCOPES | WRITE_SCOPES | APPROVE_SCOPES | ADMIN_SCOPES | EXPORT_SCOPES
+ALL_SCOPES = (
+    READ_SCOPES
+    | WRITE_SCOPES
+    | MANAGE_SCOPES
+    | APPROVE_SCOPES
+    | ADMIN_SCOPES
+    | EXPORT_SCOPES
+    | {OWN_SCOPE}
+)
 
+# The one table that maps roles to scopes. Nothing else in the code base reads a role name.
 ROLE_SCOPES: dict[str, frozenset[str]] = {
     Role.ADMIN: ALL_SCOPES,
-    Role.OFFICER: READ_SCOPES | WRITE_SCOPES | APPROVE_SCOPES | EXPORT_SCOPES,
-    # Contributors write what they own or were assigned; guardian narrows it per object.
-    Role.CONTRIBUTOR: READ_SCOPES | WRITE_SCOPES,
+    Role.OFFICER: READ_SCOPES
+    | WRITE_SCOPES
+    | MANAGE_SCOPES
+    | APPROVE_SCOPES
+    | EXPORT_SCOPES
+    | {OWN_SCOPE},
+    # Contributors write what they own or were assigned; object grants narrow it per object.
+    Role.CONTRIBUTOR: READ_SCOPES | WRITE_SCOPES | {OWN_SCOPE},
+    # Read-only everywhere, with an expiry on the membership; never owns anything.
     Role.AUDITOR: READ_SCOPES | EXPORT_SCOPES,
 }
 
+# An integration writes the whole register (it has no ownership of its own) but never
+# approves: approvals need a named person.
 API_KEY_SCOPES: dict[str, frozenset[str]] = {
     APIKey.Access.READ: READ_SCOPES,
-    APIKey.Access.READ_WRITE: READ_SCOPES | WRITE_SCOPES,
+    APIKey.Access.READ_WRITE: READ_SCOPES | WRITE_SCOPES | MANAGE_SCOPES,
 }
+
+
+def roles_with_scope(scope: str) -> list[str]:
+    """The roles that carry a scope, for queries such as "members who may own records"."""
+    return [role for role, scopes in ROLE_SCOPES.items() if scope in scopes]
+
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -85,6 +115,19 @@ class Actor:
 
     def has_scopes(self, scopes) -> bool:
         return all(s in self.scopes for s in scopes)
+
+    @property
+    def described(self) -> str:
+        """ "This API key" or "Your role (Contributor)", for refusal messages."""
+        if self.api_key is not None:
+            return "This API key"
+        if self.membership is not None:
+            return f"Your role ({self.membership.get_role_display()})"
+        return "This caller"
+
+    def missing_scopes_message(self, scopes) -> str:
+        missing = [s for s in scopes if s not in self.scopes]
+        return f"{self.described} lacks the scope(s): {', '.join(missing)}."
 
 
 def required_scopes(scope_map: dict[str, list[str]], method: str) -> list[str] | None:

@@ -8,7 +8,10 @@ class IsmsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from isms import checks  # noqa: F401  (registers the database role check)
+        from isms import (
+            checks,  # noqa: F401  (registers the database role check)
+            signals,  # noqa: F401  (announces new organisations)
+        )
         from isms.api import schema  # noqa: F401  (registers the OpenAPI auth extension)
 
         post_migrate.connect(_apply_database_security, sender=self)

@@ -1,24 +1,69 @@
-"""Domain errors the services raise; the API and UI map each to one HTTP status."""
+"""Domain errors the services raise; the API and UI map each to one HTTP status.
+
+Every error carries a stable machine-readable `code` beside its English message, so API
+clients and tests match codes, not wording. A subclass names its default code; a service may
+pass a more specific one (`Conflict("…", code="gate_closed")`).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """The codes the API documents. Add one here before using it anywhere."""
+
+    INVALID = "invalid"
+    PARSE_ERROR = "parse_error"
+    NOT_AUTHENTICATED = "not_authenticated"
+    AUTHENTICATION_FAILED = "authentication_failed"
+    PERMISSION_DENIED = "permission_denied"
+    MISSING_SCOPE = "missing_scope"
+    SEGREGATION_OF_DUTIES = "segregation_of_duties"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    CONFLICT = "conflict"
+    DUPLICATE = "duplicate"
+    INVALID_TRANSITION = "invalid_transition"
+    CONCURRENT_UPDATE = "concurrent_update"
+    GATE_CLOSED = "gate_closed"
+    IMMUTABLE = "immutable"
+    THROTTLED = "throttled"
+    SERVER_ERROR = "server_error"
 
 
 class DomainError(Exception):
     status_code = 400
+    default_code = ErrorCode.INVALID
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.code = str(code or self.default_code)
 
 
 class Conflict(DomainError):
     """The request is valid but the object's state forbids it (a workflow, a gate)."""
 
     status_code = 409
+    default_code = ErrorCode.CONFLICT
 
 
 class TransitionRefused(Conflict):
     """A workflow transition that the state machine does not allow from the current state."""
 
+    default_code = ErrorCode.INVALID_TRANSITION
+
+
+class Duplicate(Conflict):
+    """A name or key that must be unique in the organisation is taken (also under races)."""
+
+    default_code = ErrorCode.DUPLICATE
+
 
 class NotPermitted(DomainError):
     status_code = 403
+    default_code = ErrorCode.PERMISSION_DENIED

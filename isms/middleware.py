@@ -13,16 +13,19 @@ import re
 import uuid
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 
 from isms.access import Actor
-from isms.errors import DomainError
+from isms.api.errors import api_error
+from isms.errors import DomainError, ErrorCode
 from isms.selectors import membership_for
 from isms.services.api_keys import APIKeyError, api_key_authenticate
 from isms.tenancy import tenant_context
+from isms.views.errors import refusal_response
+from isms.writes import db_error_to_domain
 
 UI_PATH = re.compile(r"^/o/(?P<slug>[^/]+)/")
 API_PATH = re.compile(r"^/api/v1/orgs/(?P<slug>[^/]+)/")
@@ -71,9 +74,27 @@ class TenantMiddleware:
         # An unexpected error: roll back everything the request wrote (we are still inside
         # its atomic block). Refusals (404, 403, bad input) wrote nothing, and their error
         # pages still need the database to render.
-        expected = (Http404, PermissionDenied, SuspiciousOperation, DomainError)
-        if getattr(request, "actor", None) is not None and not isinstance(exception, expected):
+        if getattr(request, "actor", None) is None:
+            return None
+        translated = db_error_to_domain(exception)
+        if translated is not None:
+            # A concurrent request won a race the database refereed: a clear refusal, not a
+            # 500. The transaction is broken, so nothing of this request is kept.
             transaction.set_rollback(True)
+            if API_PATH.match(request.path_info):
+                return api_error(translated.status_code, translated.message, translated.code)
+            return refusal_response(request, translated)
+        expected = (Http404, PermissionDenied, SuspiciousOperation, DomainError)
+        if not isinstance(exception, expected):
+            transaction.set_rollback(True)
+            return None
+        if isinstance(exception, DomainError | ValidationError) and not API_PATH.match(
+            request.path_info
+        ):
+            if request.method == "POST":
+                transaction.set_rollback(True)  # a refused action changes nothing
+            return refusal_response(request, exception)
+        return None
 
     def _resolve_actor(self, request, slug: str, is_api: bool):
         authorization = request.headers.get("Authorization", "")
@@ -109,10 +130,12 @@ class TenantMiddleware:
 
 
 def _api_error(status: int, detail: str) -> JsonResponse:
-    response = JsonResponse({"detail": detail}, status=status)
-    if status == 401:
-        response["WWW-Authenticate"] = 'Bearer realm="api"'
-    return response
+    code = {
+        401: ErrorCode.NOT_AUTHENTICATED,
+        403: ErrorCode.PERMISSION_DENIED,
+        404: ErrorCode.NOT_FOUND,
+    }.get(status, ErrorCode.INVALID)
+    return api_error(status, detail, code)
 
 
 def _not_found(is_api: bool, request):

@@ -69,3 +69,6 @@ urlpatterns = [
     path("api/", RedirectView.as_view(pattern_name="swagger-ui"), name="api_root"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "isms.views.errors.page_not_found"
+handler500 = "isms.views.errors.server_error"

@@ -15,7 +15,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 
-from isms.models import APIKey, AuditEvent, Membership, Organization, Role
+from isms.models import APIKey, AuditEvent, Membership, Organization, Role, TransitionRecord
 from isms.services.api_keys import api_key_create
 from isms.tenancy import tenant_context
 
@@ -100,3 +100,17 @@ def _api_key(organization):
 def _audit_event(organization):
     key = _api_key(organization)  # any audited change writes an event through the trigger
     return AuditEvent.objects.get(table_name="isms_apikey", object_id=str(key.pk), action="insert")
+
+
+@object_factory(TransitionRecord)
+def _transition_record(organization):
+    with tenant_context(organization.pk):
+        return TransitionRecord.objects.create(
+            table_name="suppliers_supplier",
+            object_id="1",
+            workflow="test",
+            transition="activate",
+            from_state="prospective",
+            to_state="active",
+            actor_label="system",
+        )

@@ -1,27 +1,60 @@
-"""One JSON shape for every API error: {"detail": "...", "errors": {field: [messages]}}."""
+"""One JSON shape for every API error:
+
+    {"detail": "human message", "code": "stable_code", "errors": {field: [messages]}}
+
+`code` comes from isms.errors.ErrorCode; clients and tests match it, not the English text.
+Database errors caused by concurrent requests (a unique index, a deadlock) are 409s here,
+never 500s; the request's transaction is rolled back whenever an error is answered.
+"""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
-from isms.errors import DomainError
+from isms.errors import DomainError, ErrorCode
+from isms.writes import db_error_to_domain
+
+# DRF's own default codes, renamed where ours differ.
+_DRF_CODES = {
+    "invalid": ErrorCode.INVALID,
+    "parse_error": ErrorCode.PARSE_ERROR,
+    "not_authenticated": ErrorCode.NOT_AUTHENTICATED,
+    "authentication_failed": ErrorCode.AUTHENTICATION_FAILED,
+    "permission_denied": ErrorCode.PERMISSION_DENIED,
+    "not_found": ErrorCode.NOT_FOUND,
+    "method_not_allowed": ErrorCode.METHOD_NOT_ALLOWED,
+    "not_acceptable": ErrorCode.NOT_ACCEPTABLE,
+    "unsupported_media_type": ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    "throttled": ErrorCode.THROTTLED,
+}
+
+
+def domain_error_response(exc: DomainError) -> Response:
+    body = {"detail": exc.message, "code": exc.code}
+    if exc.field:
+        body["errors"] = {exc.field: [exc.message]}
+    return Response(body, status=exc.status_code)
 
 
 def exception_handler(exc, context):
+    translated = db_error_to_domain(exc)
+    if translated is not None:
+        exc = translated
     if isinstance(exc, DomainError):
-        body = {"detail": exc.message}
-        if exc.field:
-            body["errors"] = {exc.field: [exc.message]}
-        return Response(body, status=exc.status_code)
+        set_rollback()
+        return domain_error_response(exc)
     if isinstance(exc, DjangoValidationError):
+        set_rollback()
         errors = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
         return Response(
-            {"detail": _summary(errors), "errors": errors}, status=status.HTTP_400_BAD_REQUEST
+            {"detail": _summary(errors), "code": ErrorCode.INVALID, "errors": errors},
+            status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
@@ -30,14 +63,26 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    code = _code(exc)
     if isinstance(exc, exceptions.ValidationError):
         errors = (
             response.data
             if isinstance(response.data, dict)
             else {"non_field_errors": response.data}
         )
-        response.data = {"detail": _summary(errors), "errors": errors}
+        response.data = {"detail": _summary(errors), "code": code, "errors": errors}
+    elif isinstance(response.data, dict):
+        response.data["code"] = code
     return response
+
+
+def _code(exc: exceptions.APIException) -> str:
+    if isinstance(exc, exceptions.ValidationError):
+        return ErrorCode.INVALID
+    code = exc.get_codes()
+    if not isinstance(code, str):
+        code = exc.default_code
+    return str(_DRF_CODES.get(code, code))
 
 
 def _summary(errors: dict) -> str:
@@ -49,3 +94,11 @@ def _summary(errors: dict) -> str:
             text = str(messages)
         parts.append(text if field == "non_field_errors" else f"{field}: {text}")
     return "Invalid input. " + " | ".join(p for p in parts if p)
+
+
+def api_error(status_code: int, detail: str, code: str) -> JsonResponse:
+    """An error answered outside DRF (middleware, URL resolution) in the same shape."""
+    response = JsonResponse({"detail": detail, "code": code}, status=status_code)
+    if status_code == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response

@@ -1,6 +1,7 @@
 from rest_framework import exceptions, permissions
 
 from isms.access import SAFE_METHODS, required_scopes
+from isms.errors import ErrorCode
 
 
 class ScopePermission(permissions.BasePermission):
@@ -18,16 +19,18 @@ class ScopePermission(permissions.BasePermission):
             needed = required_scopes(getattr(view, "scope_map", {}), request.method)
         if needed is None:
             raise exceptions.MethodNotAllowed(request.method)
-        missing = [s for s in needed if not actor.has_scope(s)]
-        if missing:
-            who = "This API key" if actor.api_key else f"The {actor.role} role"
-            raise exceptions.PermissionDenied(f"{who} lacks the scope(s): {', '.join(missing)}.")
+        if not needed:
+            raise exceptions.PermissionDenied("This operation declares no access rule.")
+        if not actor.has_scopes(needed):
+            raise exceptions.PermissionDenied(
+                actor.missing_scopes_message(needed), code=ErrorCode.MISSING_SCOPE
+            )
         return True
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in SAFE_METHODS:
             return True
-        check = getattr(view, "can_change", None)
-        if check is not None and not check(request.auth, obj):
-            raise exceptions.PermissionDenied("You may not change this object.")
+        refusal = view.change_refusal(request.auth, obj)
+        if refusal is not None:
+            raise exceptions.PermissionDenied(refusal.message, code=refusal.code)
         return True

@@ -15,6 +15,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 
+from isms import policy
 from isms.access import Actor
 from isms.api.serializers import AuditEventSerializer
 from isms.models import AuditEvent
@@ -35,10 +36,33 @@ class TenantViewSet(viewsets.GenericViewSet):
         return self.model.objects.all()
 
     def restrict_queryset(self, queryset: QuerySet, actor: Actor) -> QuerySet:
-        """Narrow reads by object permission; the default is 'every row of the tenant'."""
+        """Narrow reads by the model's policy (isms.policy): what the actor may view."""
+        if self.model in policy.registered():
+            return policy.restrict(actor, "view", queryset)
         return queryset
 
+    def change_refusal(self, actor: Actor, obj) -> policy.Refusal | None:
+        """Why the actor may not write this object (PATCH, PUT, DELETE, detail actions).
+
+        The model's policy decides (`change`, or `delete` for DELETE); a viewset whose
+        detail actions need another rule names it in `object_actions` ({action: rule}).
+        """
+        if self.model not in policy.registered():
+            return (
+                None
+                if self.can_change(actor, obj)
+                else policy.Refusal("You may not change this object.")
+            )
+        rule = self.object_actions.get(self.action)
+        if rule is None:
+            rule = "delete" if self.action == "destroy" else "change"
+        return policy.refusal(actor, rule, obj)
+
+    # The policy action checked for a detail action, when it is not "change".
+    object_actions: dict[str, str] = {}
+
     def can_change(self, actor: Actor, obj) -> bool:
+        """Deprecated: models with a registered policy never reach this."""
         return True
 
     def get_queryset(self) -> QuerySet:

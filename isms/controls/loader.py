@@ -9,6 +9,7 @@ from pathlib import Path
 from django.db import transaction
 
 from isms.models import Control, ControlMapping, Framework
+from isms.signals import control_library_loaded
 
 DATA = Path(__file__).parent / "data"
 FRAMEWORK_FILES = ["iso27001_2022.json", "iso42001_2023.json"]
@@ -55,6 +56,7 @@ def load_control_library() -> LoadReport:
             else:
                 report.unchanged += 1
     _load_mappings(report)
+    control_library_loaded.send(sender=Framework, created=report.created)
     return report
 
 

@@ -1,6 +1,7 @@
 from isms.models.access import APIKey, Invitation, Membership, Organization, Role
 from isms.models.audit import AuditEvent
 from isms.models.controls import Control, ControlMapping, Framework
+from isms.models.workflow import TransitionRecord
 
 __all__ = [
     "APIKey",
@@ -12,4 +13,5 @@ __all__ = [
     "Membership",
     "Organization",
     "Role",
+    "TransitionRecord",
 ]

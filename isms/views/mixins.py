@@ -1,13 +1,30 @@
-"""The UI's counterpart of the base API viewset: every organisation page passes here."""
+"""The UI's counterpart of the base API viewset: every organisation page passes here.
+
+`OrgViewMixin` fails closed: a view must declare, per HTTP method, the scopes it needs
+(`scope_map = {"GET": ["assets:read"], "POST": ["assets:write"]}`); a method it does not
+declare is refused, and so is an empty list of scopes (tests/isms/test_ui_layer.py walks the
+URLconf and requires every organisation view to declare its scopes).
+
+`OrgListView` and `OrgFormView` are the two page skeletons the registers share: a filtered,
+paginated list whose rows the HTMX filter bar swaps in place, and a form that calls one
+service and redirects with a message in words.
+"""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.views.generic import FormView, ListView
 
+from isms import policy
 from isms.access import Actor, required_scopes
+from isms.errors import DomainError
+from isms.members import bind_member_fields
+from isms.views.errors import error_status
+from isms.views.forms import apply_errors
 
 
 class OrgViewMixin:
@@ -17,8 +34,9 @@ class OrgViewMixin:
     tenant manager), so another organisation's id is a 404, like a missing one.
     """
 
-    scope_map: dict[str, list[str]] = {"GET": []}
+    scope_map: dict[str, list[str]] = {}
     model = None
+    nav = ""
 
     def dispatch(self, request, *args, **kwargs):
         self.actor: Actor | None = getattr(request, "actor", None)
@@ -26,11 +44,15 @@ class OrgViewMixin:
             raise Http404
         needed = required_scopes(self.scope_map, request.method)
         if needed is None:
+            if not self.scope_map:
+                raise PermissionDenied("This page declares no access rule, so it is refused.")
             return self.http_method_not_allowed(request, *args, **kwargs)
-        missing = [s for s in needed if not self.actor.has_scope(s)]
-        if missing:
+        if not needed:
+            raise PermissionDenied("This page declares no access rule, so it is refused.")
+        if not self.actor.has_scopes(needed):
             raise PermissionDenied(
-                f"Your role ({self.actor.role}) does not allow this: it needs {', '.join(missing)}."
+                f"{self.actor.described} does not allow this: it needs "
+                f"{', '.join(s for s in needed if not self.actor.has_scope(s))}."
             )
         return super().dispatch(request, *args, **kwargs)
 
@@ -44,7 +66,91 @@ class OrgViewMixin:
     def get_object(self, queryset=None):
         return get_object_or_404(queryset or self.get_base_queryset(), pk=self.kwargs["pk"])
 
+    def can(self, action: str, obj) -> bool:
+        return policy.can(self.actor, action, obj)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["organization"] = self.organization
+        context["actor"] = self.actor
+        if self.nav:
+            context.setdefault("nav", self.nav)
         return context
+
+
+class OrgListView(OrgViewMixin, ListView):
+    """A register page: FilterSet over a selector, paginated, with an HTMX rows partial.
+
+    Declare `filterset_class`, `selector` (a callable returning the tenant queryset with its
+    joins), `template_name` and `rows_template` (the partial the filter bar swaps in).
+    """
+
+    filterset_class = None
+    selector = None
+    rows_template: str | None = None
+    default_ordering: str | None = None
+    paginate_by = 50
+
+    def get_selector_queryset(self) -> QuerySet:
+        return type(self).selector()
+
+    def get_queryset(self):
+        data = self.request.GET.copy()
+        if self.default_ordering:
+            data.setdefault("ordering", self.default_ordering)
+        queryset = policy.restrict(self.actor, "view", self.get_selector_queryset())
+        if self.filterset_class is None:
+            self.filterset = None
+            return queryset
+        self.filterset = self.filterset_class(data, queryset=queryset, request=self.request)
+        return self.filterset.qs
+
+    def get_template_names(self):
+        htmx = getattr(self.request, "htmx", None)
+        if self.rows_template and htmx and not htmx.boosted:
+            return [self.rows_template]
+        return super().get_template_names()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["filter"] = self.filterset
+        return context
+
+
+class OrgFormView(OrgViewMixin, FormView):
+    """A form that calls one service: `perform(form)` returns the object written.
+
+    A refusal (ValidationError or DomainError) re-renders the form with the input kept and
+    the reason beside the field, with the refusal's status. Success redirects (POST never
+    renders) with `success_message`, formatted with the object (`"Asset {obj} saved."`).
+    """
+
+    success_message = ""
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        bind_member_fields(form)
+        return form
+
+    def perform(self, form):
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            self.object = self.perform(form)
+        except (ValidationError, DomainError) as error:
+            apply_errors(form, error)
+            return self.render_to_response(
+                self.get_context_data(form=form), status=error_status(error)
+            )
+        if self.success_message:
+            messages.success(self.request, self.success_message.format(obj=self.object))
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=400)
+
+    def get_success_url(self) -> str:
+        if self.object is not None and hasattr(self.object, "get_absolute_url"):
+            return self.object.get_absolute_url()
+        return super().get_success_url()

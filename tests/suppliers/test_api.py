@@ -90,7 +90,8 @@ def test_other_org_supplier_is_404_and_auditor_cannot_write(
     with in_tenant(org_b):
         theirs = SupplierFactory(owner=MembershipFactory(organization=org_b).user)
     response = api.get(base(org_a, f"suppliers/{theirs.pk}/"))
-    assert response.status_code == 404 and response.json() == {"detail": "Not found."}
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
     auditor = api_for(user=member(org_a, Role.AUDITOR))
     response = auditor.post(base(org_a, "suppliers/"), {"name": "x"}, format="json")
     assert response.status_code == 403

@@ -1,0 +1,82 @@
+"""The one place the UI maps refusals to a status, a form error or a flash message.
+
+- A form view puts the refusal on the form (isms.views.forms.apply_errors) and re-renders it
+  with the input kept, with status 400 (bad input), 403 or 409 (the error's own status).
+- A refusal that escapes a view (a button POST, a race caught by the database) is turned
+  into a flash message and a redirect back by `refusal_response()`, called from
+  TenantMiddleware: a POST never ends on a blank page or a 500.
+- API paths answer JSON, also for URLs that match no route (handler404/handler500).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
+
+from isms.api.errors import api_error
+from isms.errors import DomainError, ErrorCode
+
+
+def error_status(error: Exception) -> int:
+    return error.status_code if isinstance(error, DomainError) else 400
+
+
+def error_message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(
+            m
+            for items in getattr(error, "message_dict", {"": error.messages}).values()
+            for m in items
+        )
+    if isinstance(error, DomainError):
+        return error.message
+    return str(error)
+
+
+def back_url(request, fallback: str = "") -> str:
+    """Where to send the user after a refused POST: the page they came from, if it is ours."""
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return referer
+    actor = getattr(request, "actor", None)
+    if fallback:
+        return fallback
+    return f"/o/{actor.organization.slug}/" if actor is not None else "/"
+
+
+def refusal_response(request, error: Exception):
+    """A refused action: for a POST a flash message and a redirect back; else a page."""
+    message = error_message(error)
+    if request.method == "POST":
+        messages.error(request, f"Nothing was changed: {message}")
+        return HttpResponseRedirect(back_url(request))
+    return render(
+        request,
+        "errors/refused.html",
+        {"message": message, "back_url": back_url(request)},
+        status=error_status(error),
+    )
+
+
+def _is_api(request) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+def page_not_found(request, exception=None):
+    if _is_api(request):
+        return api_error(404, "Not found.", ErrorCode.NOT_FOUND)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return api_error(
+            500, "The server failed to answer; the error was logged.", ErrorCode.SERVER_ERROR
+        )
+    return defaults.server_error(request)
