@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('isms', '0001_initial'),
+        ('isms', '0002_transition_record'),
     ]
 
     operations = [
