@@ -22,7 +22,7 @@ from risks.models import SoARow
 from suppliers.models import Supplier
 from tests.assets.factories import AssetFactory
 from tests.factories import MembershipFactory
-from tests.risks.factories import RiskFactory, library_control
+from tests.risks.factories import RiskFactory, library_control, many_risks
 from tests.suppliers.factories import SupplierFactory
 
 NASTY = ["=1+2", "@SUM(1)", "+1", "-1", "a\x02b\x1bc\x7fd", "\tTab", "\rCR"]
@@ -282,6 +282,25 @@ def test_asset_export_of_10000_rows_is_safe_and_bounded(
         table = csv_cells(response) if fmt == "csv" else xlsx_cells(response)
         assert len(table) == 10_001
         assert_safe(table, expected)
+
+
+def test_risk_export_query_count_does_not_grow_with_rows(
+    org_a, officer, in_tenant, django_assert_max_num_queries
+):
+    from risks.models import Risk, RiskAsset
+
+    user, client = officer
+    with in_tenant(org_a):
+        risks = Risk.objects.bulk_create(many_risks(org_a, user, 1000))
+        asset = AssetFactory(organization=org_a, owner=user, name="=cmd|' /C calc'!A0")
+        RiskAsset.objects.bulk_create(
+            RiskAsset(organization=org_a, risk=r, asset=asset) for r in risks[:500]
+        )
+    with django_assert_max_num_queries(30):
+        response = client.get(f"/o/{org_a.slug}/risks/export.csv")
+    table = csv_cells(response)
+    assert len(table) == 1001
+    assert_safe(table, {"'=cmd|' /C calc'!A0"})
 
 
 def test_asset_import_reads_xlsx_and_accepts_labels(org_a, officer, in_tenant):
