@@ -14,7 +14,7 @@ from assets.models import (
     EvaluationKind,
     ResponsibleAIEvaluation,
 )
-from isms import policy
+from isms import policy, uploads
 from isms.access import Actor
 
 # --- Responsible-AI evaluations --------------------------------------------------------------
@@ -57,6 +57,8 @@ def evaluation_record(
         organization_id=asset.organization_id,
     )
     if evidence is not None:
-        evaluation.evidence = evidence
+        evaluation.evidence = uploads.check_upload(
+            evidence, allowed=uploads.EVIDENCE, field="evidence"
+        ).as_file()
     evaluation.save()
     return evaluation
