@@ -8,6 +8,8 @@ class AssetsConfig(AppConfig):
     def ready(self) -> None:
         from isms import home
 
+        from . import access  # noqa: F401  (registers the register's authorization policies)
+
         home.register(home_figures)
 
 

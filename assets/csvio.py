@@ -13,12 +13,11 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from isms import tabular
+from isms import policy, tabular
 from isms.access import Actor
 from isms.errors import DomainError
-from isms.models import Membership
+from isms.members import active_members
 from isms.tabular import ImportRefused, RowError
-from isms.tenancy import current_organization_id
 from suppliers.models import Supplier
 
 from . import services
@@ -58,12 +57,8 @@ class ImportResult:
 
 
 def _members_by_email() -> dict[str, object]:
-    return {
-        m.user.email.lower(): m.user
-        for m in Membership.objects.active()
-        .filter(organization_id=current_organization_id())
-        .select_related("user")
-    }
+    # Every active member (auditors too): the service then says why an auditor cannot own.
+    return {user.email.lower(): user for user in active_members(scope=None)}
 
 
 def _row_values(row: dict, line: int, members, suppliers, errors: list[RowError]) -> dict:
@@ -107,6 +102,7 @@ def _row_values(row: dict, line: int, members, suppliers, errors: list[RowError]
 def import_table(*, actor: Actor, content: bytes, filename: str = "") -> ImportResult:
     """Create (or, with an external id, upsert) one asset per row of a CSV or XLSX file, or
     nothing at all."""
+    policy.require(actor, "manage", Asset)
     table = tabular.read_table(content, filename=filename, required=REQUIRED)
     members = _members_by_email()
     suppliers = {s.name.lower(): s for s in Supplier.objects.all()}

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
+from django.utils.safestring import mark_safe
 
 from isms import uploads
 from isms.choices import DataCategory
-from isms.models import Membership
-from isms.tenancy import current_organization_id
+from isms.members import MemberChoiceField, bind_member_fields
 from suppliers.models import Supplier
 
 from . import services
@@ -22,21 +21,11 @@ from .models import (
     ResponsibleAIEvaluation,
 )
 
-User = get_user_model()
-
-
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user) -> str:
-        name = user.get_full_name()
-        return f"{name} <{user.email}>" if name else user.email
-
-
-def members_queryset():
-    return User.objects.filter(
-        pk__in=Membership.objects.active()
-        .filter(organization_id=current_organization_id())
-        .values("user_id")
-    ).order_by("first_name", "last_name", "email")
+# An auditor (or anyone outside the organisation) is not among the choices: say why.
+NOT_AN_OWNER = {
+    "invalid_choice": "Choose an active member whose role can own records "
+    "(auditors are read-only and never own anything)."
+}
 
 
 class TagsField(forms.CharField):
@@ -50,10 +39,10 @@ class TagsField(forms.CharField):
 
 class AssetForm(forms.ModelForm):
     owner = MemberChoiceField(
-        queryset=User.objects.none(),
         help_text="The one accountable owner: an active member of this organisation.",
+        error_messages=NOT_AN_OWNER,
     )
-    custodian = MemberChoiceField(queryset=User.objects.none(), required=False)
+    custodian = MemberChoiceField(required=False, error_messages=NOT_AN_OWNER)
     transparency_notice_url = forms.URLField(
         required=False, assume_scheme="https", label="Transparency notice (link)"
     )
@@ -88,16 +77,35 @@ class AssetForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members_queryset()
-        self.fields["custodian"].queryset = members_queryset()
+        bind_member_fields(self)
         self.fields["supplier"].queryset = Supplier.objects.order_by("name")
+        if self.instance.pk is not None:
+            # An edit form carries the values it showed (initial-<field>), so `changed_data`
+            # is what this user changed, not what someone else changed since the page loaded.
+            for field in self.fields.values():
+                field.show_hidden_initial = True
+
+    @property
+    def hidden_initials(self) -> str:
+        return mark_safe(  # noqa: S308 (Django renders and escapes the hidden inputs)
+            "".join(
+                str(bound.as_hidden(only_initial=True))
+                for bound in self
+                if bound.field.show_hidden_initial
+            )
+        )
 
     def _post_clean(self):
         # The service validates and saves; skip ModelForm's instance construction/validation.
         pass
 
     def service_values(self) -> dict:
-        return {f: self.cleaned_data.get(f) for f in self.Meta.fields}
+        """Every field, for a new asset; for an edit only the fields the user changed, so a
+        stale form never writes back a value (a lifecycle stage) changed meanwhile."""
+        fields = self.Meta.fields
+        if self.instance.pk is not None:
+            fields = [f for f in fields if f in self.changed_data]
+        return {f: self.cleaned_data.get(f) for f in fields}
 
 
 class BulkForm(forms.Form):
@@ -107,14 +115,14 @@ class BulkForm(forms.Form):
         ("lifecycle", "Set lifecycle stage"),
     ]
     action = forms.ChoiceField(choices=ACTIONS)
-    owner = MemberChoiceField(queryset=User.objects.none(), required=False)
+    owner = MemberChoiceField(required=False, error_messages=NOT_AN_OWNER)
     classification = forms.ChoiceField(choices=[("", "—"), *Classification.choices], required=False)
     lifecycle = forms.ChoiceField(choices=[("", "—"), *Lifecycle.choices], required=False)
     selected = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=True)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members_queryset()
+        bind_member_fields(self)
         self.fields["selected"].choices = [(v, v) for v in self.data.getlist("selected")]
         self.fields["selected"].error_messages["required"] = "Tick at least one asset."
 
@@ -184,14 +192,14 @@ class ShadowReportForm(forms.Form):
 
 
 class TriageAcceptForm(forms.Form):
-    owner = MemberChoiceField(queryset=User.objects.none(), label="Accountable owner")
+    owner = MemberChoiceField(label="Accountable owner", error_messages=NOT_AN_OWNER)
     classification = forms.ChoiceField(
         choices=Classification.choices, initial="internal", required=False
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = members_queryset()
+        bind_member_fields(self)
 
 
 class TriageDismissForm(forms.Form):

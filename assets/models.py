@@ -15,12 +15,11 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from guardian.managers import UserObjectPermissionManager
-from guardian.models import UserObjectPermissionBase
 
 from isms.choices import DataCategory
 from isms.fields import EditableFields
-from isms.tenancy import TenantModel, current_organization_id
+from isms.models.grants import TenantUserObjectPermission
+from isms.tenancy import TenantModel
 from isms.uploads import storage_name
 
 
@@ -391,22 +390,11 @@ class ResponsibleAIEvaluation(TenantModel):
         return f"{self.get_kind_display()} evaluation of {self.asset} on {self.performed_on}"
 
 
-class AssetPermissionManager(UserObjectPermissionManager):
-    """guardian's manager, filtered to the organisation in context like every tenant manager."""
-
-    def get_queryset(self):
-        return super().get_queryset().filter(organization_id=current_organization_id())
-
-
-class AssetUserObjectPermission(TenantModel, UserObjectPermissionBase):
-    """guardian's direct foreign-key grants on assets (kept in sync with the owner)."""
+class AssetUserObjectPermission(TenantUserObjectPermission):
+    """guardian's direct foreign-key grants on assets (moved with the owner by AssetPolicy)."""
 
     content_object = models.ForeignKey(Asset, on_delete=models.CASCADE)
 
-    objects = AssetPermissionManager()
-    unscoped = models.Manager()
-
-    class Meta(UserObjectPermissionBase.Meta):
+    class Meta(TenantUserObjectPermission.Meta):
         abstract = False
-        base_manager_name = "unscoped"
         indexes = [models.Index(fields=["organization", "user"])]

@@ -25,6 +25,7 @@ urlpatterns = [
     path("<int:pk>/", views.AssetDetailView.as_view(), name="asset_detail"),
     path("<int:pk>/edit/", views.AssetUpdateView.as_view(), name="asset_edit"),
     path("<int:pk>/retire/", views.AssetRetireView.as_view(), name="asset_retire"),
+    path("<int:pk>/reinstate/", views.AssetReinstateView.as_view(), name="asset_reinstate"),
     path("<int:pk>/reviewed/", views.AssetReviewedView.as_view(), name="asset_reviewed"),
     path("<int:pk>/promote/", views.AssetPromoteView.as_view(), name="asset_promote"),
     path("<int:pk>/dependencies/", views.DependencyAddView.as_view(), name="asset_dependency_add"),

@@ -8,13 +8,15 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.views.generic import DetailView, FormView, ListView, View
+from django.views.generic import DetailView, FormView, View
 
-from isms import tabular, uploads
-from isms.errors import DomainError, NotPermitted
+from isms import policy, tabular, uploads
+from isms.errors import DomainError
+from isms.members import active_members
 from isms.models import AuditEvent
+from isms.views.errors import error_message
 from isms.views.forms import apply_errors
-from isms.views.mixins import OrgViewMixin
+from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
 from suppliers.models import Supplier
 
 from . import csvio, selectors, services
@@ -28,12 +30,17 @@ from .forms import (
     ShadowReportForm,
     TriageAcceptForm,
     TriageDismissForm,
-    members_queryset,
 )
 from .models import AI_TYPES, Asset, AssetDependency, ResponsibleAIEvaluation
+from .services import LIFECYCLE
 
 READ = {"GET": ["assets:read"]}
-WRITE = {"GET": ["assets:read"], "POST": ["assets:write"]}
+# Pages that show a form to write: a read-only member is not shown the form at all.
+WRITE = {"GET": ["assets:write"], "POST": ["assets:write"]}
+POST_WRITE = {"POST": ["assets:write"]}
+# Register-wide acts (bulk changes, imports, triage): the manage scope (AssetPolicy "manage").
+MANAGE = {"GET": ["assets:manage"], "POST": ["assets:manage"]}
+POST_MANAGE = {"POST": ["assets:manage"]}
 TABS = [
     ("overview", "Overview"),
     ("ai", "AI details"),
@@ -58,33 +65,29 @@ class BadRequestFormMixin:
 # --- The register ----------------------------------------------------------------------------
 
 
-class AssetListView(OrgViewMixin, ListView):
+class AssetListView(OrgListView):
     template_name = "assets/asset_list.html"
+    rows_template = "assets/_asset_rows.html"
     scope_map = READ
-    paginate_by = 50
+    filterset_class = AssetFilterSet
+    selector = selectors.assets_for_list
+    default_ordering = "name"
     context_object_name = "assets"
-
-    def get_queryset(self):
-        data = self.request.GET.copy()
-        data.setdefault("ordering", "name")
-        self.filterset = AssetFilterSet(data, queryset=selectors.assets_for_list())
-        return self.filterset.qs
-
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["assets/_asset_rows.html"]
-        return [self.template_name]
+    nav = "assets"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        can_manage = policy.can(self.actor, "manage", Asset)
+        members = list(active_members())
         context.update(
-            nav="assets",
-            filter=self.filterset,
-            members=list(members_queryset()),
+            members=members,
             suppliers=list(Supplier.objects.order_by("name").only("pk", "name")),
-            bulk_form=kwargs.get("bulk_form") or BulkForm(),
-            can_bulk=self.actor.has_scope("assets:write"),
-            is_manager=services.is_asset_manager(self.actor),
+            # Only the controls this member may use are rendered.
+            can_add=policy.can(self.actor, "create", Asset),
+            can_report=policy.can(self.actor, "report", Asset),
+            can_bulk=can_manage,
+            can_import=can_manage,
+            bulk_form=BulkForm() if can_manage else None,
             ai_types=AI_TYPES,
         )
         return context
@@ -93,7 +96,7 @@ class AssetListView(OrgViewMixin, ListView):
 class AssetBulkView(OrgViewMixin, View):
     """Assign an owner, a classification or a lifecycle stage to the ticked assets."""
 
-    scope_map = {"POST": ["assets:write"]}
+    scope_map = POST_MANAGE
 
     def post(self, request, *args, **kwargs):
         form = BulkForm(request.POST)
@@ -115,10 +118,9 @@ class AssetBulkView(OrgViewMixin, View):
                     actor=self.actor, asset_ids=ids, **{action: form.cleaned_data[action]}
                 )
         except (ValidationError, DomainError) as error:
-            text = error.message if isinstance(error, DomainError) else "; ".join(error.messages)
-            messages.error(request, f"Nothing changed: {text}")
+            messages.error(request, f"Nothing changed: {error_message(error)}")
             return redirect(f"{back}?{query}")
-        messages.success(request, f"{count} asset(s) updated.")
+        messages.success(request, f"{count} asset{'s' if count != 1 else ''} updated.")
         return redirect(f"{back}?{query}")
 
 
@@ -134,7 +136,13 @@ class AssetExportView(OrgViewMixin, View):
 class AssetImportView(OrgViewMixin, BadRequestFormMixin, FormView):
     template_name = "assets/asset_import.html"
     form_class = ImportForm
-    scope_map = WRITE
+    scope_map = MANAGE
+
+    def get_form(self, form_class=None):
+        refused = policy.refusal(self.actor, "manage", Asset)
+        if refused is not None:
+            raise PermissionDenied(refused.message)
+        return super().get_form(form_class)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -171,17 +179,20 @@ class AssetDetailView(OrgViewMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         asset = self.object
+        policy.attach_grants(self.actor, [asset])  # one query answers every control below
         tab = self.request.GET.get("tab", "overview")
         if tab not in dict(TABS):
             tab = "overview"
-        can_edit = services.can_edit_asset(self.actor, asset)
+        can_edit = asset.in_register and policy.can(self.actor, "change", asset)
+        moves = {t.name for t in LIFECYCLE.available(self.actor, asset)} if can_edit else set()
         context.update(
             nav="assets",
             tabs=TABS,
             tab=tab,
             can_edit=can_edit,
-            can_evaluate=services.can_record_evaluation(self.actor, asset),
-            is_manager=services.is_asset_manager(self.actor),
+            can_retire="retire" in moves,
+            can_reinstate="reinstate" in moves,
+            can_evaluate=policy.can(self.actor, "record_evaluation", asset),
             is_ai=asset.asset_type in AI_TYPES,
         )
         if tab == "evaluations":
@@ -205,104 +216,91 @@ class AssetDetailView(OrgViewMixin, DetailView):
         return context
 
 
-class AssetCreateView(OrgViewMixin, BadRequestFormMixin, FormView):
+class AssetFormMixin:
     template_name = "assets/asset_form.html"
     form_class = AssetForm
     scope_map = WRITE
+    nav = "assets"
+
+    def get_success_url(self) -> str:
+        return _asset_url(self.object)
+
+
+class AssetCreateView(AssetFormMixin, OrgFormView):
+    success_message = "{obj.name} added to the register."
+
+    def get_form(self, form_class=None):
+        refused = policy.refusal(self.actor, "create", Asset)
+        if refused is not None:
+            raise PermissionDenied(refused.message)
+        return super().get_form(form_class)
 
     def get_initial(self):
-        return {"owner": self.request.user.pk, "classification": "internal"}
+        initial = {"classification": "internal"}
+        if active_members().filter(pk=self.actor.user_id).exists():
+            initial["owner"] = self.actor.user_id
+        return initial
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["nav"] = "assets"
-        return context
-
-    def form_valid(self, form):
-        values = form.service_values()
-        try:
-            asset = services.asset_create(actor=self.actor, **values)
-        except NotPermitted as error:
-            raise PermissionDenied(error.message) from error
-        except (ValidationError, DomainError) as error:
-            apply_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, f"{asset.name} added to the register.")
-        return redirect(_asset_url(asset))
+    def perform(self, form):
+        return services.asset_create(actor=self.actor, **form.service_values())
 
 
-class AssetUpdateView(OrgViewMixin, BadRequestFormMixin, FormView):
-    template_name = "assets/asset_form.html"
-    form_class = AssetForm
-    scope_map = WRITE
+class AssetUpdateView(AssetFormMixin, OrgFormView):
     model = Asset
+    success_message = "{obj.name} saved."
 
-    def dispatch(self, request, *args, **kwargs):
-        return super().dispatch(request, *args, **kwargs)
-
-    def setup_asset(self):
+    def get_asset(self) -> Asset:
         if not hasattr(self, "asset"):
             self.asset = self.get_object()
-            if not services.can_edit_asset(self.actor, self.asset):
-                raise PermissionDenied(
-                    "Only the owner of this asset, an officer or an admin may change it."
-                )
+            refused = policy.refusal(self.actor, "change", self.asset)
+            if refused is not None:
+                raise PermissionDenied(refused.message)
         return self.asset
-
-    def get(self, request, *args, **kwargs):
-        self.setup_asset()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        self.setup_asset()
-        return super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.asset
+        kwargs["instance"] = self.get_asset()
         return kwargs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(nav="assets", asset=self.asset)
+        context["asset"] = self.get_asset()
         return context
 
-    def form_valid(self, form):
-        try:
-            services.asset_update(actor=self.actor, asset=self.asset, **form.service_values())
-        except NotPermitted as error:
-            raise PermissionDenied(error.message) from error
-        except (ValidationError, DomainError) as error:
-            apply_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, f"{self.asset.name} saved.")
-        return redirect(_asset_url(self.asset))
+    def perform(self, form):
+        return services.asset_update(
+            actor=self.actor, asset=self.get_asset(), **form.service_values()
+        )
 
 
 class AssetActionView(OrgViewMixin, View):
-    """Base for POST-only actions on one asset; refusals come back as messages."""
+    """Base for POST-only actions on one asset: the policy's refusal is a 403; a refusal of
+    the action itself (its state, the gate) comes back as a flash message and a redirect."""
 
-    scope_map = {"POST": ["assets:write"]}
+    scope_map = POST_WRITE
     model = Asset
+    action = "change"
 
     def act(self, asset) -> str:
         raise NotImplementedError
 
     def post(self, request, *args, **kwargs):
         asset = self.get_object()
+        refused = policy.refusal(self.actor, self.action, asset)
+        if refused is not None:
+            raise PermissionDenied(refused.message)
         try:
             text = self.act(asset)
-        except NotPermitted as error:
-            raise PermissionDenied(error.message) from error
         except (ValidationError, DomainError) as error:
-            text = error.message if isinstance(error, DomainError) else "; ".join(error.messages)
-            messages.error(request, text)
+            messages.error(request, f"Nothing was changed: {error_message(error)}")
             return redirect(_asset_url(asset))
         messages.success(request, text)
         return redirect(_asset_url(asset))
 
 
 class AssetRetireView(AssetActionView):
+    action = "retire"
+
     def act(self, asset):
         services.asset_retire(actor=self.actor, asset=asset)
         return f"{asset.name} retired; its record and history stay."
@@ -314,20 +312,31 @@ class AssetReviewedView(AssetActionView):
         return f"{asset.name} marked as reviewed today."
 
 
+class AssetReinstateView(AssetActionView):
+    action = "reinstate"
+
+    def act(self, asset):
+        services.asset_reinstate(actor=self.actor, asset=asset)
+        return f"{asset.name} reinstated as proposed."
+
+
 class AssetPromoteView(AssetActionView):
+    action = "promote"
+
     def act(self, asset):
         services.asset_promote_to_production(actor=self.actor, asset=asset, change_request=None)
         return f"{asset.name} is in production."
 
 
 class DependencyAddView(OrgViewMixin, View):
-    scope_map = {"POST": ["assets:write"]}
+    scope_map = POST_WRITE
     model = Asset
 
     def post(self, request, *args, **kwargs):
         asset = self.get_object()
-        if not services.can_edit_asset(self.actor, asset):
-            raise PermissionDenied("Only the owner, an officer or an admin may change this asset.")
+        refused = policy.refusal(self.actor, "change", asset)
+        if refused is not None:
+            raise PermissionDenied(refused.message)
         form = DependencyForm(request.POST, asset=asset)
         if form.is_valid():
             other = form.cleaned_data["other"]
@@ -342,8 +351,6 @@ class DependencyAddView(OrgViewMixin, View):
                     kind=form.cleaned_data["kind"],
                     note=form.cleaned_data["note"],
                 )
-            except NotPermitted as error:
-                form.add_error(None, error.message)
             except (ValidationError, DomainError) as error:
                 if isinstance(error, ValidationError) and "depends_on" in error.message_dict:
                     form.add_error("other", error.message_dict["depends_on"])
@@ -365,7 +372,7 @@ class DependencyAddView(OrgViewMixin, View):
 
 
 class DependencyRemoveView(OrgViewMixin, View):
-    scope_map = {"POST": ["assets:write"]}
+    scope_map = POST_WRITE
     model = AssetDependency
 
     def get_base_queryset(self):
@@ -373,10 +380,10 @@ class DependencyRemoveView(OrgViewMixin, View):
 
     def post(self, request, *args, **kwargs):
         dependency = self.get_object()
-        try:
-            services.dependency_remove(actor=self.actor, dependency=dependency)
-        except NotPermitted as error:
-            raise PermissionDenied(error.message) from error
+        refused = policy.refusal(self.actor, "delete", dependency)
+        if refused is not None:
+            raise PermissionDenied(refused.message)
+        services.dependency_remove(actor=self.actor, dependency=dependency)
         messages.success(request, "Dependency removed.")
         return redirect(_asset_url(dependency.asset, "dependencies"))
 
@@ -389,8 +396,9 @@ class EvaluationCreateView(OrgViewMixin, BadRequestFormMixin, FormView):
 
     def setup_asset(self):
         self.asset = self.get_object()
-        if not services.can_record_evaluation(self.actor, self.asset):
-            raise PermissionDenied("Only the owner, an officer or an admin may record evaluations.")
+        refused = policy.refusal(self.actor, "record_evaluation", self.asset)
+        if refused is not None:
+            raise PermissionDenied(refused.message)
 
     def get(self, request, *args, **kwargs):
         self.setup_asset()
@@ -435,44 +443,41 @@ class EvaluationEvidenceView(OrgViewMixin, View):
 # --- Shadow AI -------------------------------------------------------------------------------
 
 
-class ShadowReportView(OrgViewMixin, BadRequestFormMixin, FormView):
+class ShadowReportView(OrgFormView):
     template_name = "assets/shadow_report_form.html"
     form_class = ShadowReportForm
     scope_map = WRITE
+    nav = "assets"
+    success_message = (
+        "Thank you: the compliance officers will look at it and name an owner for {obj.name}."
+    )
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["nav"] = "assets"
-        return context
+    def get_form(self, form_class=None):
+        refused = policy.refusal(self.actor, "report", Asset)
+        if refused is not None:
+            raise PermissionDenied(refused.message)
+        return super().get_form(form_class)
 
-    def form_valid(self, form):
-        try:
-            services.shadow_ai_report(actor=self.actor, **form.cleaned_data)
-        except (ValidationError, DomainError) as error:
-            apply_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(
-            self.request,
-            "Thank you: the compliance officers will look at it and name an owner.",
-        )
-        return redirect("asset_list", org_slug=self.organization.slug)
+    def perform(self, form):
+        return services.shadow_ai_report(actor=self.actor, **form.cleaned_data)
+
+    def get_success_url(self) -> str:
+        return reverse("asset_list", args=[self.organization.slug])
 
 
-class TriageQueueView(OrgViewMixin, ListView):
+class TriageQueueView(OrgListView):
     template_name = "assets/triage_queue.html"
     scope_map = READ
-    paginate_by = 50
+    selector = selectors.triage_queue
     context_object_name = "reports"
-
-    def get_queryset(self):
-        return selectors.triage_queue()
+    nav = "assets"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        can_triage = policy.can(self.actor, "triage", Asset)
         context.update(
-            nav="assets",
-            is_manager=services.is_asset_manager(self.actor),
-            accept_form=kwargs.get("accept_form") or TriageAcceptForm(),
+            can_triage=can_triage,
+            accept_form=kwargs.get("accept_form") or (TriageAcceptForm() if can_triage else None),
             dismiss_form=TriageDismissForm(),
             error_for=kwargs.get("error_for"),
             decision_form=kwargs.get("decision_form"),
@@ -481,18 +486,23 @@ class TriageQueueView(OrgViewMixin, ListView):
 
 
 class TriageDecisionView(OrgViewMixin, View):
-    scope_map = {"POST": ["assets:write"]}
+    """Accept or dismiss one report. A report someone else triaged meanwhile is a flash
+    message and a redirect to the queue (the workflow refused it), not an error page."""
+
+    scope_map = POST_MANAGE
     model = Asset
     decision = "accept"
 
     def post(self, request, *args, **kwargs):
         report = self.get_object()
-        if not services.is_asset_manager(self.actor):
-            raise PermissionDenied("Only officers and admins triage reported AI tools.")
+        refused = policy.refusal(self.actor, "triage", report)
+        if refused is not None:
+            raise PermissionDenied(refused.message)
         if self.decision == "accept":
             form = TriageAcceptForm(request.POST)
         else:
             form = TriageDismissForm(request.POST)
+        queue = reverse("asset_triage", args=[self.organization.slug])
         if form.is_valid():
             try:
                 if self.decision == "accept":
@@ -503,13 +513,14 @@ class TriageDecisionView(OrgViewMixin, View):
                         actor=self.actor, asset=report, reason=form.cleaned_data["reason"]
                     )
                     text = f"{report.name} dismissed."
-            except NotPermitted as error:
-                raise PermissionDenied(error.message) from error
-            except (ValidationError, DomainError) as error:
+            except DomainError as error:
+                messages.error(request, f"Nothing was changed: {error.message}")
+                return redirect(queue)
+            except ValidationError as error:
                 apply_errors(form, error)
             else:
                 messages.success(request, text)
-                return redirect("asset_triage", org_slug=self.organization.slug)
+                return redirect(queue)
         view = TriageQueueView()
         view.setup(request, *args, **kwargs)
         view.actor = self.actor

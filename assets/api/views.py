@@ -28,6 +28,7 @@ from .serializers import (
 
 READ = ["assets:read"]
 WRITE = ["assets:write"]
+MANAGE = ["assets:manage"]  # register-wide acts: bulk changes, triage
 SCOPES = {"GET": READ, "POST": WRITE, "PATCH": WRITE, "DELETE": WRITE}
 
 
@@ -44,15 +45,21 @@ class AssetViewSet(TenantModelViewSet):
     model = Asset
     serializer_class = AssetSerializer
     scope_map = SCOPES
-    action_scopes = {"upsert": WRITE, "bulk": WRITE, "retire": WRITE, "reviewed": WRITE}
+    action_scopes = {
+        "upsert": WRITE,
+        "bulk": MANAGE,
+        "retire": WRITE,
+        "reinstate": WRITE,
+        "reviewed": WRITE,
+    }
     filterset_class = AssetFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]  # retire, never delete
 
+    # Detail actions checked against another rule of AssetPolicy than `change`.
+    object_actions = {"retire": "retire", "reinstate": "reinstate", "reviewed": "change"}
+
     def get_base_queryset(self):
         return selectors.assets_for_list()
-
-    def can_change(self, actor, obj) -> bool:
-        return services.can_edit_asset(actor, obj)
 
     def _reload(self, asset):
         return self.get_base_queryset().get(pk=asset.pk)
@@ -100,6 +107,16 @@ class AssetViewSet(TenantModelViewSet):
         asset = services.asset_retire(actor=self.actor, asset=self.get_object())
         return Response(self.get_serializer(self._reload(asset)).data)
 
+    @extend_schema(
+        summary="Reinstate a retired asset (it starts over as proposed)",
+        request=None,
+        responses={200: AssetSerializer, 409: OpenApiResponse(description="Not retired")},
+    )
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request, *args, **kwargs):
+        asset = services.asset_reinstate(actor=self.actor, asset=self.get_object())
+        return Response(self.get_serializer(self._reload(asset)).data)
+
     @extend_schema(summary="Record that the asset was reviewed now", request=None)
     @action(detail=True, methods=["post"])
     def reviewed(self, request, *args, **kwargs):
@@ -123,9 +140,6 @@ class AssetDependencyViewSet(
 
     def get_base_queryset(self):
         return AssetDependency.objects.select_related("asset", "depends_on")
-
-    def can_change(self, actor, obj) -> bool:
-        return services.can_edit_asset(actor, obj.asset)
 
     def perform_destroy(self, instance):
         services.dependency_remove(actor=self.actor, dependency=instance)
@@ -159,7 +173,8 @@ class ShadowAIReportViewSet(mixins.RetrieveModelMixin, mixins.CreateModelMixin, 
     model = Asset
     serializer_class = ShadowAIReportSerializer
     scope_map = {"GET": READ, "POST": WRITE}
-    action_scopes = {"accept": WRITE, "dismiss": WRITE}
+    action_scopes = {"accept": MANAGE, "dismiss": MANAGE}
+    object_actions = {"accept": "triage", "dismiss": "triage"}
 
     def get_base_queryset(self):
         return Asset.objects.all()
@@ -167,7 +182,10 @@ class ShadowAIReportViewSet(mixins.RetrieveModelMixin, mixins.CreateModelMixin, 
     @extend_schema(
         summary="Accept a report into the register, naming its owner (officers)",
         request=TriageAcceptSerializer,
-        responses={200: AssetSerializer, 409: OpenApiResponse(description="Not awaiting triage")},
+        responses={
+            200: AssetSerializer,
+            409: OpenApiResponse(description="Not awaiting triage (`invalid_transition`)"),
+        },
     )
     @action(detail=True, methods=["post"])
     def accept(self, request, *args, **kwargs):

@@ -2,11 +2,16 @@
 
 Rules kept here, whichever door a change comes through (UI form, bulk action, CSV import,
 API, integration upsert):
-- the owner is an active member of the organisation (a refusal never says whether the user
-  exists elsewhere); only a shadow-AI report awaiting triage has none;
-- lifecycle moves follow LIFECYCLE_TRANSITIONS; an AI asset reaches `production` only through
-  `asset_promote_to_production()` (the AI change request gate), never by editing it;
-- the owner holds guardian's change/record grants on their asset, moved with the ownership;
+- who may do what is asked of the policies in assets.access (isms.policy), nothing else;
+- the owner is an active member whose role can own records (isms.members: never an auditor;
+  a refusal never says whether the user exists elsewhere); only a shadow-AI report awaiting
+  triage has none;
+- lifecycle moves are LIFECYCLE transitions (isms.workflow); an AI asset reaches `production`
+  only through `asset_promote_to_production()` (the AI change request gate), never by editing;
+- shadow-AI triage is the TRIAGE workflow: accepted or dismissed once, under a row lock;
+- updates write only the fields they change (isms.writes.model_update);
+- the owner holds guardian's change/record grants on their asset, moved with the ownership
+  (AssetPolicy.grant_owner), so an overwritten owner keeps nothing;
 - dependencies never form a cycle.
 """
 
@@ -19,14 +24,14 @@ from assets.services.evaluations import (
 )
 from assets.services.register import (
     EDITABLE_FIELDS,
+    LIFECYCLE,
     LIFECYCLE_TRANSITIONS,
-    MANAGER_ROLES,
     OWNER_PERMISSIONS,
     PRODUCTION_GATE_MESSAGE,
-    active_member_ids,
     asset_create,
     asset_mark_reviewed,
     asset_promote_to_production,
+    asset_reinstate,
     asset_retire,
     asset_set_lifecycle,
     asset_set_risk_tier,
@@ -34,11 +39,9 @@ from assets.services.register import (
     asset_upsert,
     assets_bulk_update,
     assets_reassign_owner,
-    can_edit_asset,
-    can_record_evaluation,
-    is_asset_manager,
 )
 from assets.services.shadow import (
+    TRIAGE,
     shadow_ai_accept,
     shadow_ai_dismiss,
     shadow_ai_report,
@@ -46,14 +49,15 @@ from assets.services.shadow import (
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "LIFECYCLE",
     "LIFECYCLE_TRANSITIONS",
-    "MANAGER_ROLES",
     "OWNER_PERMISSIONS",
     "PRODUCTION_GATE_MESSAGE",
-    "active_member_ids",
+    "TRIAGE",
     "asset_create",
     "asset_mark_reviewed",
     "asset_promote_to_production",
+    "asset_reinstate",
     "asset_retire",
     "asset_set_lifecycle",
     "asset_set_risk_tier",
@@ -61,12 +65,9 @@ __all__ = [
     "asset_upsert",
     "assets_bulk_update",
     "assets_reassign_owner",
-    "can_edit_asset",
-    "can_record_evaluation",
     "dependency_add",
     "dependency_remove",
     "evaluation_record",
-    "is_asset_manager",
     "shadow_ai_accept",
     "shadow_ai_dismiss",
     "shadow_ai_report",

@@ -10,10 +10,9 @@ from assets.models import (
     AssetDependency,
     DependencyKind,
 )
-from assets.services.register import (
-    _require_edit,
-)
+from isms import policy
 from isms.access import Actor
+from isms.writes import unique_or_conflict
 
 # --- Dependencies ----------------------------------------------------------------------------
 
@@ -41,7 +40,7 @@ def _find_path(edges: dict[int, set[int]], start: int, goal: int) -> list[int] |
 def dependency_add(
     *, actor: Actor, asset: Asset, depends_on: Asset, kind: str, note: str = ""
 ) -> AssetDependency:
-    _require_edit(actor, asset)
+    policy.require(actor, "change", asset)
     if kind not in DependencyKind.values:
         raise ValidationError(
             {"kind": f"{kind!r} is not one of: {', '.join(DependencyKind.values)}."}
@@ -64,11 +63,16 @@ def dependency_add(
         names = dict(Asset.objects.filter(pk__in=path).values_list("pk", "name"))
         cycle = " → ".join([asset.name, *(names[p] for p in path)])
         raise ValidationError({"depends_on": f"This dependency would make a cycle: {cycle}."})
-    return AssetDependency.objects.create(
-        asset=asset, depends_on=depends_on, kind=kind, note=note.strip()
-    )
+    duplicate = {
+        "assetdependency_unique_edge": ("depends_on", "This dependency is already recorded.")
+    }
+    with unique_or_conflict(duplicate):
+        return AssetDependency.objects.create(
+            asset=asset, depends_on=depends_on, kind=kind, note=note.strip()
+        )
 
 
+@transaction.atomic
 def dependency_remove(*, actor: Actor, dependency: AssetDependency) -> None:
-    _require_edit(actor, dependency.asset)
+    policy.require(actor, "delete", dependency)
     dependency.delete()

@@ -14,12 +14,8 @@ from assets.models import (
     EvaluationKind,
     ResponsibleAIEvaluation,
 )
-from assets.services.register import (
-    can_record_evaluation,
-)
-from isms import uploads
+from isms import policy, uploads
 from isms.access import Actor
-from isms.errors import NotPermitted
 
 # --- Responsible-AI evaluations --------------------------------------------------------------
 
@@ -36,10 +32,7 @@ def evaluation_record(
     passed: bool,
     evidence=None,
 ) -> ResponsibleAIEvaluation:
-    if not can_record_evaluation(actor, asset):
-        raise NotPermitted(
-            f"Only the owner of {asset.name}, an officer or an admin may record its evaluations."
-        )
+    policy.require(actor, "record_evaluation", asset)
     if asset.asset_type not in AI_TYPES:
         raise ValidationError({"asset": f"{asset.name} is not an AI asset."})
     errors = {}

@@ -1,5 +1,15 @@
-"""The asset register's rules and writes: who may edit, validation, create/update,
-the lifecycle (with the AI production gate), upsert and bulk actions."""
+"""The asset register's writes: validation, create/update, the lifecycle workflow (with the
+AI production gate), the idempotent upsert and bulk actions.
+
+Race safety (issue 11):
+- an update writes only the fields it changes (isms.writes.model_update), on the row read
+  under its lock, so parallel edits of different fields all keep their value and a lifecycle
+  moved meanwhile (an approved AI change request) is never written back from a stale read;
+- lifecycle moves are transitions of LIFECYCLE (isms.workflow): locked, re-checked, recorded;
+- the external id is unique per organisation in the database; the upsert retries a create
+  that lost the race as an update of the winner's row, so it stays idempotent.
+Who may do what is assets.access (isms.policy); no role name is read here.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from assets.access import ASSET_POLICY
 from assets.models import (
     AI_TYPES,
     ASSET_EDITABLE,
@@ -25,30 +36,71 @@ from assets.models import (
     RiskTier,
     Source,
 )
-from isms import permissions
+from isms import policy
 from isms.access import Actor
 from isms.choices import DataCategory
-from isms.errors import Conflict, NotPermitted, TransitionRefused
-from isms.models import Membership, Role
+from isms.errors import Conflict, ErrorCode, TransitionRefused
+from isms.members import validate_member
 from isms.tenancy import current_organization_id
+from isms.workflow import Transition, Workflow, lock, transition
+from isms.writes import model_update, unique_or_conflict
 
 User = get_user_model()
 
 
-OWNER_PERMISSIONS = ("change_asset", "record_evaluation")
-MANAGER_ROLES = frozenset({Role.ADMIN, Role.OFFICER})
+OWNER_PERMISSIONS = ASSET_POLICY.owner_grants
 
 PRODUCTION_GATE_MESSAGE = (
     "An AI asset moves to production only when its AI change request is approved. "
     "Raise an AI change request in the risk register; its approval promotes the asset."
 )
 
-# Allowed lifecycle moves (the production gate for AI types is applied on top of this).
+# The lifecycle workflow: every stage change is one of these transitions (the production gate
+# for AI types is applied on top: only an approved AI change request promotes an AI asset).
+LIFECYCLE = Workflow(
+    Asset,
+    state_field="lifecycle",
+    label="assets: lifecycle",
+    transitions=[
+        Transition(
+            "pilot",
+            {Lifecycle.PROPOSED, Lifecycle.PRODUCTION},
+            Lifecycle.PILOT,
+            "moved to pilot",
+            action="change",
+        ),
+        Transition(
+            "propose",
+            {Lifecycle.PILOT},
+            Lifecycle.PROPOSED,
+            "moved back to proposed",
+            action="change",
+        ),
+        Transition(
+            "promote",
+            {Lifecycle.PROPOSED, Lifecycle.PILOT},
+            Lifecycle.PRODUCTION,
+            "put into production",
+            action="promote",
+        ),
+        Transition(
+            "retire",
+            {Lifecycle.PROPOSED, Lifecycle.PILOT, Lifecycle.PRODUCTION},
+            Lifecycle.RETIRED,
+            "retired",
+            action="retire",
+        ),
+        Transition(
+            "reinstate", {Lifecycle.RETIRED}, Lifecycle.PROPOSED, "reinstated", action="reinstate"
+        ),
+    ],
+)
+# (from stage, to stage) -> the transition's name; and the allowed moves, derived from it.
+_LIFECYCLE_MOVES: dict[tuple[str, str], str] = {
+    (source, move.target): move.name for move in LIFECYCLE.transitions for source in move.sources
+}
 LIFECYCLE_TRANSITIONS: dict[str, frozenset[str]] = {
-    Lifecycle.PROPOSED: frozenset({Lifecycle.PILOT, Lifecycle.PRODUCTION, Lifecycle.RETIRED}),
-    Lifecycle.PILOT: frozenset({Lifecycle.PROPOSED, Lifecycle.PRODUCTION, Lifecycle.RETIRED}),
-    Lifecycle.PRODUCTION: frozenset({Lifecycle.PILOT, Lifecycle.RETIRED}),
-    Lifecycle.RETIRED: frozenset({Lifecycle.PROPOSED}),  # reinstated: starts over
+    stage: frozenset(t for (s, t) in _LIFECYCLE_MOVES if s == stage) for stage in Lifecycle.values
 }
 
 # Fields a caller may set through asset_create/asset_update (not risk tier, not triage state):
@@ -65,71 +117,7 @@ _CHOICES = {
 _ARRAY_CHOICES = {"data_categories": DataCategory, "affected_groups": AffectedGroup}
 
 
-# --- Who may do what -------------------------------------------------------------------------
-
-
-def is_asset_manager(actor: Actor) -> bool:
-    """Officers and admins edit every asset; so does a read-write API key (an integration)."""
-    if not actor.has_scope("assets:write"):
-        return False
-    return actor.api_key is not None or actor.role in MANAGER_ROLES
-
-
-def can_edit_asset(actor: Actor, asset: Asset) -> bool:
-    if is_asset_manager(actor):
-        return True
-    if not actor.has_scope("assets:write") or actor.user is None:
-        return False
-    return permissions.has_object_permission(actor.user, "change_asset", asset)
-
-
-def can_record_evaluation(actor: Actor, asset: Asset) -> bool:
-    if is_asset_manager(actor):
-        return True
-    if not actor.has_scope("assets:write") or actor.user is None:
-        return False
-    return permissions.has_object_permission(actor.user, "record_evaluation", asset)
-
-
-def _require_edit(actor: Actor, asset: Asset) -> None:
-    if not can_edit_asset(actor, asset):
-        raise NotPermitted(f"Only the owner of {asset.name}, an officer or an admin may change it.")
-
-
-def _require_manager(actor: Actor, what: str) -> None:
-    if not is_asset_manager(actor):
-        raise NotPermitted(f"Only officers and admins may {what}.")
-
-
 # --- Validation helpers ----------------------------------------------------------------------
-
-
-def active_member_ids() -> set[int]:
-    return set(
-        Membership.objects.active()
-        .filter(organization_id=current_organization_id())
-        .values_list("user_id", flat=True)
-    )
-
-
-def _check_member(user, field: str) -> None:
-    """The same message whether the user is unknown or a member of another organisation."""
-    user_id = getattr(user, "pk", user)
-    is_member = (
-        Membership.objects.active()
-        .filter(organization_id=current_organization_id(), user_id=user_id)
-        .exists()
-    )
-    if not is_member:
-        raise ValidationError(
-            {field: f"No active member with user id {user_id} in this organisation."}
-        )
-
-
-def _member(value, field: str):
-    """The user `value` (a user or an id) if an active member; else the same refusal for all."""
-    _check_member(value, field)
-    return value if isinstance(value, User) else User.objects.get(pk=int(value))
 
 
 def _clean(values: dict[str, Any]) -> dict[str, Any]:
@@ -173,46 +161,106 @@ def _check_supplier(supplier) -> None:
 
 
 def _check_external_id(external_id: str, exclude_pk: int | None) -> None:
+    """A friendly refusal one request at a time; the database index decides under races."""
     if not external_id:
         return
     clash = Asset.objects.filter(external_id=external_id)
     if exclude_pk:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
-        raise ValidationError(
-            {"external_id": f"Another asset already has the external id {external_id!r}."}
+        raise Conflict(
+            f"Another asset already has the external id {external_id!r}.",
+            field="external_id",
+            code=ErrorCode.DUPLICATE,
         )
 
 
-def _check_lifecycle(asset: Asset, before: tuple[str, str] | None) -> None:
-    """`before` = (asset_type, lifecycle) before the change, None for a new asset."""
-    old_type, old_stage = before if before else (None, None)
-    new_stage = asset.lifecycle
-    if (
-        before is not None
-        and new_stage != old_stage
-        and new_stage not in LIFECYCLE_TRANSITIONS[old_stage]
-    ):
-        raise TransitionRefused(
-            f"{asset.name} cannot move from {Lifecycle(old_stage).label} to "
-            f"{Lifecycle(new_stage).label}.",
-            field="lifecycle",
-        )
-    ai_in_production = asset.asset_type in AI_TYPES and new_stage == Lifecycle.PRODUCTION
-    was_ai_in_production = old_type in AI_TYPES and old_stage == Lifecycle.PRODUCTION
-    if ai_in_production and not was_ai_in_production:
-        raise Conflict(f"{asset.name}: {PRODUCTION_GATE_MESSAGE}", field="lifecycle")
+def _unique_external_id():
+    return unique_or_conflict(
+        {
+            "asset_unique_external_id": (
+                "external_id",
+                "Another asset was saved with this external id at the same moment.",
+            )
+        }
+    )
 
 
-def _sync_owner_grants(asset: Asset, old_owner_id: int | None) -> None:
-    if old_owner_id == asset.owner_id:
-        return
-    if old_owner_id is not None:
-        for perm in OWNER_PERMISSIONS:
-            permissions.revoke(User(pk=old_owner_id), perm, asset)
-    if asset.owner_id is not None:
-        for perm in OWNER_PERMISSIONS:
-            permissions.grant(User(pk=asset.owner_id), perm, asset)
+def _gate_closed(asset_name: str) -> Conflict:
+    return Conflict(
+        f"{asset_name}: {PRODUCTION_GATE_MESSAGE}", field="lifecycle", code=ErrorCode.GATE_CLOSED
+    )
+
+
+def _check_gate(name: str, before: tuple[str, str] | None, after: tuple[str, str]) -> None:
+    """(asset_type, lifecycle) before and after: an AI asset never *arrives* in production by
+    an edit (a new AI asset in production, or a conventional production asset retyped)."""
+    new_type, new_stage = after
+    ai_in_production = new_type in AI_TYPES and new_stage == Lifecycle.PRODUCTION
+    was = before is not None and before[0] in AI_TYPES and before[1] == Lifecycle.PRODUCTION
+    if ai_in_production and not was:
+        raise _gate_closed(name)
+
+
+def _owner(value, field: str = "owner"):
+    if value in (None, ""):
+        raise ValidationError({field: "Every asset needs an accountable owner."})
+    return validate_member(value, field)
+
+
+def _set_retired_at(asset: Asset) -> list[str]:
+    asset.retired_at = timezone.now() if asset.lifecycle == Lifecycle.RETIRED else None
+    return ["retired_at"]
+
+
+def _copy_into(target: Asset, source: Asset) -> Asset:
+    """Give the caller's instance the stored values (forms and views keep using it)."""
+    if target is source:
+        return target
+    for f in Asset._meta.concrete_fields:
+        setattr(target, f.attname, getattr(source, f.attname))
+    target._state.fields_cache = dict(source._state.fields_cache)
+    return target
+
+
+# --- Create / update -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def asset_create(
+    *, actor: Actor, name: str, asset_type: str, owner, source: str = Source.REGISTER, **fields
+) -> Asset:
+    policy.require(actor, "create", Asset)
+    return _create(
+        actor=actor, name=name, asset_type=asset_type, owner=owner, source=source, **fields
+    )
+
+
+def _create(*, actor: Actor, source: str, check_external_id: bool = True, **fields) -> Asset:
+    values = _clean(dict(fields))
+    values["owner"] = _owner(values.get("owner"))
+    if values.get("custodian") is not None:
+        values["custodian"] = validate_member(values["custodian"], "custodian")
+    _check_supplier(values.get("supplier"))
+    if check_external_id:
+        _check_external_id(values.get("external_id", ""), None)
+    asset = Asset(
+        source=source,
+        created_by=actor.user,
+        organization_id=current_organization_id(),
+        **values,
+    )
+    _check_gate(asset.name, None, (asset.asset_type, asset.lifecycle))
+    if asset.lifecycle == Lifecycle.RETIRED:
+        asset.retired_at = timezone.now()
+    try:
+        asset.full_clean(exclude=_FK_FIELDS, validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        raise ValidationError(error.message_dict) from error
+    with _unique_external_id():
+        asset.save()
+    ASSET_POLICY.grant_owner(asset, asset.owner)
+    return asset
 
 
 _FK_FIELDS = [
@@ -224,102 +272,104 @@ _FK_FIELDS = [
     "triaged_by",
     "created_by",
 ]
-
-
-def _save(asset: Asset) -> Asset:
-    if asset.organization_id is None:
-        asset.organization_id = current_organization_id()
-    try:
-        asset.full_clean(exclude=_FK_FIELDS, validate_unique=False, validate_constraints=False)
-    except ValidationError as error:
-        raise ValidationError(error.message_dict) from error
-    asset.save()
-    return asset
-
-
-# --- Create / update -------------------------------------------------------------------------
-
-
-@transaction.atomic
-def asset_create(
-    *, actor: Actor, name: str, asset_type: str, owner, source: str = Source.REGISTER, **fields
-) -> Asset:
-    if not actor.has_scope("assets:write"):
-        raise NotPermitted("Your role may not add assets.")
-    values = _clean({"name": name, "asset_type": asset_type, "owner": owner, **fields})
-    if values.get("owner") is None:
-        raise ValidationError({"owner": "Every asset needs an accountable owner."})
-    values["owner"] = _member(values["owner"], "owner")
-    if values.get("custodian") is not None:
-        values["custodian"] = _member(values["custodian"], "custodian")
-    _check_supplier(values.get("supplier"))
-    _check_external_id(values.get("external_id", ""), None)
-    asset = Asset(source=source, created_by=actor.user, **values)
-    _check_lifecycle(asset, None)
-    if asset.lifecycle == Lifecycle.RETIRED:
-        asset.retired_at = timezone.now()
-    _save(asset)
-    _sync_owner_grants(asset, None)
-    return asset
+# What model_update may write for an edit: the editable fields except the lifecycle, which
+# moves only by a LIFECYCLE transition.
+_UPDATE_FIELDS = tuple(f for f in EDITABLE_FIELDS if f != "lifecycle")
 
 
 @transaction.atomic
 def asset_update(*, actor: Actor, asset: Asset, **fields) -> Asset:
-    _require_edit(actor, asset)
-    if not asset.in_register:
-        raise Conflict(f"{asset.name} is a shadow-AI report: triage it first.")
+    """Change the given fields (and only those) of an asset in the register.
+
+    The row is locked and read afresh; only fields whose value changes are written, so an
+    edit never writes back a lifecycle, risk tier or triage state it did not ask to change.
+    """
     values = _clean(dict(fields))
+    (fresh,) = lock(asset)
+    policy.require(actor, "change", fresh)
+    if not fresh.in_register:
+        raise Conflict(
+            f"{fresh.name} is a shadow-AI report: triage it first.",
+            code=ErrorCode.INVALID_TRANSITION,
+        )
+    previous_owner = fresh.owner if fresh.owner_id else None
     if "owner" in values:
-        if values["owner"] is None:
-            raise ValidationError({"owner": "Every asset needs an accountable owner."})
-        if getattr(values["owner"], "pk", values["owner"]) != asset.owner_id:
-            values["owner"] = _member(values["owner"], "owner")
-        else:
+        if getattr(values["owner"], "pk", values["owner"]) == fresh.owner_id:
             values.pop("owner")
-    if values.get("custodian") is not None:
-        if getattr(values["custodian"], "pk", values["custodian"]) != asset.custodian_id:
-            values["custodian"] = _member(values["custodian"], "custodian")
         else:
+            values["owner"] = _owner(values["owner"])
+    if values.get("custodian") is not None:
+        if getattr(values["custodian"], "pk", values["custodian"]) == fresh.custodian_id:
             values.pop("custodian")
+        else:
+            values["custodian"] = validate_member(values["custodian"], "custodian")
     if "supplier" in values:
         _check_supplier(values["supplier"])
-    if "external_id" in values:
-        _check_external_id(values["external_id"], asset.pk)
-    before = (asset.asset_type, asset.lifecycle)
-    old_owner_id = asset.owner_id
-    snapshot = {f.attname: getattr(asset, f.attname) for f in Asset._meta.concrete_fields}
-    try:
-        for field, value in values.items():
-            setattr(asset, field, value)
-        _check_lifecycle(asset, before)
-        if asset.lifecycle == Lifecycle.RETIRED and before[1] != Lifecycle.RETIRED:
-            asset.retired_at = timezone.now()
-        elif asset.lifecycle != Lifecycle.RETIRED:
-            asset.retired_at = None
-        _save(asset)
-    except Exception:
-        # A refused change leaves the caller's instance as it was (forms re-render from it).
-        for attname, value in snapshot.items():
-            setattr(asset, attname, value)
-        raise
-    _sync_owner_grants(asset, old_owner_id)
-    return asset
+    if values.get("external_id"):
+        _check_external_id(values["external_id"], fresh.pk)
+    stage = values.pop("lifecycle", None) or fresh.lifecycle
+    move = None
+    if stage != fresh.lifecycle:
+        move = _LIFECYCLE_MOVES.get((fresh.lifecycle, stage))
+        if move is None:
+            raise TransitionRefused(
+                f"{fresh.name} cannot move from {Lifecycle(fresh.lifecycle).label} to "
+                f"{Lifecycle(stage).label}.",
+                field="lifecycle",
+            )
+    _check_gate(
+        fresh.name,
+        (fresh.asset_type, fresh.lifecycle),
+        (values.get("asset_type", fresh.asset_type), stage),
+    )
+    with _unique_external_id():
+        changed = model_update(fresh, data=values, fields=_UPDATE_FIELDS)
+    if move is not None:
+        fresh = transition(LIFECYCLE, fresh, move, actor=actor, apply=_set_retired_at)
+    if "owner" in changed:
+        ASSET_POLICY.grant_owner(fresh, fresh.owner, previous=previous_owner)
+    return _copy_into(asset, fresh)
 
 
 def asset_set_lifecycle(*, actor: Actor, asset: Asset, lifecycle: str) -> Asset:
     return asset_update(actor=actor, asset=asset, lifecycle=lifecycle)
 
 
-def asset_retire(*, actor: Actor, asset: Asset) -> Asset:
+def _in_register(asset: Asset) -> None:
+    if not asset.in_register:
+        raise Conflict(
+            f"{asset.name} is a shadow-AI report: triage it first.",
+            code=ErrorCode.INVALID_TRANSITION,
+        )
+
+
+@transaction.atomic
+def asset_retire(*, actor: Actor, asset: Asset, reason: str = "") -> Asset:
     """Retiring keeps the record, its dependencies, evaluations and history."""
-    return asset_update(actor=actor, asset=asset, lifecycle=Lifecycle.RETIRED)
+    _in_register(asset)
+    fresh = transition(
+        LIFECYCLE, asset, "retire", actor=actor, reason=reason, apply=_set_retired_at
+    )
+    return _copy_into(asset, fresh)
 
 
+@transaction.atomic
+def asset_reinstate(*, actor: Actor, asset: Asset, reason: str = "") -> Asset:
+    """A retired asset comes back as `proposed`: it starts the lifecycle over."""
+    fresh = transition(
+        LIFECYCLE, asset, "reinstate", actor=actor, reason=reason, apply=_set_retired_at
+    )
+    return _copy_into(asset, fresh)
+
+
+@transaction.atomic
 def asset_mark_reviewed(*, actor: Actor, asset: Asset) -> Asset:
-    _require_edit(actor, asset)
-    asset.last_reviewed_at = timezone.now()
-    asset.save(update_fields=["last_reviewed_at", "updated"])
-    return asset
+    (fresh,) = lock(asset)
+    policy.require(actor, "change", fresh)
+    model_update(
+        fresh, data={"last_reviewed_at": timezone.now()}, fields=["last_reviewed_at"], clean=False
+    )
+    return _copy_into(asset, fresh)
 
 
 @transaction.atomic
@@ -328,26 +378,19 @@ def asset_promote_to_production(*, actor: Actor, asset: Asset, change_request=No
 
     The risk register (risks/) passes its approved change request in; assets must not import
     risks, so the request answers for itself through `change_request.is_approved_for(asset)`.
-    Conventional assets do not need it.
+    Conventional assets do not need it. Already in production: nothing to do.
     """
-    _require_edit(actor, asset)
-    if asset.asset_type not in AI_TYPES:
-        return asset_update(actor=actor, asset=asset, lifecycle=Lifecycle.PRODUCTION)
-    is_approved_for = getattr(change_request, "is_approved_for", None)
-    if not callable(is_approved_for) or is_approved_for(asset) is not True:
-        raise Conflict(f"{asset.name}: {PRODUCTION_GATE_MESSAGE}", field="lifecycle")
-    asset = Asset.objects.select_for_update().get(pk=asset.pk)
-    if asset.lifecycle == Lifecycle.PRODUCTION:
-        return asset
-    if Lifecycle.PRODUCTION not in LIFECYCLE_TRANSITIONS[asset.lifecycle]:
-        raise TransitionRefused(
-            f"{asset.name} cannot move from {Lifecycle(asset.lifecycle).label} to Production.",
-            field="lifecycle",
-        )
-    asset.lifecycle = Lifecycle.PRODUCTION
-    asset.retired_at = None
-    asset.save(update_fields=["lifecycle", "retired_at", "updated"])
-    return asset
+    policy.require(actor, "promote", asset)
+    if asset.asset_type in AI_TYPES:
+        is_approved_for = getattr(change_request, "is_approved_for", None)
+        if not callable(is_approved_for) or is_approved_for(asset) is not True:
+            raise _gate_closed(asset.name)
+    (fresh,) = lock(asset)
+    if fresh.lifecycle == Lifecycle.PRODUCTION:
+        return _copy_into(asset, fresh)
+    _in_register(fresh)
+    fresh = transition(LIFECYCLE, fresh, "promote", actor=actor, apply=_set_retired_at)
+    return _copy_into(asset, fresh)
 
 
 def asset_set_risk_tier(*, asset: Asset, risk_tier: str) -> Asset:
@@ -359,30 +402,57 @@ def asset_set_risk_tier(*, asset: Asset, risk_tier: str) -> Asset:
     return asset
 
 
+_RELATIONS = ("owner", "custodian", "supplier")
+
+
 @transaction.atomic
 def asset_upsert(
     *, actor: Actor, external_id: str, source: str = Source.INTEGRATION, **fields
 ) -> tuple[Asset, bool]:
-    """Create or update the asset with this external id (idempotent: same payload, one asset)."""
+    """Create or update the asset with this external id (idempotent: same payload, one asset).
+
+    Under concurrency the database's unique index per organisation decides who creates; a
+    create that loses the race becomes an update of the winner's row (lock-and-retry), so
+    every caller gets the asset, never a duplicate refusal.
+    """
     external_id = (external_id or "").strip()
     if not external_id:
         raise ValidationError({"external_id": "An upsert needs an external id."})
-    existing = Asset.objects.select_for_update().filter(external_id=external_id).first()
-    if existing is None:
-        missing = [f for f in ("name", "asset_type", "owner") if fields.get(f) in (None, "")]
-        if missing:
-            raise ValidationError({f: "Required to create a new asset." for f in missing})
-        asset = asset_create(actor=actor, external_id=external_id, source=source, **fields)
-        return asset, True
-    changed = {
-        f: v
-        for f, v in fields.items()
-        if getattr(existing, f"{f}_id" if f in ("owner", "custodian", "supplier") else f)
-        != (getattr(v, "pk", v))
-    }
-    if not changed:
-        return existing, False
-    return asset_update(actor=actor, asset=existing, **changed), False
+    for _attempt in range(3):
+        existing = Asset.objects.filter(external_id=external_id).first()
+        if existing is None:
+            policy.require(actor, "create", Asset)
+            missing = [f for f in ("name", "asset_type", "owner") if fields.get(f) in (None, "")]
+            if missing:
+                raise ValidationError({f: "Required to create a new asset." for f in missing})
+            try:
+                with transaction.atomic():
+                    asset = _create(
+                        actor=actor,
+                        external_id=external_id,
+                        source=source,
+                        check_external_id=False,
+                        **fields,
+                    )
+            except Conflict as error:
+                if error.field == "external_id":
+                    continue  # created by a concurrent request: update that one instead
+                raise
+            return asset, True
+        changed = {
+            f: v
+            for f, v in fields.items()
+            if getattr(existing, f"{f}_id" if f in _RELATIONS else f) != getattr(v, "pk", v)
+        }
+        if not changed:
+            policy.require(actor, "change", existing)
+            return existing, False
+        return asset_update(actor=actor, asset=existing, **changed), False
+    raise Conflict(
+        "Another request is saving this external id; try again.",
+        field="external_id",
+        code=ErrorCode.CONCURRENT_UPDATE,
+    )
 
 
 # --- Bulk actions ----------------------------------------------------------------------------
@@ -399,11 +469,12 @@ def _bulk_assets(asset_ids: Iterable[int]) -> list[Asset]:
 @transaction.atomic
 def assets_bulk_update(*, actor: Actor, asset_ids: Iterable[int], **fields) -> int:
     """One change applied to many assets, all or nothing (assign owner, set classification,
-    set lifecycle stage). A refusal names every asset that could not take it."""
-    assets = _bulk_assets(asset_ids)
-    refused = [a.name for a in assets if not can_edit_asset(actor, a)]
-    if refused:
-        raise NotPermitted(f"You may not change: {', '.join(refused)}.")
+    set lifecycle stage): a register-wide act (`manage`). The rows are locked together in
+    one order first, so two bulk changes never wait on each other crosswise."""
+    policy.require(actor, "manage", Asset)
+    assets = lock(*_bulk_assets(asset_ids))
+    if "owner" in fields:
+        fields["owner"] = _owner(fields["owner"])
     if fields.get("lifecycle") == Lifecycle.PRODUCTION:
         gated = [
             a.name
@@ -414,6 +485,7 @@ def assets_bulk_update(*, actor: Actor, asset_ids: Iterable[int], **fields) -> i
             raise Conflict(
                 f"Not moved to production: {', '.join(gated)}. {PRODUCTION_GATE_MESSAGE}",
                 field="lifecycle",
+                code=ErrorCode.GATE_CLOSED,
             )
     for asset in assets:
         asset_update(actor=actor, asset=asset, **fields)
@@ -421,6 +493,6 @@ def assets_bulk_update(*, actor: Actor, asset_ids: Iterable[int], **fields) -> i
 
 
 def assets_reassign_owner(*, actor: Actor, asset_ids: Iterable[int], new_owner) -> int:
-    """Reassign many assets (e.g. those of a member who left) in one action."""
-    _require_manager(actor, "reassign owners in bulk")
+    """Reassign many assets (e.g. those of a member who left) in one action; the previous
+    owners lose their grants on them."""
     return assets_bulk_update(actor=actor, asset_ids=asset_ids, owner=new_owner)

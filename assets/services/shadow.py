@@ -1,11 +1,17 @@
-"""Shadow-AI intake: any member reports a tool in use; officers accept or dismiss it."""
+"""Shadow-AI intake: any member reports a tool in use; officers accept or dismiss it, once.
+
+Triage is the TRIAGE workflow (isms.workflow): the report's row is locked and its state
+re-read, so of two officers deciding at the same moment exactly one succeeds and the other
+is refused with 409 `invalid_transition`; the asset ends with one owner, and only that owner
+holds the owner's grants.
+"""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
+from assets.access import ASSET_POLICY
 from assets.models import (
     AI_TYPES,
     Asset,
@@ -14,17 +20,35 @@ from assets.models import (
     Source,
     Triage,
 )
-from assets.services.register import (
-    _clean,
-    _member,
-    _require_manager,
-    _sync_owner_grants,
-)
+from assets.services.register import _clean, _copy_into, _owner
+from isms import policy
 from isms.access import Actor
 from isms.choices import DataCategory
-from isms.errors import NotPermitted, TransitionRefused
+from isms.workflow import Transition, Workflow, transition
 
-# --- Shadow AI intake ------------------------------------------------------------------------
+TRIAGE = Workflow(
+    Asset,
+    state_field="triage_status",
+    label="assets: shadow-AI triage",
+    transitions=[
+        Transition(
+            "accept",
+            {Triage.PENDING},
+            Triage.ACCEPTED,
+            "accepted",
+            action="triage",
+            stamp=("triaged_by", "triaged_at"),
+        ),
+        Transition(
+            "dismiss",
+            {Triage.PENDING},
+            Triage.DISMISSED,
+            "dismissed",
+            action="triage",
+            stamp=("triaged_by", "triaged_at"),
+        ),
+    ],
+)
 
 
 @transaction.atomic
@@ -40,8 +64,7 @@ def shadow_ai_report(
 ) -> Asset:
     """Any member (not a read-only auditor) reports an AI tool in use: a `proposed` asset
     awaiting officers' triage."""
-    if not actor.has_scope("assets:write") or actor.user is None:
-        raise NotPermitted("Only members of the organisation may report an AI tool.")
+    policy.require(actor, "report", Asset)
     errors = {}
     if not (name or "").strip():
         errors["name"] = "Say which tool it is."
@@ -70,45 +93,41 @@ def shadow_ai_report(
     )
 
 
-def _pending(asset: Asset) -> None:
-    if asset.triage_status != Triage.PENDING:
-        raise TransitionRefused(
-            f"{asset.name} is not awaiting triage "
-            f"(it is {asset.get_triage_status_display().lower()})."
-        )
-
-
 @transaction.atomic
 def shadow_ai_accept(
-    *, actor: Actor, asset: Asset, owner, classification: str | None = None
+    *, actor: Actor, asset: Asset, owner, classification: str | None = None, reason: str = ""
 ) -> Asset:
     """An officer accepts a report into the register, naming its accountable owner."""
-    _require_manager(actor, "triage reported AI tools")
-    _pending(asset)
-    if owner is None:
+    policy.require(actor, "triage", asset)
+    if owner in (None, ""):
         raise ValidationError({"owner": "Name the accountable owner to accept the report."})
-    owner = _member(owner, "owner")
+    owner = _owner(owner)
     if classification:
         _clean({"classification": classification})
-        asset.classification = classification
-    asset.owner = owner
-    asset.triage_status = Triage.ACCEPTED
-    asset.triaged_by = actor.user
-    asset.triaged_at = timezone.now()
-    asset.save()
-    _sync_owner_grants(asset, None)
-    return asset
+
+    def apply(fresh: Asset) -> list[str]:
+        fresh.owner = owner
+        changed = ["owner"]
+        if classification and classification != fresh.classification:
+            fresh.classification = classification
+            changed.append("classification")
+        return changed
+
+    fresh = transition(TRIAGE, asset, "accept", actor=actor, reason=reason, apply=apply)
+    ASSET_POLICY.grant_owner(fresh, owner)
+    return _copy_into(asset, fresh)
 
 
 @transaction.atomic
 def shadow_ai_dismiss(*, actor: Actor, asset: Asset, reason: str) -> Asset:
-    _require_manager(actor, "triage reported AI tools")
-    _pending(asset)
-    if not (reason or "").strip():
+    policy.require(actor, "triage", asset)
+    reason = (reason or "").strip()
+    if not reason:
         raise ValidationError({"reason": "Say why the report is dismissed."})
-    asset.triage_status = Triage.DISMISSED
-    asset.triage_reason = reason.strip()
-    asset.triaged_by = actor.user
-    asset.triaged_at = timezone.now()
-    asset.save()
-    return asset
+
+    def apply(fresh: Asset) -> list[str]:
+        fresh.triage_reason = reason
+        return ["triage_reason"]
+
+    fresh = transition(TRIAGE, asset, "dismiss", actor=actor, reason=reason, apply=apply)
+    return _copy_into(asset, fresh)
