@@ -7,15 +7,14 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from isms import policy
 from isms.access import Actor
 from isms.choices import DataCategory
-from isms.models import Membership
+from isms.members import active_members
 from suppliers.models import Supplier
-from suppliers.services.common import require_scope
 from suppliers.services.register import supplier_create
 
 COLUMNS = [
@@ -92,7 +91,10 @@ def _parse_row(line: int, row: dict, members: dict, seen: dict) -> tuple[dict, l
     if not email:
         bad("owner_email", "An owner is required: the e-mail of an active member.")
     elif email not in members:
-        bad("owner_email", f"{email} is not an active member of this organisation.")
+        bad(
+            "owner_email",
+            f"{email} is not an active member of this organisation who can own records.",
+        )
     else:
         data["owner"] = members[email]
     when = (row.get("next_reassessment_date") or "").strip()
@@ -107,7 +109,7 @@ def _parse_row(line: int, row: dict, members: dict, seen: dict) -> tuple[dict, l
 
 def suppliers_import_csv(*, actor: Actor, content: bytes) -> list[Supplier]:
     """Create every row's supplier, or none: ImportRejected lists each bad row and field."""
-    require_scope(actor, "suppliers:write")
+    policy.require(actor, "create", Supplier(organization=actor.organization))
     if len(content) > MAX_IMPORT_BYTES:
         raise ImportRejected([RowError(0, "file", "The file is larger than 2 MB.")])
     try:
@@ -122,15 +124,8 @@ def suppliers_import_csv(*, actor: Actor, content: bytes) -> list[Supplier]:
         raise ImportRejected(
             [RowError(1, col, "Missing column (the first line is the header).") for col in missing]
         )
-    User = get_user_model()
-    members = {
-        u.email.lower(): u
-        for u in User.objects.filter(
-            pk__in=Membership.objects.active()
-            .filter(organization=actor.organization)
-            .values("user_id")
-        )
-    }
+    # Owners must be members whose role can own records (auditors never can).
+    members = {u.email.lower(): u for u in active_members()}
     existing = {n.lower(): "existing" for n in Supplier.objects.values_list("name", flat=True)}
     seen: dict[str, int] = {}
     parsed, errors = [], []

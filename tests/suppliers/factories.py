@@ -1,6 +1,7 @@
 import factory
 from django.utils import timezone
 
+from isms import policy
 from isms.access import Actor
 from isms.models import Membership, Role
 from suppliers.models import (
@@ -33,6 +34,12 @@ class SupplierFactory(factory.django.DjangoModelFactory):
     ai_services = factory.LazyFunction(lambda: [Supplier.AIService.AI_API])
     criticality = Supplier.Criticality.HIGH
     status = Supplier.Status.ACTIVE
+
+    @factory.post_generation
+    def owner_grant(supplier, create, extracted, **kwargs):
+        """The owner's guardian grant, as supplier_create gives it (suppliers.access)."""
+        if create and supplier.owner_id:
+            policy.policy_for(Supplier).grant_owner(supplier, supplier.owner)
 
 
 def officer_actor(organization, user=None) -> Actor:
