@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.generic import DetailView, ListView, View
 
 from isms import policy
-from isms.errors import DomainError
+from isms.errors import DomainError, ErrorCode
 from isms.views.forms import apply_errors
 from suppliers import filters, forms, selectors
 from suppliers.models import (
@@ -69,6 +69,12 @@ class AssessmentDetailView(SupplierViewMixin, DetailView):
         for answer in answers:
             groups.setdefault(answer.question.get_group_display(), []).append(answer)
         can_change = policy.can(self.actor, "change", assessment)
+        # Say why the decision is someone else's, rather than leaving the buttons out silently.
+        decision_refused = None
+        if assessment.status == SupplierAssessment.Status.UNDER_REVIEW:
+            refused = policy.refusal(self.actor, "approve", assessment)
+            if refused is not None and refused.code == ErrorCode.SEGREGATION_OF_DUTIES:
+                decision_refused = refused.message
         editable = assessment.status in assessments.EDITABLE_STATES and can_change
         context.update(
             groups=list(groups.items()),
@@ -79,6 +85,7 @@ class AssessmentDetailView(SupplierViewMixin, DetailView):
             ],
             editable=editable,
             can_change=can_change,
+            decision_refused=decision_refused,
             commentable=assessment.status in assessments.COMMENTABLE_STATES
             and policy.policy_for(SupplierAnswer).rule_comment(self.actor, None) is None,
             links=list(assessment.portal_links.all()),

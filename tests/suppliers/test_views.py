@@ -230,7 +230,8 @@ def test_review_page_comments_and_approval(org_a, member, client_for, in_tenant)
     assert comment.status_code == 200 and "Evidence please" in comment.content.decode()
     assert web.post(transition, {"action": "reject"}).status_code == 400
     # The reviewer is not offered, and may not take, the decision (segregation of duties).
-    assert 'value="approve"' not in web.get(url).content.decode()
+    reviewer_page = web.get(url).content.decode()
+    assert 'value="approve"' not in reviewer_page and 'id="decision-refused"' in reviewer_page
     assert web.post(transition, {"action": "approve", "note": "ok"}).status_code == 403
     approver = client_for(member(org_a, Role.OFFICER))
     assert 'value="approve"' in approver.get(url).content.decode()
