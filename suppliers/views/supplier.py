@@ -236,6 +236,15 @@ class _SupplierChildPost(SupplierViewMixin, View):
     model = Supplier
     tab = "overview"
 
+    def get_object(self, queryset=None):
+        """The supplier, if the actor may change it (every form here changes the supplier):
+        refused before any input is read or any row written."""
+        supplier = super().get_object(queryset)
+        refused = policy.refusal(self.actor, "change", supplier)
+        if refused is not None:
+            raise PermissionDenied(refused.message)
+        return supplier
+
     def render_page(self, supplier, status=400, **extra):
         view = SupplierDetailView()
         view.setup(self.request, **self.kwargs)

@@ -17,6 +17,7 @@ from suppliers.models import (
     SupplierContact,
     SupplierContractClause,
     SupplierPortalLink,
+    SupplierUserObjectPermission,
 )
 from suppliers.services.question_sets import starter_question_set_install
 from tests.factories import MembershipFactory, object_factory
@@ -56,6 +57,12 @@ def officer_actor(organization, user=None) -> Actor:
 def make_supplier(organization):
     owner = MembershipFactory(organization=organization).user
     return SupplierFactory(organization=organization, owner=owner)
+
+
+@object_factory(SupplierUserObjectPermission)
+def make_supplier_grant(organization):
+    supplier = make_supplier(organization)  # SupplierFactory gives the owner their grant
+    return SupplierUserObjectPermission.objects.get(content_object=supplier)
 
 
 @object_factory(SupplierContact)

@@ -198,3 +198,20 @@ def test_the_portal_shows_a_clear_page_when_the_answers_were_submitted_meanwhile
         assert not SupplierAnswer.objects.filter(
             assessment=assessment, choice="", text="", date=None
         ).exists()
+
+
+def test_contributor_pages_offer_edit_on_own_supplier_only(org_a, in_tenant, member, client_for):
+    contributor = member(org_a, Role.CONTRIBUTOR)
+    with in_tenant(org_a):
+        mine = SupplierFactory(owner=contributor)
+        theirs = SupplierFactory(owner=actor_for(org_a).user)
+    web = client_for(contributor)
+    base = f"/o/{org_a.slug}/suppliers/"
+    assert f'href="{base}{mine.pk}/edit/"' in web.get(f"{base}{mine.pk}/").content.decode()
+    assert f'href="{base}{theirs.pk}/edit/"' not in web.get(f"{base}{theirs.pk}/").content.decode()
+    assert web.get(f"{base}{mine.pk}/edit/").status_code == 200
+    assert web.get(f"{base}{theirs.pk}/edit/").status_code == 403
+    refused = web.post(f"{base}{theirs.pk}/contract/", {})
+    assert refused.status_code == 403
+    with in_tenant(org_a):
+        assert not theirs.contract_clauses.exclude(status="missing").exists()
