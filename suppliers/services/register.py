@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from isms import policy
+from isms import policy, uploads
 from isms.access import Actor
 from isms.errors import Conflict, Duplicate
 from isms.members import validate_member
@@ -21,7 +21,6 @@ from suppliers.models import (
     SupplierContact,
     SupplierContractClause,
 )
-from suppliers.services.common import validate_upload
 from suppliers.services.question_sets import starter_question_set_install
 
 SUPPLIER_FIELDS = (
@@ -192,8 +191,7 @@ def certification_create(
     )
     _check_certification(cert)
     if file is not None:
-        validate_upload(file)
-        cert.file = file
+        cert.file = uploads.check_upload(file, allowed=uploads.EVIDENCE).as_file()
     _full_clean_and_save(cert, exclude=["file"])
     return cert
 
@@ -213,8 +211,7 @@ def certification_update(
         setattr(candidate, field, value)
     _check_certification(candidate)
     if file is not None:
-        validate_upload(file)
-        data["file"] = file
+        data["file"] = uploads.check_upload(file, allowed=uploads.EVIDENCE).as_file()
     with transaction.atomic():
         model_update(certification, data=data, fields=(*fields, "file"))
     return certification
