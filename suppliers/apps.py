@@ -9,3 +9,5 @@ class SuppliersConfig(AppConfig):
         from suppliers.home import supplier_figures
 
         home.register(supplier_figures)
+        import suppliers.access
+        import suppliers.signals  # noqa: F401  (starter content of new organisations)

@@ -82,7 +82,7 @@ def load(demo) -> None:
         _answer(assessment, officer, bad={"model card": "partial"})
         assessments.assessment_send(actor=officer, assessment=assessment)
         assessments.assessment_submit(actor=officer, assessment=assessment)
-        assessments.assessment_start_review(actor=admin, assessment=assessment)
+        assessments.assessment_start_review(actor=officer, assessment=assessment)
         assessments.assessment_approve(
             actor=admin, assessment=assessment, note="Acceptable; ask for a model card."
         )

@@ -1,10 +1,9 @@
 from django import forms
-from django.contrib.auth import get_user_model
 
 from isms import uploads
 from isms.choices import DataCategory
 from isms.fields import derive_form
-from isms.models import Membership
+from isms.members import MemberChoiceField, bind_member_fields
 from suppliers.models import (
     SUPPLIER_EDITABLE,
     QuestionSet,
@@ -14,19 +13,6 @@ from suppliers.models import (
 )
 
 DATE = forms.DateInput(attrs={"type": "date"})
-
-
-def member_choices(organization):
-    User = get_user_model()
-    return User.objects.filter(
-        pk__in=Membership.objects.active().filter(organization=organization).values("user_id")
-    ).order_by("email")
-
-
-class MemberChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        name = user.get_full_name()
-        return f"{name} ({user.email})" if name else user.email
 
 
 class SupplierForm(forms.Form):
@@ -44,16 +30,17 @@ class SupplierForm(forms.Form):
     criticality = forms.ChoiceField(choices=Supplier.Criticality.choices, initial="medium")
     status = forms.ChoiceField(choices=Supplier.Status.choices, initial="prospective")
     owner = MemberChoiceField(
-        queryset=None, label="Accountable owner", help_text="An active member."
+        label="Accountable owner",
+        help_text="An active member who can own records (auditors cannot).",
     )
     data_categories = forms.MultipleChoiceField(
         label="Data shared with them", choices=DataCategory.choices, required=False
     )
     next_reassessment_date = forms.DateField(required=False, widget=DATE)
 
-    def __init__(self, *args, organization, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = member_choices(organization)
+        bind_member_fields(self)  # the organisation in context's members who can own
 
 
 derive_form(SupplierForm, SUPPLIER_EDITABLE)

@@ -8,10 +8,13 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from isms.choices import DataCategory
 from isms.fields import EditableFields
+from isms.models.grants import TenantUserObjectPermission
 from isms.tenancy import TenantModel
 from isms.uploads import storage_name
 
@@ -79,7 +82,12 @@ class Supplier(TenantModel):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="supplier_unique_name")
+            # Names are unique per organisation regardless of case ("Acme" and "ACME" are one
+            # supplier), in the database, so two requests racing past the service's check
+            # cannot both insert.
+            models.UniqueConstraint(
+                F("organization"), Lower("name"), name="supplier_unique_name_ci"
+            )
         ]
         indexes = [
             models.Index(fields=["organization", "name"]),
@@ -140,6 +148,16 @@ def certificate_upload_to(instance, filename: str) -> str:
 
 def evidence_upload_to(instance, filename: str) -> str:
     return _upload_path("evidence", instance, filename)
+
+
+class SupplierUserObjectPermission(TenantUserObjectPermission):
+    """guardian's direct foreign-key grants on suppliers: the owner holds change_supplier."""
+
+    content_object = models.ForeignKey(Supplier, on_delete=models.CASCADE)
+
+    class Meta(TenantUserObjectPermission.Meta):
+        abstract = False
+        indexes = [models.Index(fields=["organization", "user"])]
 
 
 class SupplierContact(TenantModel):
@@ -269,7 +287,19 @@ class QuestionSet(TenantModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "name", "version"], name="question_set_unique_version"
-            )
+            ),
+            # At most one draft and one published version per question set at any moment:
+            # parallel "new version" makes one draft, parallel "publish" publishes once.
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                condition=Q(status="draft"),
+                name="question_set_one_draft",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "name"],
+                condition=Q(status="published"),
+                name="question_set_one_published",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -342,6 +372,17 @@ class SupplierAssessment(TenantModel):
     )
     created = models.DateTimeField(default=timezone.now, editable=False)
     sent_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who last returned the answers to the supplier for correction.",
+    )
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

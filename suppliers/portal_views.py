@@ -20,6 +20,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from isms.errors import DomainError
 from suppliers.models import Question, SupplierAnswer
 from suppliers.services import assessments as assessment_services
 from suppliers.services.portal import PortalRefused, PortalSession, portal_session, token_hash
@@ -210,6 +211,12 @@ def _post(request, session: PortalSession):
             for message in messages:
                 form.add_error(field if field in form.fields else None, message)
         return _page(request, session, form, status=400)
+    except DomainError as error:
+        # Submitted meanwhile (another tab, a colleague): the answers are frozen; say so on
+        # the page instead of failing, and show them as they were submitted.
+        session.assessment.refresh_from_db()
+        frozen = PortalAnswersForm(answers=_answers(session), editable=session.editable)
+        return _page(request, session, frozen, status=error.status_code, conflict=error.message)
     session.assessment.refresh_from_db()
     fresh = PortalAnswersForm(answers=_answers(session), editable=session.editable)
     notice = (

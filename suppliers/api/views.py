@@ -27,7 +27,6 @@ from suppliers.models import (
     SupplierPortalLink,
 )
 from suppliers.services import assessments, portal, question_sets, register
-from suppliers.services.common import can_change_supplier
 
 READ = {"GET": ["suppliers:read"]}
 RW = {
@@ -36,18 +35,6 @@ RW = {
     "PATCH": ["suppliers:write"],
     "DELETE": ["suppliers:write"],
 }
-
-
-class SupplierOwnedMixin:
-    """Writes on a supplier's rows: officers any, contributors only suppliers they own."""
-
-    supplier_path = "supplier"
-
-    def can_change(self, actor, obj) -> bool:
-        supplier = obj
-        for part in self.supplier_path.split("."):
-            supplier = getattr(supplier, part) if part else supplier
-        return can_change_supplier(actor, supplier)
 
 
 class SupplierOrderingFilter(OrderingFilter):
@@ -71,7 +58,7 @@ class SupplierOrderingFilter(OrderingFilter):
     list=extend_schema(summary="Suppliers, with filters for AI, criticality, rating and expiry"),
     create=extend_schema(summary="Add a supplier (its contract-clause checklist comes with it)"),
 )
-class SupplierViewSet(SupplierOwnedMixin, TenantModelViewSet):
+class SupplierViewSet(TenantModelViewSet):
     model = Supplier
     serializer_class = s.SupplierSerializer
     scope_map = RW
@@ -80,7 +67,6 @@ class SupplierViewSet(SupplierOwnedMixin, TenantModelViewSet):
     search_fields = ["name", "website", "provides"]
     ordering_fields = list(filters.SUPPLIER_ORDERING)
     ordering = ["name"]
-    supplier_path = ""
 
     def get_base_queryset(self):
         return selectors.suppliers_list().prefetch_related(selectors.contacts_prefetch())
@@ -89,7 +75,7 @@ class SupplierViewSet(SupplierOwnedMixin, TenantModelViewSet):
         register.supplier_delete(actor=self.actor, supplier=instance)
 
 
-class SupplierContactViewSet(SupplierOwnedMixin, TenantModelViewSet):
+class SupplierContactViewSet(TenantModelViewSet):
     model = SupplierContact
     serializer_class = s.SupplierContactSerializer
     scope_map = RW
@@ -103,7 +89,7 @@ class SupplierContactViewSet(SupplierOwnedMixin, TenantModelViewSet):
         register.contact_delete(actor=self.actor, contact=instance)
 
 
-class SupplierCertificationViewSet(SupplierOwnedMixin, TenantModelViewSet):
+class SupplierCertificationViewSet(TenantModelViewSet):
     model = SupplierCertification
     serializer_class = s.SupplierCertificationSerializer
     scope_map = RW
@@ -119,7 +105,6 @@ class SupplierCertificationViewSet(SupplierOwnedMixin, TenantModelViewSet):
 
 
 class SupplierContractClauseViewSet(
-    SupplierOwnedMixin,
     TenantHistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -156,6 +141,7 @@ class QuestionSetViewSet(
     # Publishing needs suppliers:approve too; the service checks it once the object is found,
     # so another organisation's id is a 404 for every caller, never a scope error.
     action_scopes = {"new_version": ["suppliers:write"], "publish": ["suppliers:write"]}
+    object_actions = {"new_version": "new_version", "publish": "publish"}
     filterset_class = filters.QuestionSetFilterSet
     ordering_fields = ["name", "version"]
 
@@ -244,7 +230,7 @@ def _transition_action(name: str, path: str, summary: str):
 
 
 @extend_schema_view(retrieve=extend_schema(responses=s.SupplierAssessmentDetailSerializer))
-class SupplierAssessmentViewSet(SupplierOwnedMixin, TenantModelViewSet):
+class SupplierAssessmentViewSet(TenantModelViewSet):
     """Assessments; status changes only through the workflow actions below."""
 
     model = SupplierAssessment
@@ -253,6 +239,9 @@ class SupplierAssessmentViewSet(SupplierOwnedMixin, TenantModelViewSet):
     # Every transition needs suppliers:write to reach the object; approve and reject also
     # need suppliers:approve, which the service checks (a 403 only once the object exists).
     action_scopes = {name: ["suppliers:write"] for name in assessments.TRANSITIONS}
+    # Each workflow action is checked against its own policy rule (approve and reject:
+    # the approve scope and segregation of duties) once the object is found.
+    object_actions = {t.name: t.policy_action for t in assessments.ASSESSMENT_WORKFLOW.transitions}
     filterset_class = filters.SupplierAssessmentFilterSet
     ordering_fields = ["created", "submitted_at", "score"]
 
@@ -285,7 +274,6 @@ class CommentCreateSerializer(s.serializers.Serializer):
 
 
 class SupplierAnswerViewSet(
-    SupplierOwnedMixin,
     TenantHistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -298,9 +286,9 @@ class SupplierAnswerViewSet(
     serializer_class = s.SupplierAnswerSerializer
     scope_map = {"GET": ["suppliers:read"], "PATCH": ["suppliers:write"]}
     action_scopes = {"comments": ["suppliers:write"]}
+    object_actions = {"comments": "comment"}
     filterset_class = filters.SupplierAnswerFilterSet
     http_method_names = ["get", "patch", "post", "head", "options"]
-    supplier_path = "assessment.supplier"
 
     def get_base_queryset(self):
         return SupplierAnswer.objects.select_related(
@@ -337,7 +325,6 @@ class AssessmentFileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
     )
 )
 class SupplierPortalLinkViewSet(
-    SupplierOwnedMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -348,7 +335,6 @@ class SupplierPortalLinkViewSet(
     scope_map = {"GET": ["suppliers:read"], "POST": ["suppliers:write"]}
     action_scopes = {"revoke": ["suppliers:write"]}
     filterset_class = filters.SupplierPortalLinkFilterSet
-    supplier_path = "assessment.supplier"
 
     def get_base_queryset(self):
         return SupplierPortalLink.objects.select_related("assessment__supplier")

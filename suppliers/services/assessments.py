@@ -1,25 +1,33 @@
 """AI supplier assessments: the workflow, answers, reviewer comments, files and scoring.
 
-The workflow is one table (TRANSITIONS): each action names the states it may leave, the
-state it enters and the scope the actor needs. `_transition` is the only code that changes
-an assessment's status; it records who and when in AssessmentTransition (and the audit
-trigger records the row change).
+The workflow is one table (ASSESSMENT_WORKFLOW, an isms.workflow.Workflow); `transition()`
+is the only code that changes an assessment's status: it locks the row, re-reads the state,
+asks the policy (suppliers.access: sending, submitting, reviewing and returning are changes
+of the supplier's record; approving and rejecting need `suppliers:approve` and someone who
+neither sent, returned, filled in nor reviewed it), and records who and when.
+
+Answers can change only while the assessment is a draft or sent to the supplier. Every write
+of an answer locks the assessment row first and re-checks its status under the lock, and
+submission computes the score in the same transaction that freezes the answers: a save that
+races a submission either lands before it (and is scored) or is refused with 409 `immutable`.
 """
 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Mapping
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from isms import uploads
+from isms import policy, uploads
 from isms.access import Actor
-from isms.errors import Conflict, NotPermitted, TransitionRefused
+from isms.errors import Conflict, ErrorCode
+from isms.workflow import Transition, Workflow, lock, transition
+from isms.writes import model_update
 from suppliers.models import (
     AnswerComment,
     AssessmentFile,
@@ -31,57 +39,63 @@ from suppliers.models import (
     SupplierAssessment,
 )
 from suppliers.scoring import Scoring, score_assessment
-from suppliers.services.common import require_change, require_scope
 from suppliers.services.question_sets import default_question_set
 
 Status = SupplierAssessment.Status
 
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[str]
-    target: str
-    scope: str
-    label: str
-
-
-TRANSITIONS: dict[str, Transition] = {
-    t.action: t
-    for t in [
-        Transition("send", frozenset({Status.DRAFT}), Status.SENT, "suppliers:write", "send"),
+ASSESSMENT_WORKFLOW = Workflow(
+    SupplierAssessment,
+    label="suppliers: assessment",
+    transitions=[
         Transition(
-            "submit", frozenset({Status.SENT}), Status.SUBMITTED, "suppliers:write", "submit"
+            "send",
+            {Status.DRAFT},
+            Status.SENT,
+            "sent to the supplier",
+            stamp=("sent_by", "sent_at"),
+        ),
+        Transition(
+            "submit",
+            {Status.SENT},
+            Status.SUBMITTED,
+            "submitted",
+            stamp=("submitted_by", "submitted_at"),
         ),
         Transition(
             "start_review",
-            frozenset({Status.SUBMITTED}),
+            {Status.SUBMITTED},
             Status.UNDER_REVIEW,
-            "suppliers:write",
-            "start reviewing",
+            "taken into review",
+            stamp=("reviewer", "review_started_at"),
         ),
         Transition(
-            "return_to_supplier",
-            frozenset({Status.UNDER_REVIEW}),
-            Status.SENT,
-            "suppliers:write",
-            "return to the supplier",
+            "return_to_supplier", {Status.UNDER_REVIEW}, Status.SENT, "returned to the supplier"
         ),
         Transition(
             "approve",
-            frozenset({Status.UNDER_REVIEW}),
+            {Status.UNDER_REVIEW},
             Status.APPROVED,
-            "suppliers:approve",
-            "approve",
+            "approved",
+            stamp=("decided_by", "decided_at"),
         ),
         Transition(
             "reject",
-            frozenset({Status.UNDER_REVIEW}),
+            {Status.UNDER_REVIEW},
             Status.REJECTED,
-            "suppliers:approve",
-            "reject",
+            "rejected",
+            stamp=("decided_by", "decided_at"),
         ),
-    ]
+    ],
+)
+TRANSITIONS = ASSESSMENT_WORKFLOW.by_name
+# What the button of each transition says.
+BUTTON_LABELS = {
+    "send": "Send",
+    "submit": "Submit",
+    "start_review": "Start reviewing",
+    "return_to_supplier": "Return to the supplier",
+    "approve": "Approve",
+    "reject": "Reject",
 }
 EDITABLE_STATES = frozenset({Status.DRAFT, Status.SENT})
 COMMENTABLE_STATES = frozenset({Status.SUBMITTED, Status.UNDER_REVIEW})
@@ -90,12 +104,8 @@ DEFAULT_REASSESS_MONTHS = 12
 
 
 def available_actions(assessment: SupplierAssessment, actor: Actor) -> list[Transition]:
-    """The transitions the actor could take now (for buttons); the service still checks."""
-    return [
-        t
-        for t in TRANSITIONS.values()
-        if assessment.status in t.sources and actor.has_scope(t.scope)
-    ]
+    """The transitions the actor can take now (for buttons); the service still checks."""
+    return ASSESSMENT_WORKFLOW.available(actor, assessment)
 
 
 def reassessment_date(criticality: str, decided: date) -> date:
@@ -106,40 +116,51 @@ def reassessment_date(criticality: str, decided: date) -> date:
     return date(year, month, min(decided.day, calendar.monthrange(year, month)[1]))
 
 
-def _transition(
+def _move(
     assessment: SupplierAssessment,
-    action: str,
+    name: str,
     *,
     actor: Actor | None,
     by_label: str,
     note: str = "",
-) -> tuple[SupplierAssessment, datetime, object | None]:
-    """Check and record one transition; the caller sets its fields and saves."""
-    transition = TRANSITIONS[action]
-    if actor is not None:
-        require_scope(actor, transition.scope)
-    # Lock the row, then read its current state: two requests cannot both approve.
-    SupplierAssessment.objects.select_for_update().filter(pk=assessment.pk).exists()
-    assessment.refresh_from_db()
-    if assessment.status not in transition.sources:
-        raise TransitionRefused(
-            f"Cannot {transition.label} an assessment that is "
-            f"{assessment.get_status_display().lower()}."
+    lock_also=(),
+    apply=None,
+) -> SupplierAssessment:
+    """One transition through isms.workflow, also written to the assessment's own history."""
+
+    def record(fresh: SupplierAssessment, *others) -> list[str]:
+        move = TRANSITIONS[name]
+        changed = list(apply(fresh, *others) or ()) if apply is not None else []
+        AssessmentTransition.objects.create(
+            organization_id=fresh.organization_id,
+            assessment=fresh,
+            action=name,
+            from_status=next(iter(move.sources)),  # every move leaves exactly one state
+            to_status=move.target,
+            by=actor.user if actor is not None else None,
+            by_label=by_label,
+            at=timezone.now(),
+            note=note,
         )
-    now = timezone.now()
-    user = actor.user if actor is not None else None
-    AssessmentTransition.objects.create(
-        assessment=assessment,
-        action=action,
-        from_status=assessment.status,
-        to_status=transition.target,
-        by=user,
-        by_label=by_label,
-        at=now,
-        note=note,
+        return changed
+
+    fresh = transition(
+        ASSESSMENT_WORKFLOW,
+        assessment,
+        name,
+        actor=actor,
+        reason=note,
+        lock_also=lock_also,
+        apply=record,
     )
-    assessment.status = transition.target
-    return assessment, now, user
+    return _refreshed(assessment, fresh)
+
+
+def _refreshed(stale, fresh):
+    """The caller's instance, brought up to date with the row as now stored."""
+    for field in fresh._meta.concrete_fields:
+        setattr(stale, field.attname, getattr(fresh, field.attname))
+    return stale
 
 
 @transaction.atomic
@@ -150,7 +171,7 @@ def assessment_create(
     question_set: QuestionSet | None = None,
     due_date: date | None = None,
 ) -> SupplierAssessment:
-    require_change(actor, supplier)
+    policy.require(actor, "change", supplier)
     if question_set is None:
         question_set = default_question_set(organization_id=supplier.organization_id)
     if question_set.status != QuestionSet.Status.PUBLISHED:
@@ -177,19 +198,15 @@ def assessment_create(
 
 @transaction.atomic
 def assessment_delete(*, actor: Actor, assessment: SupplierAssessment) -> None:
-    require_change(actor, assessment.supplier)
+    policy.require(actor, "delete", assessment)
+    (assessment,) = lock(assessment)
     if assessment.status != Status.DRAFT:
         raise Conflict("Only a draft assessment can be deleted; the others are records.")
     assessment.delete()
 
 
-@transaction.atomic
 def assessment_send(*, actor: Actor, assessment: SupplierAssessment) -> SupplierAssessment:
-    require_change(actor, assessment.supplier)
-    assessment, now, _ = _transition(assessment, "send", actor=actor, by_label=actor.label)
-    assessment.sent_at = now
-    assessment.save(update_fields=["status", "sent_at"])
-    return assessment
+    return _move(assessment, "send", actor=actor, by_label=actor.label)
 
 
 def _require_complete(assessment: SupplierAssessment) -> None:
@@ -204,21 +221,20 @@ def _require_complete(assessment: SupplierAssessment) -> None:
         )
 
 
-@transaction.atomic
 def _submitted(assessment: SupplierAssessment, *, actor, by_label: str) -> SupplierAssessment:
-    _require_complete(assessment)
-    assessment, now, user = _transition(assessment, "submit", actor=actor, by_label=by_label)
-    assessment.submitted_at = now
-    assessment.submitted_by = user
-    assessment.submitted_by_label = by_label
-    assessment.save(update_fields=["status", "submitted_at", "submitted_by", "submitted_by_label"])
-    assessment_rescore(assessment=assessment)
-    return assessment
+    def freeze(fresh: SupplierAssessment) -> list[str]:
+        # Under the assessment's lock: every answer save has either committed before (and
+        # is scored here) or waits and is then refused. The score is the frozen answers'.
+        _require_complete(fresh)
+        _store_scoring(fresh)
+        fresh.submitted_by_label = by_label
+        return ["submitted_by_label", "score", "rating", "gap_count"]
+
+    return _move(assessment, "submit", actor=actor, by_label=by_label, apply=freeze)
 
 
 def assessment_submit(*, actor: Actor, assessment: SupplierAssessment) -> SupplierAssessment:
     """An officer submits answers they filled in themselves."""
-    require_change(actor, assessment.supplier)
     return _submitted(assessment, actor=actor, by_label=actor.label)
 
 
@@ -229,76 +245,74 @@ def assessment_submit_from_portal(
     return _submitted(assessment, actor=None, by_label=by_label)
 
 
-@transaction.atomic
 def assessment_start_review(*, actor: Actor, assessment: SupplierAssessment) -> SupplierAssessment:
-    assessment, now, user = _transition(
-        assessment, "start_review", actor=actor, by_label=actor.label
-    )
-    assessment.review_started_at = now
-    assessment.reviewer = user
-    assessment.save(update_fields=["status", "review_started_at", "reviewer"])
-    return assessment
+    return _move(assessment, "start_review", actor=actor, by_label=actor.label)
 
 
-@transaction.atomic
 def assessment_return(
     *, actor: Actor, assessment: SupplierAssessment, note: str
 ) -> SupplierAssessment:
     if not note.strip():
         raise ValidationError({"note": "Tell the supplier what to correct."})
-    assessment, _, _ = _transition(
-        assessment, "return_to_supplier", actor=actor, by_label=actor.label, note=note
+
+    def returned(fresh: SupplierAssessment) -> list[str]:
+        fresh.returned_by_id = actor.user_id
+        return ["returned_by"]
+
+    return _move(
+        assessment,
+        "return_to_supplier",
+        actor=actor,
+        by_label=actor.label,
+        note=note,
+        apply=returned,
     )
-    assessment.save(update_fields=["status"])
-    return assessment
 
 
-def _check_segregation(actor: Actor, assessment: SupplierAssessment) -> None:
-    if assessment.submitted_by_id is not None and assessment.submitted_by_id == actor.user_id:
-        raise NotPermitted("You filled in these answers; someone else must decide on them.")
-
-
-@transaction.atomic
 def assessment_approve(
     *, actor: Actor, assessment: SupplierAssessment, note: str = ""
 ) -> SupplierAssessment:
     """Approve; the supplier's rating and next reassessment date follow from it."""
-    require_scope(actor, "suppliers:approve")
-    assessment, now, user = _transition(
-        assessment, "approve", actor=actor, by_label=actor.label, note=note
+
+    def decide(fresh: SupplierAssessment, supplier: Supplier) -> list[str]:
+        scoring = _store_scoring(fresh)
+        fresh.decision_note = note
+        decided_on = timezone.localdate()
+        model_update(
+            supplier,
+            data={
+                "rating": scoring.rating,
+                "last_assessed_on": decided_on,
+                "next_reassessment_date": reassessment_date(supplier.criticality, decided_on),
+            },
+            fields=("rating", "last_assessed_on", "next_reassessment_date"),
+            clean=False,
+        )
+        fresh.supplier = supplier
+        return ["decision_note", "score", "rating", "gap_count"]
+
+    return _move(
+        assessment,
+        "approve",
+        actor=actor,
+        by_label=actor.label,
+        note=note,
+        lock_also=[Supplier(pk=assessment.supplier_id)],
+        apply=decide,
     )
-    _check_segregation(actor, assessment)
-    scoring = _store_scoring(assessment)
-    assessment.decided_at = now
-    assessment.decided_by = user
-    assessment.decision_note = note
-    assessment.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
-    supplier = Supplier.objects.select_for_update().get(pk=assessment.supplier_id)
-    decided_on = timezone.localdate(now)
-    supplier.rating = scoring.rating
-    supplier.last_assessed_on = decided_on
-    supplier.next_reassessment_date = reassessment_date(supplier.criticality, decided_on)
-    supplier.save(update_fields=["rating", "last_assessed_on", "next_reassessment_date", "updated"])
-    assessment.supplier = supplier
-    return assessment
 
 
-@transaction.atomic
 def assessment_reject(
     *, actor: Actor, assessment: SupplierAssessment, note: str
 ) -> SupplierAssessment:
-    require_scope(actor, "suppliers:approve")
     if not note.strip():
         raise ValidationError({"note": "Say why the assessment is rejected."})
-    assessment, now, user = _transition(
-        assessment, "reject", actor=actor, by_label=actor.label, note=note
-    )
-    _check_segregation(actor, assessment)
-    assessment.decided_at = now
-    assessment.decided_by = user
-    assessment.decision_note = note
-    assessment.save(update_fields=["status", "decided_at", "decided_by", "decision_note"])
-    return assessment
+
+    def decide(fresh: SupplierAssessment) -> list[str]:
+        fresh.decision_note = note
+        return ["decision_note"]
+
+    return _move(assessment, "reject", actor=actor, by_label=actor.label, note=note, apply=decide)
 
 
 # --- answers, comments, files ---------------------------------------------------------------
@@ -336,21 +350,48 @@ def _write_answer(answer: SupplierAnswer, values: dict, by_label: str) -> Suppli
     return answer
 
 
-def _require_editable(assessment: SupplierAssessment) -> None:
-    assessment.refresh_from_db(fields=["status"])
-    if assessment.status not in EDITABLE_STATES:
+def _lock_open(assessment: SupplierAssessment) -> SupplierAssessment:
+    """Lock the assessment row and check, under the lock, that its answers may change.
+
+    A submission holds the same lock while it freezes and scores the answers, so an answer
+    save waits for it and is then refused here: answers never change after submission."""
+    (fresh,) = lock(assessment)
+    if fresh.status not in EDITABLE_STATES:
         raise Conflict(
-            f"Answers are fixed once the assessment is {assessment.get_status_display().lower()}."
+            f"Answers are fixed once the assessment is {fresh.get_status_display().lower()}.",
+            code=ErrorCode.IMMUTABLE,
         )
+    return fresh
+
+
+def _write_answers(
+    assessment: SupplierAssessment, values_by_answer: Mapping[int, dict], by_label: str
+) -> SupplierAssessment:
+    fresh = _lock_open(assessment)
+    answers = {a.pk: a for a in fresh.answers.select_related("question")}
+    for answer_id, values in values_by_answer.items():
+        answer = answers.get(answer_id)
+        if answer is not None:
+            _write_answer(answer, values, by_label)
+    assessment_rescore(assessment=fresh)
+    return fresh
+
+
+@transaction.atomic
+def answers_set(
+    *, actor: Actor, assessment: SupplierAssessment, values_by_answer: Mapping[int, dict]
+) -> SupplierAssessment:
+    """An officer (or the supplier's owner) fills in answers: draft or sent assessments only."""
+    policy.require(actor, "change", assessment)
+    return _write_answers(assessment, values_by_answer, actor.label)
 
 
 @transaction.atomic
 def answer_set(*, actor: Actor, answer: SupplierAnswer, **values) -> SupplierAnswer:
-    """An officer fills in an answer (draft or sent assessments only)."""
-    require_change(actor, answer.assessment.supplier)
-    _require_editable(answer.assessment)
-    _write_answer(answer, values, actor.label)
-    assessment_rescore(assessment=answer.assessment)
+    """One answer (the API's PATCH); the same lock and check as every answer write."""
+    policy.require(actor, "change", answer)
+    _write_answers(answer.assessment, {answer.pk: values}, actor.label)
+    answer.refresh_from_db()
     return answer
 
 
@@ -359,18 +400,12 @@ def answers_set_from_portal(
     *, assessment: SupplierAssessment, values_by_answer: dict[int, dict], by_label: str
 ) -> None:
     """Answers from the supplier's link: only this assessment's answers are touched."""
-    _require_editable(assessment)
-    answers = {a.pk: a for a in assessment.answers.select_related("question")}
-    for answer_id, values in values_by_answer.items():
-        answer = answers.get(answer_id)
-        if answer is not None:
-            _write_answer(answer, values, by_label)
-    assessment_rescore(assessment=assessment)
+    _write_answers(assessment, values_by_answer, by_label)
 
 
 @transaction.atomic
 def answer_comment_add(*, actor: Actor, answer: SupplierAnswer, text: str) -> AnswerComment:
-    require_scope(actor, "suppliers:write")
+    policy.require(actor, "comment", answer)
     answer.assessment.refresh_from_db(fields=["status"])
     if answer.assessment.status not in COMMENTABLE_STATES:
         raise Conflict("Reviewers comment on answers once the assessment is submitted.")
@@ -387,7 +422,7 @@ def assessment_file_add(
     by_label: str,
     answer: SupplierAnswer | None = None,
 ) -> AssessmentFile:
-    _require_editable(assessment)
+    _lock_open(assessment)
     if answer is not None and answer.assessment_id != assessment.pk:
         raise ValidationError({"answer": "That answer belongs to another assessment."})
     checked = uploads.check_upload(
@@ -447,7 +482,6 @@ def assessment_rescore(*, assessment: SupplierAssessment) -> Scoring:
 def assessment_set_due_date(
     *, actor: Actor, assessment: SupplierAssessment, due_date: date | None
 ) -> SupplierAssessment:
-    require_change(actor, assessment.supplier)
-    assessment.due_date = due_date
-    assessment.save(update_fields=["due_date"])
+    policy.require(actor, "change", assessment)
+    model_update(assessment, data={"due_date": due_date}, fields=("due_date",))
     return assessment

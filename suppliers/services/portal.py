@@ -22,11 +22,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from isms import policy
 from isms.access import Actor
 from isms.errors import Conflict
 from isms.tenancy import tenant_context
+from isms.writes import model_update
 from suppliers.models import PortalTokenIndex, SupplierAssessment, SupplierPortalLink
-from suppliers.services.common import require_change
 
 DEFAULT_VALID_DAYS = 30
 MAX_VALID_DAYS = 90
@@ -73,7 +74,7 @@ def portal_link_create(
     valid_days: int = DEFAULT_VALID_DAYS,
     recipient_email: str = "",
 ) -> IssuedLink:
-    require_change(actor, assessment.supplier)
+    policy.require(actor, "change", assessment)
     if assessment.status != SupplierAssessment.Status.SENT:
         raise Conflict("Send the assessment first; a link opens only a sent assessment.")
     if not 1 <= valid_days <= MAX_VALID_DAYS:
@@ -96,10 +97,9 @@ def portal_link_create(
 
 @transaction.atomic
 def portal_link_revoke(*, actor: Actor, link: SupplierPortalLink) -> SupplierPortalLink:
-    require_change(actor, link.assessment.supplier)
+    policy.require(actor, "change", link)
     if link.revoked_at is None:
-        link.revoked_at = timezone.now()
-        link.save(update_fields=["revoked_at"])
+        model_update(link, data={"revoked_at": timezone.now()}, fields=("revoked_at",))
     PortalTokenIndex.objects.filter(link_id=link.pk, token_hash=link.token_hash).delete()
     return link
 

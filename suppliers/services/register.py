@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from isms import uploads
+from isms import policy, uploads
 from isms.access import Actor
+from isms.errors import Conflict, Duplicate
+from isms.members import validate_member
+from isms.writes import model_update, unique_or_conflict
 from suppliers.models import (
     ContractClause,
     Supplier,
     SupplierCertification,
     SupplierContact,
     SupplierContractClause,
-)
-from suppliers.services.common import (
-    require_change,
-    require_scope,
-    validate_active_member,
 )
 from suppliers.services.question_sets import starter_question_set_install
 
@@ -37,12 +36,17 @@ SUPPLIER_FIELDS = (
 )
 
 
+_DUPLICATE_NAME = "A supplier with this name already exists (names are compared ignoring case)."
+_UNIQUE = {"supplier_unique_name_ci": ("name", _DUPLICATE_NAME)}
+
+
 def _check_name_free(supplier: Supplier) -> None:
+    """The friendly check; the unique index (supplier_unique_name_ci) decides under races."""
     clash = Supplier.objects.filter(name__iexact=supplier.name.strip())
     if supplier.pk:
         clash = clash.exclude(pk=supplier.pk)
     if clash.exists():
-        raise ValidationError({"name": f"A supplier named '{supplier.name}' already exists."})
+        raise Duplicate(_DUPLICATE_NAME, field="name")
 
 
 def _full_clean_and_save(obj, exclude=()) -> None:
@@ -63,8 +67,8 @@ def supplier_create(
     data_categories: list[str] | tuple = (),
     next_reassessment_date: date | None = None,
 ) -> Supplier:
-    require_scope(actor, "suppliers:write")
-    validate_active_member(actor.organization.pk, owner)
+    policy.require(actor, "create", Supplier(organization=actor.organization))
+    owner = validate_member(owner, "owner")
     supplier = Supplier(
         organization=actor.organization,
         name=name.strip(),
@@ -79,38 +83,49 @@ def supplier_create(
     )
     with transaction.atomic():
         _check_name_free(supplier)
-        _full_clean_and_save(supplier)
+        supplier.full_clean(exclude=["organization"], validate_constraints=False)
+        with unique_or_conflict(_UNIQUE):
+            supplier.save()
+        policy.policy_for(Supplier).grant_owner(supplier, owner)
         contract_clauses_ensure(supplier=supplier)
-        # The starter questionnaire is there before anyone needs it (idempotent, one query).
+        # Organisations created before the starter set was installed on creation get it here
+        # (idempotent: one query once it exists).
         starter_question_set_install(organization_id=supplier.organization_id)
     return supplier
 
 
+@transaction.atomic
 def supplier_update(*, actor: Actor, supplier: Supplier, **changes) -> Supplier:
-    require_change(actor, supplier)
+    policy.require(actor, "change", supplier)
     unknown = set(changes) - set(SUPPLIER_FIELDS)
     if unknown:
         raise ValidationError({f: "This field cannot be changed here." for f in sorted(unknown)})
-    if "owner" in changes and changes["owner"] != supplier.owner:
-        validate_active_member(actor.organization.pk, changes["owner"])
-    for field, value in changes.items():
-        if field in {"ai_services", "data_categories"}:
-            value = sorted(set(value))
-        if field == "name":
-            value = value.strip()
-        setattr(supplier, field, value)
-    with transaction.atomic():
-        if "name" in changes:
-            _check_name_free(supplier)
-        _full_clean_and_save(supplier)
+    data = dict(changes)
+    previous_owner = supplier.owner
+    if "owner" in data:
+        if getattr(data["owner"], "pk", data["owner"]) == supplier.owner_id:
+            data.pop("owner")
+        else:
+            data["owner"] = validate_member(data["owner"], "owner")
+    for field in ("ai_services", "data_categories"):
+        if field in data:
+            data[field] = sorted(set(data[field]))
+    if "name" in data:
+        data["name"] = data["name"].strip()
+        if data["name"].lower() != supplier.name.lower():
+            clash = Supplier.objects.filter(name__iexact=data["name"]).exclude(pk=supplier.pk)
+            if clash.exists():
+                raise Duplicate(_DUPLICATE_NAME, field="name")
+    with unique_or_conflict(_UNIQUE):
+        changed = model_update(supplier, data=data, fields=SUPPLIER_FIELDS)
+    if "owner" in changed:
+        policy.policy_for(Supplier).grant_owner(supplier, supplier.owner, previous=previous_owner)
     return supplier
 
 
 def supplier_delete(*, actor: Actor, supplier: Supplier) -> None:
-    require_change(actor, supplier)
+    policy.require(actor, "delete", supplier)
     if supplier.assessments.exclude(status="draft").exists():
-        from isms.errors import Conflict
-
         raise Conflict(
             "This supplier has assessments on record; set its status to terminated instead."
         )
@@ -123,23 +138,21 @@ def supplier_delete(*, actor: Actor, supplier: Supplier) -> None:
 def contact_create(
     *, actor: Actor, supplier: Supplier, name: str, email: str = "", phone: str = "", role: str = ""
 ) -> SupplierContact:
-    require_change(actor, supplier)
+    policy.require(actor, "change", supplier)
     contact = SupplierContact(supplier=supplier, name=name, email=email, phone=phone, role=role)
     _full_clean_and_save(contact)
     return contact
 
 
 def contact_update(*, actor: Actor, contact: SupplierContact, **changes) -> SupplierContact:
-    require_change(actor, contact.supplier)
-    for field in ("name", "email", "phone", "role"):
-        if field in changes:
-            setattr(contact, field, changes[field])
-    _full_clean_and_save(contact)
+    policy.require(actor, "change", contact)
+    fields = ("name", "email", "phone", "role")
+    model_update(contact, data={f: changes[f] for f in fields if f in changes}, fields=fields)
     return contact
 
 
 def contact_delete(*, actor: Actor, contact: SupplierContact) -> None:
-    require_change(actor, contact.supplier)
+    policy.require(actor, "delete", contact)
     contact.delete()
 
 
@@ -165,7 +178,7 @@ def certification_create(
     other_name: str = "",
     file: UploadedFile | None = None,
 ) -> SupplierCertification:
-    require_change(actor, supplier)
+    policy.require(actor, "change", supplier)
     cert = SupplierCertification(
         organization_id=supplier.organization_id,
         supplier=supplier,
@@ -190,19 +203,22 @@ def certification_update(
     file: UploadedFile | None = None,
     **changes,
 ) -> SupplierCertification:
-    require_change(actor, certification.supplier)
-    for field in ("type", "valid_until", "issuer", "scope", "valid_from", "other_name"):
-        if field in changes:
-            setattr(certification, field, changes[field])
-    _check_certification(certification)
+    policy.require(actor, "change", certification)
+    fields = ("type", "valid_until", "issuer", "scope", "valid_from", "other_name")
+    data = {f: changes[f] for f in fields if f in changes}
+    candidate = copy.copy(certification)
+    for field, value in data.items():
+        setattr(candidate, field, value)
+    _check_certification(candidate)
     if file is not None:
-        certification.file = uploads.check_upload(file, allowed=uploads.EVIDENCE).as_file()
-    _full_clean_and_save(certification, exclude=["file"])
+        data["file"] = uploads.check_upload(file, allowed=uploads.EVIDENCE).as_file()
+    with transaction.atomic():
+        model_update(certification, data=data, fields=(*fields, "file"))
     return certification
 
 
 def certification_delete(*, actor: Actor, certification: SupplierCertification) -> None:
-    require_change(actor, certification.supplier)
+    policy.require(actor, "delete", certification)
     certification.delete()
 
 
@@ -233,11 +249,7 @@ def contract_clause_update(
     notification_hours: int | None = None,
     note: str = "",
 ) -> SupplierContractClause:
-    require_change(actor, clause.supplier)
-    clause.status = status
-    clause.reference = reference
-    clause.notification_hours = notification_hours
-    clause.note = note
+    policy.require(actor, "change", clause)
     if status == SupplierContractClause.Status.PRESENT and not reference.strip():
         raise ValidationError(
             {"reference": "Say where in the contract the clause is (e.g. 'DPA §4')."}
@@ -250,5 +262,8 @@ def contract_clause_update(
         raise ValidationError(
             {"notification_hours": "State the number of hours the contract allows."}
         )
-    _full_clean_and_save(clause)
+    fields = ("status", "reference", "notification_hours", "note")
+    values = (status, reference, notification_hours, note)
+    with transaction.atomic():
+        model_update(clause, data=dict(zip(fields, values, strict=True)), fields=fields)
     return clause

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from isms import tabular
+from isms import policy, tabular
 from isms.access import Actor
 from isms.choices import DataCategory
-from isms.models import Membership
+from isms.members import active_members
 from isms.tabular import ImportRefused, RowError
 from suppliers.models import SUPPLIER_EDITABLE, Supplier
-from suppliers.services.common import require_scope
 from suppliers.services.register import supplier_create
 
 COLUMNS = SUPPLIER_EDITABLE.table_columns()
@@ -75,7 +73,10 @@ def _parse_row(line: int, row: dict, members: dict, seen: dict) -> tuple[dict, l
     if not email:
         bad("owner_email", "An owner is required: the e-mail of an active member.")
     elif email not in members:
-        bad("owner_email", f"{email} is not an active member of this organisation.")
+        bad(
+            "owner_email",
+            f"{email} is not an active member of this organisation who can own records.",
+        )
     else:
         data["owner"] = members[email]
     when = (row.get("next_reassessment_date") or "").strip()
@@ -90,7 +91,7 @@ def _parse_row(line: int, row: dict, members: dict, seen: dict) -> tuple[dict, l
 
 def suppliers_import(*, actor: Actor, content: bytes, filename: str = "") -> list[Supplier]:
     """Create every row's supplier, or none: ImportRefused lists each bad row and field."""
-    require_scope(actor, "suppliers:write")
+    policy.require(actor, "create", Supplier(organization=actor.organization))
     table = tabular.read_table(
         content,
         filename=filename,
@@ -98,15 +99,8 @@ def suppliers_import(*, actor: Actor, content: bytes, filename: str = "") -> lis
         max_bytes=MAX_IMPORT_BYTES,
         max_rows=MAX_IMPORT_ROWS,
     )
-    User = get_user_model()
-    members = {
-        u.email.lower(): u
-        for u in User.objects.filter(
-            pk__in=Membership.objects.active()
-            .filter(organization=actor.organization)
-            .values("user_id")
-        )
-    }
+    # Owners must be members whose role can own records (auditors never can).
+    members = {u.email.lower(): u for u in active_members()}
     existing = {n.lower(): "existing" for n in Supplier.objects.values_list("name", flat=True)}
     seen: dict[str, int] = {}
     parsed, errors = [], []

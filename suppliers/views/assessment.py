@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
@@ -9,7 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, View
 
-from isms.errors import DomainError
+from isms import policy
+from isms.errors import DomainError, ErrorCode
 from isms.views.forms import apply_errors
 from suppliers import filters, forms, selectors
 from suppliers.models import (
@@ -19,7 +22,6 @@ from suppliers.models import (
     SupplierPortalLink,
 )
 from suppliers.services import assessments, portal
-from suppliers.services.common import can_change_supplier
 from suppliers.views.common import (
     POST_WRITE,
     READ,
@@ -66,16 +68,26 @@ class AssessmentDetailView(SupplierViewMixin, DetailView):
         groups: dict[str, list] = {}
         for answer in answers:
             groups.setdefault(answer.question.get_group_display(), []).append(answer)
-        editable = assessment.status in assessments.EDITABLE_STATES and can_change_supplier(
-            self.actor, assessment.supplier
-        )
+        can_change = policy.can(self.actor, "change", assessment)
+        # Say why the decision is someone else's, rather than leaving the buttons out silently.
+        decision_refused = None
+        if assessment.status == SupplierAssessment.Status.UNDER_REVIEW:
+            refused = policy.refusal(self.actor, "approve", assessment)
+            if refused is not None and refused.code == ErrorCode.SEGREGATION_OF_DUTIES:
+                decision_refused = refused.message
+        editable = assessment.status in assessments.EDITABLE_STATES and can_change
         context.update(
             groups=list(groups.items()),
             scoring=assessments.assessment_scoring(assessment),
-            actions=assessments.available_actions(assessment, self.actor),
+            actions=[
+                (t.name, assessments.BUTTON_LABELS[t.name])
+                for t in assessments.available_actions(assessment, self.actor)
+            ],
             editable=editable,
+            can_change=can_change,
+            decision_refused=decision_refused,
             commentable=assessment.status in assessments.COMMENTABLE_STATES
-            and self.actor.has_scope("suppliers:write"),
+            and policy.policy_for(SupplierAnswer).rule_comment(self.actor, None) is None,
             links=list(assessment.portal_links.all()),
             link_form=kwargs.get("link_form") or forms.PortalLinkForm(),
             issued=kwargs.get("issued"),
@@ -122,7 +134,7 @@ class AssessmentTransitionView(SupplierViewMixin, View):
         except DomainError as error:
             messages.error(request, error.message)
             return self._page(assessment, error.status_code)
-        messages.success(request, f"Assessment {assessments.TRANSITIONS[action].label}: done.")
+        messages.success(request, f"Assessment {assessments.TRANSITIONS[action].verb}.")
         return redirect(self.assessment_url(assessment))
 
     def _page(self, assessment, status):
@@ -138,29 +150,28 @@ class AssessmentAnswersView(AssessmentTransitionView):
     """An officer fills in the answers (draft or sent)."""
 
     def post(self, request, *args, **kwargs):
-        from django.db import transaction
-
         assessment = self.get_object()
         answers = selectors.assessment_answers(assessment)
         try:
-            with transaction.atomic():
-                for answer in answers:
-                    key = f"a{answer.pk}"
-                    if key not in request.POST:
-                        continue
-                    raw = request.POST.get(key, "").strip()
-                    values = {"supplier_note": request.POST.get(f"{key}_note", "")}
-                    kind = answer.question.answer_type
-                    if kind == Question.AnswerType.DATE:
-                        from datetime import date
-
-                        try:
-                            values["date"] = date.fromisoformat(raw) if raw else None
-                        except ValueError:
-                            raise ValidationError({"date": f"'{raw}' is not a date."}) from None
-                    else:
-                        values["choice" if kind == Question.AnswerType.CHOICE else "text"] = raw
-                    assessments.answer_set(actor=self.actor, answer=answer, **values)
+            values_by_answer = {}
+            for answer in answers:
+                key = f"a{answer.pk}"
+                if key not in request.POST:
+                    continue
+                raw = request.POST.get(key, "").strip()
+                values = {"supplier_note": request.POST.get(f"{key}_note", "")}
+                kind = answer.question.answer_type
+                if kind == Question.AnswerType.DATE:
+                    try:
+                        values["date"] = date.fromisoformat(raw) if raw else None
+                    except ValueError:
+                        raise ValidationError({"date": f"'{raw}' is not a date."}) from None
+                else:
+                    values["choice" if kind == Question.AnswerType.CHOICE else "text"] = raw
+                values_by_answer[answer.pk] = values
+            assessments.answers_set(
+                actor=self.actor, assessment=assessment, values_by_answer=values_by_answer
+            )
         except ValidationError as error:
             messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
             return self._page(assessment, 400)

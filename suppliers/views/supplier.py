@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.generic import DetailView, ListView, TemplateView, View
 
-from isms import tabular, uploads
+from isms import policy, tabular, uploads
 from isms.errors import DomainError
 from isms.models import AuditEvent
 from isms.views.forms import apply_errors
@@ -23,7 +23,6 @@ from suppliers.models import (
     SupplierContractClause,
 )
 from suppliers.services import assessments, register, transfer
-from suppliers.services.common import can_change_supplier
 from suppliers.views.common import (
     POST_WRITE,
     READ,
@@ -79,7 +78,7 @@ class SupplierListView(SupplierViewMixin, ListView):
             ("rating", "Rating"),
             ("next_reassessment_date", "Next reassessment"),
         ]
-        context["can_write"] = self.actor.has_scope("suppliers:write")
+        context["can_write"] = policy.can(self.actor, "create", Supplier())
         return context
 
 
@@ -141,16 +140,17 @@ class SupplierCreateView(SupplierFormMixin, View):
     scope_map = WRITE
 
     def get(self, request, *args, **kwargs):
-        form = forms.SupplierForm(organization=self.organization, initial={"owner": request.user})
+        form = forms.SupplierForm(initial={"owner": request.user})
         return self.render_form(form)
 
     def post(self, request, *args, **kwargs):
-        form = forms.SupplierForm(request.POST, organization=self.organization)
+        form = forms.SupplierForm(request.POST)
         if form.is_valid():
             try:
                 supplier = register.supplier_create(actor=self.actor, **form.cleaned_data)
-            except ValidationError as error:
+            except (ValidationError, DomainError) as error:
                 apply_errors(form, error)
+                return self.render_form(form, status=getattr(error, "status_code", 400))
             else:
                 messages.success(request, f"Supplier {supplier.name} added.")
                 return redirect(self.supplier_url(supplier))
@@ -163,27 +163,27 @@ class SupplierUpdateView(SupplierFormMixin, View):
 
     def _load(self):
         supplier = self.get_object()
-        if not can_change_supplier(self.actor, supplier):
-            from django.core.exceptions import PermissionDenied
-
-            raise PermissionDenied("Only the supplier's owner or an officer may change it.")
+        refused = policy.refusal(self.actor, "change", supplier)
+        if refused is not None:
+            raise PermissionDenied(refused.message)
         return supplier
 
     def get(self, request, *args, **kwargs):
         supplier = self._load()
         initial = {f: getattr(supplier, f) for f in register.SUPPLIER_FIELDS}
-        return self.render_form(
-            forms.SupplierForm(organization=self.organization, initial=initial), supplier=supplier
-        )
+        return self.render_form(forms.SupplierForm(initial=initial), supplier=supplier)
 
     def post(self, request, *args, **kwargs):
         supplier = self._load()
-        form = forms.SupplierForm(request.POST, organization=self.organization)
+        form = forms.SupplierForm(request.POST)
         if form.is_valid():
             try:
                 register.supplier_update(actor=self.actor, supplier=supplier, **form.cleaned_data)
-            except ValidationError as error:
+            except (ValidationError, DomainError) as error:
                 apply_errors(form, error)
+                return self.render_form(
+                    form, status=getattr(error, "status_code", 400), supplier=supplier
+                )
             else:
                 messages.success(request, "Supplier updated.")
                 return redirect(self.supplier_url(supplier))
@@ -205,7 +205,7 @@ class SupplierDetailView(SupplierViewMixin, DetailView):
         tab = self.request.GET.get("tab", "overview")
         context["tab"] = tab if tab in dict(TABS) else "overview"
         context["tabs"] = TABS
-        context["can_change"] = can_change_supplier(self.actor, supplier)
+        context["can_change"] = policy.can(self.actor, "change", supplier)
         context["contact_form"] = kwargs.get("contact_form") or forms.ContactForm()
         context["certification_form"] = (
             kwargs.get("certification_form") or forms.CertificationForm()
@@ -228,6 +228,15 @@ class _SupplierChildPost(SupplierViewMixin, View):
     scope_map = POST_WRITE
     model = Supplier
     tab = "overview"
+
+    def get_object(self, queryset=None):
+        """The supplier, if the actor may change it (every form here changes the supplier):
+        refused before any input is read or any row written."""
+        supplier = super().get_object(queryset)
+        refused = policy.refusal(self.actor, "change", supplier)
+        if refused is not None:
+            raise PermissionDenied(refused.message)
+        return supplier
 
     def render_page(self, supplier, status=400, **extra):
         view = SupplierDetailView()

@@ -1,6 +1,7 @@
 import factory
 from django.utils import timezone
 
+from isms import policy
 from isms.access import Actor
 from isms.models import Membership, Role
 from suppliers.models import (
@@ -16,6 +17,7 @@ from suppliers.models import (
     SupplierContact,
     SupplierContractClause,
     SupplierPortalLink,
+    SupplierUserObjectPermission,
 )
 from suppliers.services.question_sets import starter_question_set_install
 from tests.factories import MembershipFactory, object_factory
@@ -34,6 +36,12 @@ class SupplierFactory(factory.django.DjangoModelFactory):
     criticality = Supplier.Criticality.HIGH
     status = Supplier.Status.ACTIVE
 
+    @factory.post_generation
+    def owner_grant(supplier, create, extracted, **kwargs):
+        """The owner's guardian grant, as supplier_create gives it (suppliers.access)."""
+        if create and supplier.owner_id:
+            policy.policy_for(Supplier).grant_owner(supplier, supplier.owner)
+
 
 def officer_actor(organization, user=None) -> Actor:
     """An officer's Actor in `organization` (a new member unless `user` is given)."""
@@ -49,6 +57,12 @@ def officer_actor(organization, user=None) -> Actor:
 def make_supplier(organization):
     owner = MembershipFactory(organization=organization).user
     return SupplierFactory(organization=organization, owner=owner)
+
+
+@object_factory(SupplierUserObjectPermission)
+def make_supplier_grant(organization):
+    supplier = make_supplier(organization)  # SupplierFactory gives the owner their grant
+    return SupplierUserObjectPermission.objects.get(content_object=supplier)
 
 
 @object_factory(SupplierContact)

@@ -80,8 +80,10 @@ def test_owner_must_be_a_member_and_name_unique(api, org_a, org_b, officer, in_t
     response = api.post(
         base(org_a, "suppliers/"), {"name": "ACME", "owner": officer.pk}, format="json"
     )
-    assert response.status_code == 400
-    assert "already exists" in response.json()["errors"]["name"][0]
+    # Names differ only in case: 409 duplicate, naming the field.
+    assert response.status_code == 409
+    assert response.json()["code"] == "duplicate"
+    assert "name" in response.json()["errors"]
 
 
 def test_other_org_supplier_is_404_and_auditor_cannot_write(
@@ -262,7 +264,7 @@ def test_assessment_workflow_through_the_api_and_the_link(api, org_a, officer, m
     # Cannot approve a draft: 409 with the reason.
     refused = api.post(a_url + "approve/", {}, format="json")
     assert refused.status_code == 409
-    assert refused.json()["detail"] == "Cannot approve an assessment that is draft."
+    assert refused.json()["code"] == "invalid_transition"
     # A link needs a sent assessment.
     link = api.post(base(org_a, "supplier-portal-links/"), {"assessment": assessment["id"]})
     assert link.status_code == 409
@@ -312,7 +314,11 @@ def test_assessment_workflow_through_the_api_and_the_link(api, org_a, officer, m
     assert bad_comment.status_code == 400 and "text" in bad_comment.json()["errors"]
     contributor = api_for(user=member(org_a, Role.CONTRIBUTOR))
     assert contributor.post(a_url + "approve/", {}, format="json").status_code == 403
-    approved = reviewer.post(a_url + "approve/", {"note": "Accept with opt-out"}, format="json")
+    # The reviewer never approves what they reviewed (segregation of duties): a third person.
+    own_review = reviewer.post(a_url + "approve/", {}, format="json")
+    assert (own_review.status_code, own_review.json()["code"]) == (403, "segregation_of_duties")
+    approver = api_for(user=member(org_a, Role.OFFICER))
+    approved = approver.post(a_url + "approve/", {"note": "Accept with opt-out"}, format="json")
     assert approved.status_code == 200, approved.json()
     body = approved.json()
     assert body["status"] == "approved" and body["rating"] == "high"

@@ -14,6 +14,7 @@ def test_officer_assesses_a_supplier_through_the_link(browser_page, live_server)
     page = browser_page
     alpha = OrganizationFactory(name="Alpha Ltd", slug="alpha")
     officer = MembershipFactory(organization=alpha, role=Role.OFFICER).user
+    approver = MembershipFactory(organization=alpha, role=Role.OFFICER).user
 
     # The officer adds an AI supplier.
     log_in(page, officer.username)
@@ -61,7 +62,18 @@ def test_officer_assesses_a_supplier_through_the_link(browser_page, live_server)
     page.get_by_label("Comment on this answer").first.fill("Please send the opt-out setting.")
     page.get_by_role("button", name="Comment").first.click()
     page.get_by_text("Please send the opt-out setting.").wait_for()
-    page.get_by_role("button", name="Approve").click()
+    # The officer sent and reviewed it: they are shown no Approve button (segregation of
+    # duties, ISO/IEC 27001 A.5.3); a second officer decides.
+    assert page.get_by_role("button", name="Approve").count() == 0
+    approver_context = page.context.browser.new_context(base_url=live_server.url)
+    approver_page = approver_context.new_page()
+    log_in(approver_page, approver.username)
+    approver_page.goto(review_url)
+    approver_page.get_by_role("button", name="Approve").click()
+    assert approver_page.locator("#assessment-status").inner_text() == "Approved"
+    assert "Assessment approved" in approver_page.content()
+    approver_context.close()
+    page.goto(review_url)
     assert page.locator("#assessment-status").inner_text() == "Approved"
     # Training on customer data answered "yes": a knockout gap, so at least high risk.
     assert page.locator("#assessment-rating").inner_text() == "High"

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from isms.access import Actor
-from isms.errors import Conflict, NotPermitted, TransitionRefused
+from isms.errors import Conflict, Duplicate, ErrorCode, NotPermitted, TransitionRefused
 from isms.models import Membership, Role
 from suppliers.models import (
     AssessmentTransition,
@@ -82,9 +82,9 @@ def test_supplier_name_is_unique_per_organisation(org_a, org_b, in_tenant):
     with in_tenant(org_a):
         actor = actor_for(org_a)
         register.supplier_create(actor=actor, name="Acme", owner=actor.user)
-        with pytest.raises(ValidationError) as error:
+        with pytest.raises(Duplicate) as error:
             register.supplier_create(actor=actor, name="acme", owner=actor.user)
-        assert "name" in error.value.message_dict
+        assert (error.value.code, error.value.field) == (ErrorCode.DUPLICATE, "name")
     with in_tenant(org_b):
         actor_b = actor_for(org_b)
         register.supplier_create(actor=actor_b, name="Acme", owner=actor_b.user)
@@ -378,7 +378,7 @@ def test_every_forbidden_transition_is_refused(org_a, in_tenant, state, action):
         before = AssessmentTransition.objects.count()
         with pytest.raises(TransitionRefused) as error:
             ACTIONS[action](actor, assessment)
-        assert "Cannot" in error.value.message
+        assert error.value.code == ErrorCode.INVALID_TRANSITION
         assessment.refresh_from_db()
         assert assessment.status == state
         assert AssessmentTransition.objects.count() == before
@@ -386,7 +386,7 @@ def test_every_forbidden_transition_is_refused(org_a, in_tenant, state, action):
 
 def test_full_workflow_records_who_and_when_and_sets_reassessment(org_a, in_tenant):
     with in_tenant(org_a):
-        officer, approver = actor_for(org_a), actor_for(org_a)
+        officer, reviewer, approver = actor_for(org_a), actor_for(org_a), actor_for(org_a)
         supplier = SupplierFactory(owner=officer.user, criticality="critical")
         assessment = svc.assessment_create(actor=officer, supplier=supplier)
         assert assessment.answers.count() == len(STARTER_QUESTIONS)
@@ -396,10 +396,12 @@ def test_full_workflow_records_who_and_when_and_sets_reassessment(org_a, in_tena
         assert "answers" in error.value.message_dict
         good_answers(assessment)
         svc.assessment_submit(actor=officer, assessment=assessment)
-        svc.assessment_start_review(actor=approver, assessment=assessment)
-        # The officer who filled in the answers may not approve them.
-        with pytest.raises(NotPermitted):
-            svc.assessment_approve(actor=officer, assessment=assessment)
+        svc.assessment_start_review(actor=reviewer, assessment=assessment)
+        # Neither the officer who sent and filled in the answers nor the reviewer approves.
+        for participant in (officer, reviewer):
+            with pytest.raises(NotPermitted) as refused:
+                svc.assessment_approve(actor=participant, assessment=assessment)
+            assert refused.value.code == ErrorCode.SEGREGATION_OF_DUTIES
         assessment.refresh_from_db()
         assert assessment.status == "under_review"
         svc.assessment_approve(actor=approver, assessment=assessment, note="Fine")
@@ -415,7 +417,7 @@ def test_full_workflow_records_who_and_when_and_sets_reassessment(org_a, in_tena
         assert steps == [
             ("draft", "sent", officer.user.pk),
             ("sent", "submitted", officer.user.pk),
-            ("submitted", "under_review", approver.user.pk),
+            ("submitted", "under_review", reviewer.user.pk),
             ("under_review", "approved", approver.user.pk),
         ]
 
@@ -441,7 +443,7 @@ def test_contributor_cannot_approve_or_reject(org_a, in_tenant):
 
 def test_gaps_are_flagged_on_answers_and_rejection_needs_a_reason(org_a, in_tenant):
     with in_tenant(org_a):
-        officer, approver = actor_for(org_a), actor_for(org_a)
+        officer, reviewer, approver = actor_for(org_a), actor_for(org_a), actor_for(org_a)
         assessment = svc.assessment_create(
             actor=officer, supplier=SupplierFactory(owner=officer.user)
         )
@@ -454,11 +456,14 @@ def test_gaps_are_flagged_on_answers_and_rejection_needs_a_reason(org_a, in_tena
         assert training.is_gap and training.gap_reason == "Answered 'yes'"
         svc.assessment_send(actor=officer, assessment=assessment)
         svc.assessment_submit(actor=officer, assessment=assessment)
-        with pytest.raises(Conflict):
+        with pytest.raises(Conflict) as frozen:
             svc.answer_set(actor=officer, answer=training, choice="no")
-        svc.assessment_start_review(actor=approver, assessment=assessment)
-        comment = svc.answer_comment_add(actor=approver, answer=training, text="Opt-out?")
-        assert comment.author == approver.user
+        assert frozen.value.code == ErrorCode.IMMUTABLE
+        svc.assessment_start_review(actor=reviewer, assessment=assessment)
+        comment = svc.answer_comment_add(actor=reviewer, answer=training, text="Opt-out?")
+        assert comment.author == reviewer.user
+        with pytest.raises(NotPermitted):  # the reviewer never decides (segregation of duties)
+            svc.assessment_reject(actor=reviewer, assessment=assessment, note="No")
         with pytest.raises(ValidationError):
             svc.assessment_reject(actor=approver, assessment=assessment, note=" ")
         svc.assessment_reject(actor=approver, assessment=assessment, note="Trains on our data")

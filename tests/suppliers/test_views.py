@@ -220,8 +220,7 @@ def test_review_page_comments_and_approval(org_a, member, client_for, in_tenant)
     assert "Start reviewing" in web.get(url).content.decode()
     transition = page(org_a, f"assessments/{assessment.pk}/transition/")
     refused = web.post(transition, {"action": "approve"})
-    assert refused.status_code == 409
-    assert "Cannot approve an assessment that is submitted" in refused.content.decode()
+    assert refused.status_code == 409  # invalid_transition: not under review yet
     assert web.post(transition, {"action": "start_review"}).status_code == 302
     comment = web.post(
         page(org_a, f"answers/{answer.pk}/comments/"),
@@ -230,7 +229,14 @@ def test_review_page_comments_and_approval(org_a, member, client_for, in_tenant)
     )
     assert comment.status_code == 200 and "Evidence please" in comment.content.decode()
     assert web.post(transition, {"action": "reject"}).status_code == 400
-    assert web.post(transition, {"action": "approve", "note": "ok"}).status_code == 302
+    # The reviewer is not offered, and may not take, the decision (segregation of duties).
+    reviewer_page = web.get(url).content.decode()
+    assert 'value="approve"' not in reviewer_page and 'id="decision-refused"' in reviewer_page
+    assert web.post(transition, {"action": "approve", "note": "ok"}).status_code == 403
+    approver = client_for(member(org_a, Role.OFFICER))
+    assert 'value="approve"' in approver.get(url).content.decode()
+    approved = approver.post(transition, {"action": "approve", "note": "ok"}, follow=True)
+    assert "Assessment approved." in approved.content.decode()
     body = web.get(url).content.decode()
     assert "Approved" in body and 'id="assessment-rating">Low<' in body
     with in_tenant(org_a):
