@@ -152,7 +152,7 @@ class SoARowView(OrgViewMixin, View):
 
     def get(self, request, *args, **kwargs):
         row = self.get_object()
-        if request.GET.get("edit"):
+        if request.GET.get("edit") and policy.can(self.actor, "change", row):
             form = SoARowForm(
                 initial={
                     "applicable": row.applicable,
