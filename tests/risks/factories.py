@@ -19,6 +19,7 @@ from risks.models import (
     RiskControl,
     RiskCriteria,
     RiskSupplier,
+    RiskUserObjectPermission,
     SoARow,
     SoASnapshot,
     StatementOfApplicability,
@@ -82,6 +83,12 @@ def make_criteria(organization):
 def make_risk(organization):
     owner = MembershipFactory(organization=organization, role=Role.CONTRIBUTOR).user
     return RiskFactory(organization=organization, owner=owner)
+
+
+@object_factory(RiskUserObjectPermission)
+def make_risk_grant(organization):
+    risk = make_risk(organization)  # RiskFactory grants the owner change_risk
+    return RiskUserObjectPermission.objects.get(content_object=risk)
 
 
 @object_factory(RiskAsset)
