@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from isms.fields import EditableFields
 from isms.models.grants import TenantUserObjectPermission
 from isms.tenancy import TenantModel
 
@@ -255,6 +256,29 @@ class RiskUserObjectPermission(TenantUserObjectPermission):
     class Meta(TenantUserObjectPermission.Meta):
         abstract = False
         indexes = [models.Index(fields=["organization", "user"])]
+
+
+# The editable fields: the form, the API's writable fields and the spreadsheet columns derive
+# from this one declaration (tests/isms/test_fields.py ties them).
+RISK_EDITABLE = EditableFields(
+    Risk,
+    (
+        "title",
+        "description",
+        "category",
+        "owner",
+        "inherent_likelihood",
+        "inherent_impact",
+        "residual_likelihood",
+        "residual_impact",
+        "treatment",
+        "next_review_date",
+        "assets",
+        "suppliers",
+        "controls",
+    ),
+    table_names={"owner": "owner_email"},
+)
 
 
 class RiskAsset(TenantModel):
