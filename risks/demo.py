@@ -18,7 +18,7 @@ from isms.access import Actor
 from isms.models import Control, Framework, Membership
 from risks.models import AIChangeRequest, Risk, SoARow, SoASnapshot
 from risks.selectors import change_request_checklist
-from risks.services import change, register, soa
+from risks.services import change, register, setup, soa
 
 RISKS = [
     {
@@ -215,6 +215,9 @@ def _soa(demo) -> None:
     if framework is None:
         return
     statement = soa.soa_for_framework(framework)
+    if statement is None:
+        setup.organization_starter_rows(organization=demo.organization)
+        statement = soa.soa_for_framework(framework)
     if SoASnapshot.objects.filter(soa=statement).exists():
         return
     rows = SoARow.objects.filter(soa=statement, inclusion_reasons=[], justification="")
@@ -228,11 +231,13 @@ def _soa(demo) -> None:
             row.implementation_status = "implemented" if ref < "6" else "partial"
             row.owner = officer
         row.save()
+    # Two people: the officer who prepared it submits it, an admin approves it (5.3).
+    soa.soa_submit(actor=_actor(demo, "officer"), soa=statement)
     soa.soa_approve(actor=_actor(demo, "admin"), soa=statement, note="Initial SoA (demo)")
 
 
 def load(demo) -> None:
-    register.criteria_get()
+    setup.organization_starter_rows(organization=demo.organization)
     assets = {a.name: a for a in Asset.objects.all()}
     _risks(demo, assets)
     _change_requests(demo, assets)

@@ -8,8 +8,8 @@ from django.contrib.auth import get_user_model
 from assets.models import AI_TYPES, Asset, AssetType
 from isms.choices import DataCategory
 from isms.fields import derive_form
-from isms.models import Control, Membership, Role
-from isms.tenancy import current_organization_id
+from isms.members import MemberChoiceField, bind_member_fields
+from isms.models import Control
 from risks.ai_act import HighRiskArea, ProhibitedPractice, TransparencyDuty
 from risks.models import RiskCategory, RiskCriteria, TreatmentAction, TreatmentOption
 from risks.models.change import HarmLevel
@@ -20,16 +20,9 @@ from suppliers.models import Supplier
 User = get_user_model()
 
 
-def member_choices(roles=None) -> list[tuple[int, str]]:
-    memberships = (
-        Membership.objects.active()
-        .filter(organization_id=current_organization_id())
-        .select_related("user")
-        .order_by("user__email")
-    )
-    if roles:
-        memberships = memberships.filter(role__in=roles)
-    return [(m.user_id, m.user.get_full_name() or m.user.email) for m in memberships]
+# Approver pickers list the members who hold the approve scope (isms.members); owner pickers
+# the members who may own records (never auditors).
+APPROVE_SCOPE = "risks:approve"
 
 
 def _levels(labels: list[str]) -> list[tuple[str, str]]:
@@ -40,7 +33,7 @@ class RiskForm(forms.Form):
     title = forms.CharField(max_length=200)
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     category = forms.ChoiceField(choices=RiskCategory.choices)
-    owner = forms.TypedChoiceField(coerce=int)
+    owner = MemberChoiceField()
     inherent_likelihood = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     inherent_impact = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     residual_likelihood = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
@@ -62,7 +55,7 @@ class RiskForm(forms.Form):
 
     def __init__(self, *args, criteria: RiskCriteria, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = member_choices()
+        bind_member_fields(self)
         for prefix in ("inherent", "residual"):
             self.fields[f"{prefix}_likelihood"].choices = _levels(criteria.likelihood_labels)
             self.fields[f"{prefix}_impact"].choices = _levels(criteria.impact_labels)
@@ -90,12 +83,12 @@ class RiskStatusForm(forms.Form):
 
 class TreatmentActionForm(forms.Form):
     description = forms.CharField(label="What", max_length=300)
-    owner = forms.TypedChoiceField(coerce=int)
+    owner = MemberChoiceField(label="Assignee")
     due_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = member_choices()
+        bind_member_fields(self)
 
 
 class TreatmentActionStatusForm(forms.Form):
@@ -155,7 +148,7 @@ class ChangeRequestForm(forms.Form):
         label="Who is affected", widget=forms.Textarea(attrs={"rows": 2})
     )
     supplier = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
-    approver = forms.TypedChoiceField(coerce=int, label="Designated approver")
+    approver = MemberChoiceField(scope=APPROVE_SCOPE, label="Designated approver")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -171,7 +164,7 @@ class ChangeRequestForm(forms.Form):
             ("", "—"),
             *list(Supplier.objects.values_list("pk", "name")),
         ]
-        self.fields["approver"].choices = member_choices(roles=[Role.ADMIN, Role.OFFICER])
+        bind_member_fields(self)
 
 
 class ReasonForm(forms.Form):
@@ -285,7 +278,7 @@ class SoARowForm(forms.Form):
         choices=InclusionReason.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     implementation_status = forms.ChoiceField(choices=ImplementationStatus.choices)
-    owner = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    owner = MemberChoiceField(required=False)
     evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     evidence_links = forms.CharField(
         required=False,
@@ -295,7 +288,7 @@ class SoARowForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].choices = [("", "—"), *member_choices()]
+        bind_member_fields(self)
 
     def clean_evidence_links(self):
         return [

@@ -78,6 +78,7 @@ urlpatterns = [
     path("debt/", change.ComplianceDebtView.as_view(), name="compliance_debt"),
     # Statement of Applicability
     path("soa/", soa.SoAIndexView.as_view(), name="soa_index"),
+    path("soa/submit/", soa.SoASubmitView.as_view(), name="soa_submit"),
     path("soa/approve/", soa.SoAApproveView.as_view(), name="soa_approve"),
     path("soa/rows/<int:pk>/", soa.SoARowView.as_view(), name="soa_row"),
     path("soa/snapshots/<int:pk>/", soa.SnapshotDetailView.as_view(), name="soa_snapshot"),

@@ -420,3 +420,11 @@ class ComplianceDebtSerializer(serializers.ModelSerializer):
 
     def get_owner_name(self, asset) -> str:
         return _name(asset.owner)
+
+
+class SoAStatusSerializer(serializers.Serializer):
+    framework = serializers.CharField(source="framework.code", read_only=True)
+    status = serializers.CharField(read_only=True)
+    submitted_by = serializers.IntegerField(source="submitted_by_id", read_only=True)
+    submitted_at = serializers.DateTimeField(read_only=True)
+    last_approved_at = serializers.DateTimeField(read_only=True)

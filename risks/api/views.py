@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from assets.models import Asset
 from isms.api.viewsets import TenantHistoryMixin, TenantModelViewSet, TenantViewSet
+from isms.errors import Conflict
 from isms.models import Control, Framework
 from risks import selectors
 from risks.filters import (
@@ -58,14 +59,17 @@ from .serializers import (
     SoAApproveSerializer,
     SoARowSerializer,
     SoASnapshotSerializer,
+    SoAStatusSerializer,
     TreatmentActionSerializer,
 )
 
 READ = ["risks:read"]
 WRITE = ["risks:write"]
-# Decisions need risks:write to reach the object; the service then checks risks:approve (or
-# org:admin for the criteria), so another organisation's id is a 404 before any 403.
+# Decisions need risks:write to reach the object; the object's policy (risks.access) then
+# decides (risks:approve, or the risk owner's named exception), so another organisation's id
+# is a 404 before any 403.
 APPROVE = WRITE
+DECISIONS = {"approve": "approve", "reject": "reject", "withdraw": "withdraw"}
 SCOPES = {"GET": READ, "POST": WRITE, "PATCH": WRITE, "DELETE": WRITE}
 CONFLICT = OpenApiResponse(description="The object's state forbids it (a workflow, the gate)")
 
@@ -96,9 +100,6 @@ class RiskViewSet(TenantModelViewSet):
 
     def get_base_queryset(self):
         return risk_queryset()
-
-    def can_change(self, actor, obj) -> bool:
-        return register.can_edit_risk(actor, obj)
 
     def _fresh(self, risk):
         return self.get_serializer(risk_queryset().get(pk=risk.pk)).data
@@ -152,12 +153,11 @@ class TreatmentActionViewSet(TenantModelViewSet):
     serializer_class = TreatmentActionSerializer
     scope_map = SCOPES
     filterset_class = TreatmentActionFilterSet
+    # The assignee may PATCH the status; the service applies the stricter rule to other fields.
+    object_actions = {"partial_update": "update_status"}
 
     def get_base_queryset(self):
         return TreatmentAction.objects.select_related("risk")
-
-    def can_change(self, actor, obj) -> bool:
-        return register.can_edit_risk(actor, obj.risk) or actor.user_id == obj.owner_id
 
     def perform_destroy(self, instance):
         register.treatment_action_delete(actor=self.actor, action=instance)
@@ -184,13 +184,15 @@ class RiskAcceptanceViewSet(
     serializer_class = RiskAcceptanceSerializer
     scope_map = {"GET": READ, "POST": WRITE}
     action_scopes = {"approve": APPROVE, "reject": APPROVE, "withdraw": WRITE}
+    object_actions = DECISIONS
     filterset_class = RiskAcceptanceFilterSet
 
     def get_base_queryset(self):
         return RiskAcceptance.objects.all()
 
     @extend_schema(
-        summary="Approve (someone other than the requester; above appetite: an admin)",
+        summary="Approve: the risk's owner or an approver, never the requester (above appetite: "
+        "risks:accept_above_appetite)",
         request=DecisionNoteSerializer,
         responses={200: RiskAcceptanceSerializer, 403: OpenApiResponse(), 409: CONFLICT},
     )
@@ -223,8 +225,10 @@ class RiskAcceptanceViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="This organisation's risk criteria (created on first use)"),
-    partial_update=extend_schema(summary="Change the risk criteria (admins)"),
+    list=extend_schema(summary="This organisation's risk criteria (created with it)"),
+    partial_update=extend_schema(
+        summary="Change the risk criteria (risks:manage; the appetite: accept_above_appetite)"
+    ),
 )
 class RiskCriteriaViewSet(
     TenantHistoryMixin,
@@ -235,11 +239,10 @@ class RiskCriteriaViewSet(
 ):
     model = RiskCriteria
     serializer_class = RiskCriteriaSerializer
-    scope_map = {"GET": READ, "PATCH": WRITE}  # the service allows admins only
+    scope_map = {"GET": READ, "PATCH": WRITE}  # the policy needs risks:manage
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_base_queryset(self):
-        register.criteria_get()
         return RiskCriteria.objects.order_by("pk")
 
 
@@ -260,6 +263,7 @@ class ChangeRequestViewSet(
     serializer_class = ChangeRequestSerializer
     scope_map = {"GET": READ, "POST": WRITE}
     action_scopes = {"approve": APPROVE, "reject": APPROVE, "withdraw": WRITE, "checklist": READ}
+    object_actions = DECISIONS
     filterset_class = ChangeRequestFilterSet
 
     def get_base_queryset(self):
@@ -327,14 +331,12 @@ class ImpactAssessmentViewSet(
     serializer_class = ImpactAssessmentSerializer
     scope_map = {"GET": READ, "POST": WRITE, "PATCH": WRITE}
     action_scopes = {"approve": APPROVE}
+    object_actions = {"approve": "approve"}
     filterset_class = ImpactAssessmentFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_base_queryset(self):
         return ImpactAssessment.objects.all()
-
-    def can_change(self, actor, obj) -> bool:
-        return change.can_assess(actor, obj.asset)
 
     @extend_schema(
         summary="Approve (not the preparer; refused when a prohibited practice applies)",
@@ -349,6 +351,16 @@ class ImpactAssessmentViewSet(
         return Response(self.get_serializer(assessment).data)
 
 
+def _statement(code: str):
+    framework = Framework.objects.filter(code=code).first()
+    if framework is None:
+        raise DRFValidationError({"framework": [f"No framework {code!r}."]})
+    statement = soa.soa_for_framework(framework)
+    if statement is None:
+        raise Conflict(f"The Statement of Applicability for {framework.name} is not set up yet.")
+    return statement
+
+
 FRAMEWORK_PARAM = OpenApiParameter(
     "framework", OpenApiTypes.STR, description="Framework code, e.g. iso27001-2022"
 )
@@ -356,7 +368,7 @@ FRAMEWORK_PARAM = OpenApiParameter(
 
 @extend_schema_view(
     list=extend_schema(
-        summary="Statement of Applicability rows (?framework=<code> creates it on first use)",
+        summary="Statement of Applicability rows (filter with ?framework=<code>)",
         parameters=[FRAMEWORK_PARAM],
     ),
     partial_update=extend_schema(summary="Edit one row (officers and admins)"),
@@ -383,7 +395,6 @@ class SoARowViewSet(
             framework = Framework.objects.filter(code=code).first()
             if framework is None:
                 raise DRFValidationError({"framework": [f"No framework with code {code!r}."]})
-            soa.soa_for_framework(framework)
         return super().list(request, *args, **kwargs)
 
     def partial_update(self, request, *args, **kwargs):
@@ -402,7 +413,7 @@ class SoASnapshotViewSet(
     model = SoASnapshot
     serializer_class = SoASnapshotSerializer
     scope_map = {"GET": READ, "POST": APPROVE}
-    action_scopes = {"diff": READ, "create": APPROVE}
+    action_scopes = {"diff": READ, "create": APPROVE, "submit": ["risks:manage"]}
     filterset_class = SoASnapshotFilterSet
 
     def get_base_queryset(self):
@@ -415,12 +426,20 @@ class SoASnapshotViewSet(
     )
     def create(self, request, *args, **kwargs):
         data = _decision(SoAApproveSerializer, request)
-        framework = Framework.objects.filter(code=data["framework"]).first()
-        if framework is None:
-            raise DRFValidationError({"framework": [f"No framework {data['framework']!r}."]})
-        statement = soa.soa_for_framework(framework)
+        statement = _statement(data["framework"])
         snapshot = soa.soa_approve(actor=self.actor, soa=statement, note=data["note"])
         return Response(self.get_serializer(snapshot).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Submit this SoA for approval (whoever prepared it; someone else approves)",
+        request=SoAApproveSerializer,
+        responses={200: SoAStatusSerializer, 409: CONFLICT},
+    )
+    @action(detail=False, methods=["post"])
+    def submit(self, request, *args, **kwargs):
+        data = _decision(SoAApproveSerializer, request)
+        statement = soa.soa_submit(actor=self.actor, soa=_statement(data["framework"]))
+        return Response(SoAStatusSerializer(statement).data)
 
     @extend_schema(
         summary="What changed between two snapshots",

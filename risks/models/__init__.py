@@ -11,6 +11,7 @@ from risks.models.register import (
     RiskCriteria,
     RiskStatus,
     RiskSupplier,
+    RiskUserObjectPermission,
     TreatmentAction,
     TreatmentOption,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "RiskCriteria",
     "RiskStatus",
     "RiskSupplier",
+    "RiskUserObjectPermission",
     "SoARow",
     "SoASnapshot",
     "StatementOfApplicability",

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from isms.fields import EditableFields
+from isms.models.grants import TenantUserObjectPermission
 from isms.tenancy import TenantModel
 
 DEFAULT_LIKELIHOOD_LABELS = ["Rare", "Unlikely", "Possible", "Likely", "Almost certain"]
@@ -33,9 +34,9 @@ class ScoreBand(models.TextChoices):
 class RiskCriteria(TenantModel):
     """How this organisation measures risk (6.1.2): the matrix, the bands and its appetite.
 
-    One row per organisation, created with the defaults the first time it is needed. A score
-    is likelihood × impact; a band starts at its threshold; a score above the acceptance
-    threshold is above appetite (only an admin may accept it).
+    One row per organisation, created with the organisation (isms.signals). A score is
+    likelihood × impact; a band starts at its threshold; a score above the acceptance
+    threshold is above appetite (accepting it needs `risks:accept_above_appetite`).
     """
 
     likelihood_labels = ArrayField(
@@ -49,7 +50,7 @@ class RiskCriteria(TenantModel):
         "Risk appetite (highest acceptable score)",
         default=9,
         help_text="Scores above this are above appetite: they must be treated, or accepted "
-        "by an admin.",
+        "by top management.",
     )
     updated = models.DateTimeField(auto_now=True)
 
@@ -244,6 +245,17 @@ class Risk(TenantModel):
         if self.inherent_likelihood is not None:
             return self.inherent_likelihood * self.inherent_impact
         return None
+
+
+class RiskUserObjectPermission(TenantUserObjectPermission):
+    """Guardian's direct grants on risks: the owner's `change_risk` (isms.policy moves it
+    whenever the owner changes). The one mechanism behind a contributor's rights on a risk."""
+
+    content_object = models.ForeignKey(Risk, on_delete=models.CASCADE)
+
+    class Meta(TenantUserObjectPermission.Meta):
+        abstract = False
+        indexes = [models.Index(fields=["organization", "user"])]
 
 
 # The editable fields: the form, the API's writable fields and the spreadsheet columns derive

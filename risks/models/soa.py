@@ -11,7 +11,30 @@ from isms.tenancy import TenantModel
 
 
 class StatementOfApplicability(TenantModel):
+    """One per organisation and framework, created with the organisation (and given rows when
+    the control library grows), never on a read.
+
+    Approval is a two-person act (ISO/IEC 27001:2022 5.3 segregation of duties): whoever edits
+    the rows submits the SoA for approval, and someone else approves it (an immutable numbered
+    snapshot). Editing a row of a submitted SoA returns it to draft.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Being prepared"
+        SUBMITTED = "submitted", "Submitted for approval"
+        APPROVED = "approved", "Approved"
+
     framework = models.ForeignKey("isms.Framework", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_approved_at = models.DateTimeField(null=True, blank=True, editable=False)
     created = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -1,12 +1,18 @@
 """The AI change gate: change requests and AI impact assessments.
 
-AIChangeRequest: submitted → approved | rejected | withdrawn (CHANGE_TRANSITIONS). Approval
-is the designated approver's (never the requester's), only when the live checklist
-(risks.selectors.change_request_checklist) is complete; it moves the asset to production
-through assets.services.asset_promote_to_production(), the one path there is.
+AIChangeRequest: submitted → approved | rejected | withdrawn (the CHANGE_REQUEST workflow).
+Approval is the designated approver's (never the requester's, risks.access), only when the
+live checklist (risks.selectors.change_request_checklist) is complete. The approval locks the
+asset with the request (isms.workflow.transition, one global lock order) and moves it to
+production inside the same transition, writing only its `lifecycle`: a concurrent asset edit
+can neither undo the move nor be undone by it.
 
-ImpactAssessment: draft → approved (→ superseded when a newer one is approved). A
-prohibited practice means it cannot be approved. Approving sets the asset's risk tier.
+ImpactAssessment: draft → approved (→ superseded when a newer one is approved; the
+IMPACT_ASSESSMENT workflow). Whoever prepared it never approves it. A prohibited practice means
+it cannot be approved. Approving sets the asset's risk tier (the asset is locked too).
+
+One open change request per asset and one approved assessment per asset are unique indexes;
+a request that loses a race to them gets 409 `duplicate`, never a 500.
 """
 
 from __future__ import annotations
@@ -17,42 +23,59 @@ from django.utils import timezone
 
 from assets import services as asset_services
 from assets.models import AI_TYPES, Asset, AssetType, Lifecycle
+from isms import policy
 from isms.access import Actor
 from isms.choices import DataCategory
-from isms.errors import Conflict, NotPermitted, TransitionRefused
+from isms.errors import Conflict, Duplicate, ErrorCode, NotPermitted, TransitionRefused
+from isms.workflow import Transition, Workflow, lock, transition
+from isms.writes import model_update, unique_or_conflict
 from risks import ai_act
+from risks.access import assess_refusal
 from risks.models import AIChangeRequest, ImpactAssessment
 from risks.models.change import HarmLevel, HarmTo
 
-from .common import APPROVER_ROLES, is_risk_manager, member, member_role, require_scope, text
+from .common import member, require_person, require_scope, text
 
+APPROVE = "risks:approve"
 CR = AIChangeRequest.Status
-CHANGE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "approve": (frozenset({CR.SUBMITTED}), CR.APPROVED),
-    "reject": (frozenset({CR.SUBMITTED}), CR.REJECTED),
-    "withdraw": (frozenset({CR.SUBMITTED}), CR.WITHDRAWN),
+CHANGE_REQUEST = Workflow(
+    AIChangeRequest,
+    label="risks: AI change request",
+    transitions=[
+        Transition(
+            "approve", {CR.SUBMITTED}, CR.APPROVED, "approved", stamp=("decided_by", "decided_at")
+        ),
+        Transition(
+            "reject", {CR.SUBMITTED}, CR.REJECTED, "rejected", stamp=("decided_by", "decided_at")
+        ),
+        Transition("withdraw", {CR.SUBMITTED}, CR.WITHDRAWN, "withdrawn"),
+    ],
+)
+IA = ImpactAssessment.Status
+IMPACT_ASSESSMENT = Workflow(
+    ImpactAssessment,
+    label="risks: AI impact assessment",
+    transitions=[
+        Transition(
+            "approve", {IA.DRAFT}, IA.APPROVED, "approved", stamp=("approved_by", "approved_at")
+        ),
+    ],
+)
+ONE_OPEN_REQUEST = {
+    "aichangerequest_one_open_per_asset": (
+        "asset",
+        "This asset already has a change request awaiting approval.",
+    )
+}
+ONE_APPROVED_ASSESSMENT = {
+    "impactassessment_one_approved_per_asset": (
+        "asset",
+        "Another impact assessment of this asset was approved at the same moment.",
+    )
 }
 
 
-def _transition(change_request: AIChangeRequest, action: str) -> AIChangeRequest:
-    change_request = AIChangeRequest.objects.select_for_update().get(pk=change_request.pk)
-    allowed, target = CHANGE_TRANSITIONS[action]
-    if change_request.status not in allowed:
-        done = {"approve": "approved", "reject": "rejected", "withdraw": "withdrawn"}[action]
-        raise TransitionRefused(
-            f"This change request is {change_request.get_status_display().lower()}: it cannot "
-            f"be {done}."
-        )
-    change_request.status = target
-    return change_request
-
-
 def _check_approver(user, requester_id: int | None) -> None:
-    role = member_role(user.pk)
-    if role not in APPROVER_ROLES:
-        raise ValidationError(
-            {"approver": "The designated approver must be an officer or admin here."}
-        )
     if requester_id is not None and user.pk == requester_id:
         raise ValidationError({"approver": "The requester cannot approve their own change."})
 
@@ -76,8 +99,7 @@ def change_request_create(
     """Any member with risks:write asks for an AI change. Either an existing AI asset, or a
     new one, created `proposed` from the request (owned by the requester)."""
     require_scope(actor, "risks:write")
-    if actor.user_id is None:
-        raise NotPermitted("A person raises an AI change request (not an API key).")
+    require_person(actor, "raises an AI change request")
     errors: dict[str, str] = {}
     for field, value, message in [
         ("title", title, "Say what is being introduced or changed."),
@@ -98,7 +120,7 @@ def change_request_create(
         errors["new_asset_type"] = "Choose an AI asset type."
     if errors:
         raise ValidationError(errors)
-    approver = member(approver, "approver")
+    approver = member(approver, "approver", scope=APPROVE)
     _check_approver(approver, actor.user_id)
     if supplier is not None:
         from suppliers.models import Supplier
@@ -117,7 +139,9 @@ def change_request_create(
                 {"asset": f"{asset.name} is a shadow-AI report: triage it first."}
             )
         if AIChangeRequest.objects.filter(asset=asset, status=CR.SUBMITTED).exists():
-            raise Conflict(f"{asset.name} already has a change request awaiting approval.")
+            raise Duplicate(
+                f"{asset.name} already has a change request awaiting approval.", field="asset"
+            )
     else:
         asset = asset_services.asset_create(
             actor=actor,
@@ -130,73 +154,76 @@ def change_request_create(
             data_categories=list(data_categories or []),
             supplier=supplier,
         )
-    return AIChangeRequest.objects.create(
-        title=title.strip(),
-        description=(description or "").strip(),
-        justification=justification.strip(),
-        asset=asset,
-        data_going_in=data_going_in.strip(),
-        data_categories=sorted(set(data_categories or [])),
-        affected_people=affected_people.strip(),
-        supplier=supplier if supplier is not None else asset.supplier,
-        requested_by=actor.user,
-        approver=approver,
-    )
+    with unique_or_conflict(ONE_OPEN_REQUEST):
+        return AIChangeRequest.objects.create(
+            title=title.strip(),
+            description=(description or "").strip(),
+            justification=justification.strip(),
+            asset=asset,
+            data_going_in=data_going_in.strip(),
+            data_categories=sorted(set(data_categories or [])),
+            affected_people=affected_people.strip(),
+            supplier=supplier if supplier is not None else asset.supplier,
+            requested_by=actor.user,
+            approver=approver,
+        )
 
 
-@transaction.atomic
-def change_request_approve(*, actor: Actor, change_request: AIChangeRequest) -> AIChangeRequest:
+def _promote(change_request: AIChangeRequest, asset: Asset) -> list[str]:
+    """Inside the approval's transition, both rows locked: check the live checklist, then move
+    the asset to production writing its `lifecycle` only (assets' lifecycle table applies)."""
     from risks.selectors import change_request_checklist
 
-    change_request = _transition(change_request, "approve")
-    if actor.user_id != change_request.approver_id:
-        raise NotPermitted("Only the designated approver may approve this change request.")
-    if actor.user_id == change_request.requested_by_id:
-        raise NotPermitted("You asked for this change; someone else must approve it.")
-    if not actor.has_scope("risks:approve"):
-        raise NotPermitted("Approving an AI change needs the authority to approve (risks:approve).")
     checklist = change_request_checklist(change_request)
     if checklist.blocked:
         raise Conflict(
             "Blocked: the impact assessment found a prohibited practice (EU AI Act Art. 5). "
-            "This change cannot be approved."
+            "This change cannot be approved.",
+            code=ErrorCode.GATE_CLOSED,
         )
     if not checklist.ready:
         missing = "; ".join(item.label for item in checklist.failing)
-        raise Conflict(f"Not every required step is complete: {missing}.")
-    change_request.decided_by = actor.user
-    change_request.decided_at = timezone.now()
-    change_request.save()
-    asset = Asset.objects.select_for_update().get(pk=change_request.asset_id)
-    if asset.lifecycle != Lifecycle.PRODUCTION:
-        asset_services.asset_promote_to_production(
-            actor=actor, asset=asset, change_request=change_request
+        raise Conflict(
+            f"Not every required step is complete: {missing}.", code=ErrorCode.GATE_CLOSED
         )
-    return change_request
+    if asset.lifecycle != Lifecycle.PRODUCTION:
+        if Lifecycle.PRODUCTION not in asset_services.LIFECYCLE_TRANSITIONS[asset.lifecycle]:
+            raise TransitionRefused(
+                f"{asset.name} cannot move from {Lifecycle(asset.lifecycle).label} to Production.",
+                field="lifecycle",
+            )
+        asset.lifecycle = Lifecycle.PRODUCTION
+        asset.save(update_fields=["lifecycle", "updated"])
+    return []
 
 
-@transaction.atomic
+def change_request_approve(*, actor: Actor, change_request: AIChangeRequest) -> AIChangeRequest:
+    return transition(
+        CHANGE_REQUEST,
+        change_request,
+        "approve",
+        actor=actor,
+        lock_also=[Asset(pk=change_request.asset_id)],
+        apply=_promote,
+    )
+
+
 def change_request_reject(
     *, actor: Actor, change_request: AIChangeRequest, reason: str
 ) -> AIChangeRequest:
     reason = text(reason, "reason", "Say why the change is rejected.")
-    change_request = _transition(change_request, "reject")
-    if actor.user_id != change_request.approver_id:
-        raise NotPermitted("Only the designated approver may reject this change request.")
-    change_request.decided_by = actor.user
-    change_request.decided_at = timezone.now()
-    change_request.decision_reason = reason
-    change_request.save()
-    return change_request
+
+    def record_reason(fresh: AIChangeRequest) -> list[str]:
+        fresh.decision_reason = reason
+        return ["decision_reason"]
+
+    return transition(
+        CHANGE_REQUEST, change_request, "reject", actor=actor, reason=reason, apply=record_reason
+    )
 
 
-@transaction.atomic
 def change_request_withdraw(*, actor: Actor, change_request: AIChangeRequest) -> AIChangeRequest:
-    if actor.user_id != change_request.requested_by_id and not is_risk_manager(actor):
-        raise NotPermitted("Only the requester or an officer may withdraw a change request.")
-    change_request = _transition(change_request, "withdraw")
-    change_request.save()
-    return change_request
+    return transition(CHANGE_REQUEST, change_request, "withdraw", actor=actor)
 
 
 # --- AI impact assessments -------------------------------------------------------------------
@@ -225,10 +252,8 @@ IMPACT_ASSESSED_TYPES = frozenset(
 
 
 def can_assess(actor: Actor, asset: Asset) -> bool:
-    """Officers, admins, read-write keys, and the asset's owner."""
-    if is_risk_manager(actor):
-        return True
-    return actor.has_scope("risks:write") and actor.user_id == asset.owner_id
+    """Whoever may manage the register, and the asset's owner (risks.access)."""
+    return assess_refusal(actor, asset) is None
 
 
 def _clean_assessment(values: dict) -> dict:
@@ -295,12 +320,12 @@ def impact_assessment_create(
     *, actor: Actor, asset: Asset, change_request: AIChangeRequest | None = None, **fields
 ) -> ImpactAssessment:
     require_scope(actor, "risks:write")
-    if actor.user_id is None:
-        raise NotPermitted("A person prepares an impact assessment (not an API key).")
+    require_person(actor, "prepares an impact assessment")
     if asset.asset_type not in AI_TYPES:
         raise ValidationError({"asset": f"{asset.name} is not an AI asset."})
-    if not can_assess(actor, asset):
-        raise NotPermitted(f"Only the owner of {asset.name}, an officer or an admin may assess it.")
+    refused = assess_refusal(actor, asset)
+    if refused is not None:
+        raise NotPermitted(refused.message, code=refused.code)
     if change_request is not None and change_request.asset_id != asset.pk:
         raise ValidationError({"change_request": "That change request is about another asset."})
     values = _clean_assessment(dict(fields))
@@ -318,40 +343,35 @@ def impact_assessment_create(
 def impact_assessment_update(
     *, actor: Actor, assessment: ImpactAssessment, **fields
 ) -> ImpactAssessment:
-    assessment = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
-    if not can_assess(actor, assessment.asset):
-        raise NotPermitted(
-            "Only the asset's owner, an officer or an admin may edit this assessment."
-        )
+    (assessment,) = lock(assessment)
+    policy.require(actor, "change", assessment)
     if assessment.status != ImpactAssessment.Status.DRAFT:
         raise Conflict(
             f"This assessment is {assessment.get_status_display().lower()} and cannot change: "
-            "start a new one (it will supersede this one when approved)."
+            "start a new one (it will supersede this one when approved).",
+            code=ErrorCode.IMMUTABLE,
         )
     values = _clean_assessment(dict(fields))
-    for name, value in values.items():
-        setattr(assessment, name, value)
-    _derive(assessment)
-    assessment.save()
+    screens = ("prohibited_practices", "high_risk_areas", "transparency_duties")
+    candidate = ImpactAssessment(**{f: values.get(f, getattr(assessment, f)) for f in screens})
+    _derive(candidate)
+    values.update(risk_tier=candidate.risk_tier, obligations=candidate.obligations)
+    model_update(
+        assessment,
+        data=values,
+        fields=(*ASSESSMENT_FIELDS, "risk_tier", "obligations"),
+        clean=False,
+    )
     return assessment
 
 
-@transaction.atomic
-def impact_assessment_approve(*, actor: Actor, assessment: ImpactAssessment) -> ImpactAssessment:
-    require_scope(actor, "risks:approve")
-    assessment = ImpactAssessment.objects.select_for_update().get(pk=assessment.pk)
-    if assessment.status != ImpactAssessment.Status.DRAFT:
-        raise TransitionRefused(
-            f"This assessment is {assessment.get_status_display().lower()}: "
-            "only a draft is approved."
-        )
-    if assessment.prepared_by_id == actor.user_id:
-        raise NotPermitted("You prepared this assessment; someone else must approve it.")
+def _approve_assessment(assessment: ImpactAssessment, asset: Asset) -> list[str]:
     if assessment.prohibited_practices:
         raise Conflict(
             "A prohibited practice applies (EU AI Act Art. 5): this assessment cannot be "
             "approved, and the AI change request is blocked.",
             field="prohibited_practices",
+            code=ErrorCode.GATE_CLOSED,
         )
     errors = {}
     for field, message in [
@@ -363,30 +383,38 @@ def impact_assessment_approve(*, actor: Actor, assessment: ImpactAssessment) -> 
             errors[field] = message
     if errors:
         raise ValidationError(errors)
-    now = timezone.now()
-    previous = list(
-        ImpactAssessment.objects.select_for_update().filter(
-            asset_id=assessment.asset_id, status=ImpactAssessment.Status.APPROVED
-        )
-    )
     # Only status, superseded_by and superseded_at change: the trigger allows nothing else.
-    ImpactAssessment.objects.filter(pk__in=[p.pk for p in previous]).update(
-        status=ImpactAssessment.Status.SUPERSEDED, superseded_by=assessment, superseded_at=now
+    ImpactAssessment.objects.filter(
+        asset_id=assessment.asset_id, status=ImpactAssessment.Status.APPROVED
+    ).exclude(pk=assessment.pk).update(
+        status=ImpactAssessment.Status.SUPERSEDED,
+        superseded_by=assessment,
+        superseded_at=timezone.now(),
     )
     _derive(assessment)
-    assessment.status = ImpactAssessment.Status.APPROVED
-    assessment.approved_by = actor.user
-    assessment.approved_at = now
-    assessment.save()
-    asset = Asset.objects.get(pk=assessment.asset_id)
-    asset_services.asset_set_risk_tier(asset=asset, risk_tier=assessment.risk_tier)
-    return assessment
+    if asset.risk_tier != assessment.risk_tier:
+        asset_services.asset_set_risk_tier(asset=asset, risk_tier=assessment.risk_tier)
+    return ["risk_tier", "obligations"]
+
+
+def impact_assessment_approve(*, actor: Actor, assessment: ImpactAssessment) -> ImpactAssessment:
+    """Someone with risks:approve who did not prepare it (risks.access). The asset is locked
+    with the assessment: approvals of two assessments of one asset run one after the other."""
+    with unique_or_conflict(ONE_APPROVED_ASSESSMENT):
+        return transition(
+            IMPACT_ASSESSMENT,
+            assessment,
+            "approve",
+            actor=actor,
+            lock_also=[Asset(pk=assessment.asset_id)],
+            apply=_approve_assessment,
+        )
 
 
 @transaction.atomic
 def impact_assessment_discard(*, actor: Actor, assessment: ImpactAssessment) -> None:
-    if not can_assess(actor, assessment.asset):
-        raise NotPermitted("Only the asset's owner, an officer or an admin may discard it.")
+    (assessment,) = lock(assessment)
+    policy.require(actor, "delete", assessment)
     if assessment.status != ImpactAssessment.Status.DRAFT:
         raise Conflict("Only a draft assessment can be discarded; approved ones are kept.")
     assessment.delete()

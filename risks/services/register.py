@@ -2,8 +2,12 @@
 
 State machines (allowed transitions in one table each; one function per transition):
 - a risk's status: RISK_TRANSITIONS; `accepted` is reached only through an approved acceptance;
-- a risk acceptance: ACCEPTANCE_TRANSITIONS; decided by someone with risks:approve who is not
-  the requester, and only by an admin when the risk is above the acceptance threshold.
+- a risk acceptance: the ACCEPTANCE workflow (isms.workflow: locked, re-checked, recorded);
+  who decides is risks.access.RiskAcceptancePolicy (never the requester; risks:approve or the
+  risk's owner — ISO/IEC 27001:2022 6.1.3 f; above appetite: risks:accept_above_appetite).
+
+Who may change what is risks.access (isms.policy); contributor rights come from the owner's
+guardian grant on the risk, which moves with the owner (`RiskPolicy.grant_owner`).
 """
 
 from __future__ import annotations
@@ -15,9 +19,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from isms import policy
 from isms.access import Actor
-from isms.errors import Conflict, NotPermitted, TransitionRefused
-from isms.models import Control, Role
+from isms.errors import Conflict, TransitionRefused
+from isms.models import Control
+from isms.tenancy import current_organization_id
+from isms.workflow import Transition, Workflow, lock, transition
+from isms.writes import model_update
 from risks.models import (
     Risk,
     RiskAcceptance,
@@ -31,18 +39,20 @@ from risks.models import (
     TreatmentOption,
 )
 
-from .common import is_risk_manager, member, require_scope, text
+from .common import member, require_person, require_scope, text
 from .soa import soa_mark_risks_changed
+
+WRITE = "risks:write"
 
 # --- Criteria --------------------------------------------------------------------------------
 
 
 def criteria_get() -> RiskCriteria:
-    """This organisation's criteria, created with the defaults on first use."""
+    """This organisation's criteria. Never writes: the row is created with the organisation
+    (risks.services.setup); were it missing, the defaults are answered (unsaved)."""
     criteria = RiskCriteria.objects.first()
     if criteria is None:
-        with transaction.atomic():
-            criteria, _ = RiskCriteria.objects.get_or_create()
+        criteria = RiskCriteria(organization_id=current_organization_id())
     return criteria
 
 
@@ -58,13 +68,19 @@ CRITERIA_FIELDS = (
 
 @transaction.atomic
 def criteria_update(*, actor: Actor, **fields) -> RiskCriteria:
-    """Admins only; the audit trail records every change."""
-    if not actor.has_scope("org:admin"):
-        raise NotPermitted("Only admins may change the risk criteria.")
+    """risks:manage; the appetite itself also needs risks:accept_above_appetite (risks.access).
+    Only the changed fields are written; the audit trail records every change."""
     unknown = set(fields) - set(CRITERIA_FIELDS)
     if unknown:
         raise ValidationError({f: "This field cannot be set here." for f in sorted(unknown)})
-    criteria = RiskCriteria.objects.select_for_update().get(pk=criteria_get().pk)
+    stored, _ = RiskCriteria.objects.get_or_create(organization_id=current_organization_id())
+    (stored,) = lock(stored)
+    policy.require(actor, "change", stored)
+    if "acceptance_threshold" in fields and fields["acceptance_threshold"] != (
+        stored.acceptance_threshold
+    ):
+        policy.require(actor, "set_appetite", stored)
+    criteria = RiskCriteria.objects.get(pk=stored.pk)  # a copy to validate the new values on
     for name, value in fields.items():
         setattr(criteria, name, value)
     errors: dict[str, str] = {}
@@ -90,28 +106,13 @@ def criteria_update(*, actor: Actor, **fields) -> RiskCriteria:
             )
     if errors:
         raise ValidationError(errors)
-    criteria.save()
-    return criteria
-
-
-# --- Who may change a risk -------------------------------------------------------------------
-
-
-def can_edit_risk(actor: Actor, risk: Risk) -> bool:
-    """Officers, admins and read-write keys: any risk; a contributor: risks they own or raised."""
-    if is_risk_manager(actor):
-        return True
-    if not actor.has_scope("risks:write") or actor.user_id is None:
-        return False
-    return actor.user_id in (risk.owner_id, risk.created_by_id)
-
-
-def require_edit(actor: Actor, risk: Risk) -> None:
-    require_scope(actor, "risks:write")
-    if not can_edit_risk(actor, risk):
-        raise NotPermitted(
-            f"Only the owner of “{risk.title}”, an officer or an admin may change it."
-        )
+    model_update(
+        stored,
+        data={name: getattr(criteria, name) for name in fields},
+        fields=CRITERIA_FIELDS,
+        clean=False,
+    )
+    return stored
 
 
 # --- Risks -----------------------------------------------------------------------------------
@@ -238,7 +239,7 @@ def risk_create(
     controls=(),
     **fields,
 ) -> Risk:
-    require_scope(actor, "risks:write")
+    require_scope(actor, WRITE)
     unknown = set(fields) - set(RISK_FIELDS)
     if unknown:
         raise ValidationError({f: "This field cannot be set here." for f in sorted(unknown)})
@@ -250,6 +251,7 @@ def risk_create(
     if risk.treatment and risk.status == RiskStatus.OPEN and risk.treatment != "accept":
         risk.status = RiskStatus.TREATING
     risk.save()
+    policy.policy_for(Risk).grant_owner(risk, owner)
     touched = _set_links(risk, {"assets": assets, "suppliers": suppliers, "controls": controls})
     soa_mark_risks_changed(touched)
     return risk
@@ -257,22 +259,27 @@ def risk_create(
 
 @transaction.atomic
 def risk_update(*, actor: Actor, risk: Risk, **fields) -> Risk:
-    require_edit(actor, risk)
+    """Writes only the fields that change (a concurrent edit of others survives)."""
     links = {f: fields.pop(f) for f in LINK_FIELDS if f in fields}
     unknown = set(fields) - set(RISK_FIELDS)
     if unknown:
         raise ValidationError({f: "This field cannot be set here." for f in sorted(unknown)})
-    risk = Risk.objects.select_for_update().get(pk=risk.pk)
+    (risk,) = lock(risk)
+    policy.require(actor, "change", risk)
+    previous_owner = risk.owner
     if "owner" in fields and getattr(fields["owner"], "pk", fields["owner"]) != risk.owner_id:
         fields["owner"] = member(fields["owner"], "owner")
     elif "owner" in fields:
         fields.pop("owner")
     if "title" in fields:
         fields["title"] = (fields["title"] or "").strip()
+    candidate = Risk.objects.get(pk=risk.pk)
     for name, value in fields.items():
-        setattr(risk, name, value)
-    _validate_risk(risk)
-    risk.save()
+        setattr(candidate, name, value)
+    _validate_risk(candidate)
+    changed = model_update(risk, data=fields, fields=RISK_FIELDS, clean=False)
+    if "owner" in changed:
+        policy.policy_for(Risk).grant_owner(risk, risk.owner, previous=previous_owner)
     touched = _set_links(risk, links)
     touched |= set(RiskControl.objects.filter(risk=risk).values_list("control_id", flat=True))
     soa_mark_risks_changed(touched)
@@ -281,8 +288,8 @@ def risk_update(*, actor: Actor, risk: Risk, **fields) -> Risk:
 
 @transaction.atomic
 def risk_set_status(*, actor: Actor, risk: Risk, status: str) -> Risk:
-    require_edit(actor, risk)
-    risk = Risk.objects.select_for_update().get(pk=risk.pk)
+    (risk,) = lock(risk)
+    policy.require(actor, "change", risk)
     if status not in RiskStatus.values:
         raise ValidationError(
             {"status": f"{status!r} is not one of: {', '.join(RiskStatus.values)}."}
@@ -334,7 +341,7 @@ def _validate_action(action: TreatmentAction) -> None:
 def treatment_action_create(
     *, actor: Actor, risk: Risk, description: str, owner, due_date: date | None = None, **fields
 ) -> TreatmentAction:
-    require_edit(actor, risk)
+    policy.require(actor, "change", risk)
     action = TreatmentAction(
         risk=risk,
         organization_id=risk.organization_id,
@@ -354,69 +361,69 @@ def treatment_action_create(
 
 @transaction.atomic
 def treatment_action_update(*, actor: Actor, action: TreatmentAction, **fields) -> TreatmentAction:
-    """The risk's editors change anything; the action's owner may update its status."""
-    if not can_edit_risk(actor, action.risk):
-        if not (actor.has_scope("risks:write") and actor.user_id == action.owner_id):
-            raise NotPermitted(
-                "Only the action's owner, the risk's owner or an officer may change it."
-            )
-        if set(fields) - {"status"}:
-            raise NotPermitted("As the action's owner you may change its status only.")
+    """The risk's editors change anything; the action's assignee (its owner) its status."""
     unknown = set(fields) - set(ACTION_FIELDS)
     if unknown:
         raise ValidationError({f: "This field cannot be set here." for f in sorted(unknown)})
+    (action,) = lock(action)
+    policy.require(actor, "update_status" if set(fields) <= {"status"} else "change", action)
     if "owner" in fields and getattr(fields["owner"], "pk", fields["owner"]) != action.owner_id:
         fields["owner"] = member(fields["owner"], "owner")
+    elif "owner" in fields:
+        fields.pop("owner")
     was_done = action.status == TreatmentAction.Status.DONE
+    candidate = TreatmentAction(
+        **{f.attname: getattr(action, f.attname) for f in TreatmentAction._meta.concrete_fields}
+    )
     for name, value in fields.items():
-        setattr(action, name, value)
-    _validate_action(action)
-    if action.status == TreatmentAction.Status.DONE and not was_done:
-        action.completed_at = timezone.now()
-    elif action.status != TreatmentAction.Status.DONE:
-        action.completed_at = None
-    action.save()
+        setattr(candidate, name, value)
+    _validate_action(candidate)
+    data = dict(fields)
+    if candidate.status == TreatmentAction.Status.DONE and not was_done:
+        data["completed_at"] = timezone.now()
+    elif candidate.status != TreatmentAction.Status.DONE:
+        data["completed_at"] = None
+    model_update(action, data=data, fields=(*ACTION_FIELDS, "completed_at"), clean=False)
     return action
 
 
 @transaction.atomic
 def treatment_action_delete(*, actor: Actor, action: TreatmentAction) -> None:
-    require_edit(actor, action.risk)
+    policy.require(actor, "delete", action)
     action.delete()
 
 
 # --- Risk acceptance -------------------------------------------------------------------------
 
 Acc = RiskAcceptance.Status
-ACCEPTANCE_TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "approve": (frozenset({Acc.REQUESTED}), Acc.APPROVED),
-    "reject": (frozenset({Acc.REQUESTED}), Acc.REJECTED),
-    "withdraw": (frozenset({Acc.REQUESTED}), Acc.WITHDRAWN),
-    "expire": (frozenset({Acc.APPROVED}), Acc.EXPIRED),
-}
+ACCEPTANCE = Workflow(
+    RiskAcceptance,
+    label="risks: risk acceptance",
+    transitions=[
+        Transition(
+            "approve", {Acc.REQUESTED}, Acc.APPROVED, "approved", stamp=("decided_by", "decided_at")
+        ),
+        Transition(
+            "reject", {Acc.REQUESTED}, Acc.REJECTED, "rejected", stamp=("decided_by", "decided_at")
+        ),
+        Transition("withdraw", {Acc.REQUESTED}, Acc.WITHDRAWN, "withdrawn"),
+        Transition("expire", {Acc.APPROVED}, Acc.EXPIRED, "expired"),
+    ],
+)
 MAX_ACCEPTANCE = timedelta(days=366)
 
 
-def _acceptance_transition(acceptance: RiskAcceptance, action: str) -> RiskAcceptance:
-    acceptance = RiskAcceptance.objects.select_for_update().get(pk=acceptance.pk)
-    allowed_from, target = ACCEPTANCE_TRANSITIONS[action]
-    if acceptance.status not in allowed_from:
-        raise TransitionRefused(
-            f"An acceptance that is {acceptance.get_status_display().lower()} cannot be "
-            f"{'withdrawn' if action == 'withdraw' else action + 'd'}."
-        )
-    acceptance.status = target
-    return acceptance
+def _risk_controls(risk: Risk) -> set[int]:
+    return set(RiskControl.objects.filter(risk=risk).values_list("control_id", flat=True))
 
 
 @transaction.atomic
 def acceptance_request(
     *, actor: Actor, risk: Risk, rationale: str, expires_on: date
 ) -> RiskAcceptance:
-    require_edit(actor, risk)
-    if actor.user_id is None:
-        raise NotPermitted("A person requests an acceptance (not an API key): someone must own it.")
-    risk = Risk.objects.select_for_update().get(pk=risk.pk)
+    require_person(actor, "requests an acceptance: someone must own it")
+    (risk,) = lock(risk)
+    policy.require(actor, "change", risk)
     rationale = text(rationale, "rationale", "Explain why the risk can be accepted as it stands.")
     today = timezone.localdate()
     if expires_on is None or expires_on <= today:
@@ -447,76 +454,65 @@ def acceptance_request(
     )
 
 
-def _check_decider(actor: Actor, acceptance: RiskAcceptance) -> None:
-    if not actor.has_scope("risks:approve"):
-        raise NotPermitted(
-            "Deciding on a risk acceptance needs the authority to approve (risks:approve)."
-        )
-    if acceptance.requested_by_id == actor.user_id:
-        raise NotPermitted("You requested this acceptance; someone else must decide on it.")
-
-
-@transaction.atomic
 def acceptance_approve(
     *, actor: Actor, acceptance: RiskAcceptance, note: str = ""
 ) -> RiskAcceptance:
-    _check_decider(actor, acceptance)
-    acceptance = _acceptance_transition(acceptance, "approve")
-    risk = Risk.objects.select_for_update().get(pk=acceptance.risk_id)
-    criteria = criteria_get()
-    score = risk.current_score
-    if criteria.above_appetite(score) and actor.role != Role.ADMIN:
-        raise NotPermitted(
-            f"The risk scores {score}, above the acceptance threshold of "
-            f"{criteria.acceptance_threshold}: only an admin may accept it."
-        )
-    if acceptance.expires_on < timezone.localdate():
-        raise Conflict("This request's expiry date has passed: ask for a new acceptance.")
-    if risk.status == RiskStatus.CLOSED:
-        raise TransitionRefused("The risk was closed; there is nothing to accept.")
-    acceptance.decided_by = actor.user
-    acceptance.decided_at = timezone.now()
-    acceptance.decision_note = (note or "").strip()
-    acceptance.save()
-    risk.status = RiskStatus.ACCEPTED
-    risk.treatment = TreatmentOption.ACCEPT
-    risk.save(update_fields=["status", "treatment", "updated"])
-    soa_mark_risks_changed(
-        set(RiskControl.objects.filter(risk=risk).values_list("control_id", flat=True))
+    """Accept the residual risk: someone with risks:approve or the risk's owner, never the
+    requester; above appetite also risks:accept_above_appetite (risks.access)."""
+
+    def accept(fresh: RiskAcceptance, risk: Risk) -> list[str]:
+        if fresh.expires_on < timezone.localdate():
+            raise Conflict("This request's expiry date has passed: ask for a new acceptance.")
+        if risk.status == RiskStatus.CLOSED:
+            raise TransitionRefused("The risk was closed; there is nothing to accept.")
+        fresh.decision_note = (note or "").strip()
+        risk.status = RiskStatus.ACCEPTED
+        risk.treatment = TreatmentOption.ACCEPT
+        risk.save(update_fields=["status", "treatment", "updated"])
+        soa_mark_risks_changed(_risk_controls(risk))
+        return ["decision_note"]
+
+    return transition(
+        ACCEPTANCE,
+        acceptance,
+        "approve",
+        actor=actor,
+        lock_also=[Risk(pk=acceptance.risk_id)],
+        apply=accept,
     )
-    return acceptance
 
 
-@transaction.atomic
 def acceptance_reject(*, actor: Actor, acceptance: RiskAcceptance, note: str) -> RiskAcceptance:
-    _check_decider(actor, acceptance)
     note = text(note, "note", "Say why the acceptance is rejected.")
-    acceptance = _acceptance_transition(acceptance, "reject")
-    acceptance.decided_by = actor.user
-    acceptance.decided_at = timezone.now()
-    acceptance.decision_note = note
-    acceptance.save()
-    return acceptance
+
+    def reject(fresh: RiskAcceptance) -> list[str]:
+        fresh.decision_note = note
+        return ["decision_note"]
+
+    return transition(ACCEPTANCE, acceptance, "reject", actor=actor, apply=reject)
 
 
-@transaction.atomic
 def acceptance_withdraw(*, actor: Actor, acceptance: RiskAcceptance) -> RiskAcceptance:
-    if actor.user_id != acceptance.requested_by_id and not is_risk_manager(actor):
-        raise NotPermitted("Only the requester or an officer may withdraw a request.")
-    acceptance = _acceptance_transition(acceptance, "withdraw")
-    acceptance.save()
-    return acceptance
+    return transition(ACCEPTANCE, acceptance, "withdraw", actor=actor)
 
 
 def _expire(acceptance: RiskAcceptance) -> RiskAcceptance:
-    acceptance = _acceptance_transition(acceptance, "expire")
-    acceptance.expired_at = timezone.now()
-    acceptance.save()
-    risk = Risk.objects.select_for_update().get(pk=acceptance.risk_id)
-    if risk.status == RiskStatus.ACCEPTED:
-        risk.status = RiskStatus.OPEN
-        risk.save(update_fields=["status", "updated"])
-    return acceptance
+    def expire(fresh: RiskAcceptance, risk: Risk) -> list[str]:
+        fresh.expired_at = timezone.now()
+        if risk.status == RiskStatus.ACCEPTED:
+            risk.status = RiskStatus.OPEN
+            risk.save(update_fields=["status", "updated"])
+        return ["expired_at"]
+
+    return transition(
+        ACCEPTANCE,
+        acceptance,
+        "expire",
+        actor=None,
+        lock_also=[Risk(pk=acceptance.risk_id)],
+        apply=expire,
+        reason="The acceptance reached its expiry date.",
+    )
 
 
 @transaction.atomic
@@ -548,7 +544,7 @@ def risk_from_gap(*, actor: Actor, answer_id: int, owner=None) -> Risk:
     from assets.models import Asset
     from suppliers.models import SupplierAnswer
 
-    require_scope(actor, "risks:write")
+    require_scope(actor, WRITE)
     answer = (
         SupplierAnswer.objects.select_related("question", "assessment__supplier")
         .filter(pk=answer_id)
@@ -587,6 +583,7 @@ def risk_from_gap(*, actor: Actor, answer_id: int, owner=None) -> Risk:
         risk.inherent_impact = criteria.impact_levels - 1
     _validate_risk(risk)
     risk.save()
+    policy.policy_for(Risk).grant_owner(risk, risk.owner)
     asset_ids = Asset.objects.filter(supplier=supplier).values_list("pk", flat=True)
     _set_links(risk, {"suppliers": [supplier.pk], "assets": list(asset_ids)})
     return risk

@@ -1,5 +1,12 @@
-"""Writes to the Statement of Applicability: rows, approval (an immutable numbered snapshot)
-and the stale mark a row gets when its linked risks change."""
+"""Writes to the Statement of Applicability: rows, submission and approval (an immutable
+numbered snapshot), and the stale mark a row gets when its linked risks change.
+
+The SoA workflow (isms.workflow): draft → submitted (whoever prepared it submits it) →
+approved (someone else with risks:approve: segregation of duties, risks.access). Editing a row
+of a submitted or approved SoA returns it to draft, so what is approved is what was submitted.
+SoAs and their rows are created with the organisation and when the control library grows
+(risks.services.setup), never on a read.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +18,35 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from isms import policy
 from isms.access import Actor
-from isms.errors import Conflict
-from isms.models import Control, Framework
+from isms.errors import Conflict, ErrorCode
+from isms.models import Framework
+from isms.workflow import Transition, Workflow, lock, transition
+from isms.writes import model_update
 from risks.models import SoARow, SoASnapshot, StatementOfApplicability
 from risks.models.soa import ImplementationStatus, InclusionReason
 
-from .common import member, require_manager, require_scope
+from .common import member
+
+S = StatementOfApplicability.Status
+SOA = Workflow(
+    StatementOfApplicability,
+    label="risks: Statement of Applicability",
+    transitions=[
+        Transition(
+            "submit",
+            {S.DRAFT, S.APPROVED},
+            S.SUBMITTED,
+            "submitted",
+            stamp=("submitted_by", "submitted_at"),
+        ),
+        Transition("approve", {S.SUBMITTED}, S.APPROVED, "approved"),
+        Transition(
+            "reopen", {S.SUBMITTED, S.APPROVED}, S.DRAFT, "returned to draft", action="change"
+        ),
+    ],
+)
 
 ROW_FIELDS = (
     "applicable",
@@ -30,24 +59,9 @@ ROW_FIELDS = (
 )
 
 
-def soa_for_framework(framework: Framework) -> StatementOfApplicability:
-    """The organisation's SoA for the framework, created with a row per control on first use
-    (and given rows for controls added to the library since)."""
-    soa = StatementOfApplicability.objects.filter(framework=framework).first()
-    if soa is None:
-        with transaction.atomic():
-            soa, _ = StatementOfApplicability.objects.get_or_create(framework=framework)
-    control_ids = set(Control.objects.filter(framework=framework).values_list("pk", flat=True))
-    have = set(SoARow.objects.filter(soa=soa).values_list("control_id", flat=True))
-    if control_ids - have:
-        SoARow.objects.bulk_create(
-            [
-                SoARow(soa=soa, control_id=pk, organization_id=soa.organization_id)
-                for pk in sorted(control_ids - have)
-            ],
-            ignore_conflicts=True,
-        )
-    return soa
+def soa_for_framework(framework: Framework) -> StatementOfApplicability | None:
+    """The organisation's SoA for the framework (None if it was never set up). Never writes."""
+    return StatementOfApplicability.objects.filter(framework=framework).first()
 
 
 def soa_mark_risks_changed(control_ids: Iterable[int]) -> int:
@@ -60,11 +74,11 @@ def soa_mark_risks_changed(control_ids: Iterable[int]) -> int:
 
 @transaction.atomic
 def soa_row_update(*, actor: Actor, row: SoARow, **fields) -> SoARow:
-    require_manager(actor, "edit the Statement of Applicability")
     unknown = set(fields) - set(ROW_FIELDS)
     if unknown:
         raise ValidationError({f: "This field cannot be set here." for f in sorted(unknown)})
-    row = SoARow.objects.select_for_update().get(pk=row.pk)
+    row, soa = lock(row, StatementOfApplicability(pk=row.soa_id))
+    policy.require(actor, "change", row)
     errors: dict[str, str] = {}
     if "owner" in fields and fields["owner"] not in (None, ""):
         fields["owner"] = member(fields["owner"], "owner")
@@ -97,15 +111,18 @@ def soa_row_update(*, actor: Actor, row: SoARow, **fields) -> SoARow:
         fields["justification"] = (fields["justification"] or "").strip()
     if errors:
         raise ValidationError(errors)
+    candidate = SoARow(**{f.attname: getattr(row, f.attname) for f in SoARow._meta.concrete_fields})
     for name, value in fields.items():
-        setattr(row, name, value)
-    if not row.applicable:
-        if not row.justification:
+        setattr(candidate, name, value)
+    if not candidate.applicable:
+        if not candidate.justification:
             raise ValidationError(
                 {"justification": "Say why the control is excluded: an exclusion needs a reason."}
             )
-        row.inclusion_reasons = []
-    row.save()
+        fields["inclusion_reasons"] = []
+    changed = model_update(row, data=fields, fields=ROW_FIELDS, clean=False)
+    if changed and soa.status != S.DRAFT:
+        transition(SOA, soa, "reopen", actor=actor, reason="A row changed after submission.")
     return row
 
 
@@ -136,34 +153,44 @@ def snapshot_rows(soa: StatementOfApplicability) -> list[dict]:
     ]
 
 
-@transaction.atomic
+def soa_submit(*, actor: Actor, soa: StatementOfApplicability) -> StatementOfApplicability:
+    """Whoever prepared the SoA submits it for approval (risks:manage, a person)."""
+    return transition(SOA, soa, "submit", actor=actor)
+
+
 def soa_approve(*, actor: Actor, soa: StatementOfApplicability, note: str = "") -> SoASnapshot:
-    """Store the SoA as an immutable, numbered snapshot; every row must be justified."""
-    require_scope(actor, "risks:approve")
-    if actor.user_id is None:
-        raise Conflict("A person approves the Statement of Applicability.")
-    soa = StatementOfApplicability.objects.select_for_update().get(pk=soa.pk)
-    unjustified = list(
-        SoARow.objects.filter(soa=soa).select_related("control").order_by("control__sort_key")
-    )
-    unjustified = [r.control.ref for r in unjustified if not r.is_justified]
-    if unjustified:
-        shown = ", ".join(unjustified[:10]) + ("…" if len(unjustified) > 10 else "")
-        raise Conflict(
-            f"{len(unjustified)} control(s) have no justification yet: {shown}. Every control "
-            "needs a reason to be included (or excluded) before the SoA is approved."
+    """Store the submitted SoA as an immutable, numbered snapshot; every row must be justified.
+    Someone with risks:approve who did not submit it (segregation of duties)."""
+    made: list[SoASnapshot] = []
+
+    def freeze(fresh: StatementOfApplicability) -> list[str]:
+        rows = SoARow.objects.filter(soa=fresh).select_related("control")
+        unjustified = [
+            r.control.ref for r in rows.order_by("control__sort_key") if not r.is_justified
+        ]
+        if unjustified:
+            shown = ", ".join(unjustified[:10]) + ("…" if len(unjustified) > 10 else "")
+            raise Conflict(
+                f"{len(unjustified)} control(s) have no justification yet: {shown}. Every "
+                "control needs a reason to be included (or excluded) before the SoA is approved.",
+                code=ErrorCode.CONFLICT,
+            )
+        now = timezone.now()
+        number = (SoASnapshot.objects.filter(soa=fresh).aggregate(n=Max("number"))["n"] or 0) + 1
+        made.append(
+            SoASnapshot.objects.create(
+                soa=fresh,
+                organization_id=fresh.organization_id,
+                number=number,
+                rows=snapshot_rows(fresh),
+                approved_by=actor.user,
+                approved_at=now,
+                note=(note or "").strip(),
+            )
         )
-    now = timezone.now()
-    number = (SoASnapshot.objects.filter(soa=soa).aggregate(n=Max("number"))["n"] or 0) + 1
-    snapshot = SoASnapshot.objects.create(
-        soa=soa,
-        organization_id=soa.organization_id,
-        number=number,
-        rows=snapshot_rows(soa),
-        approved_by=actor.user,
-        approved_at=now,
-        note=(note or "").strip(),
-    )
-    soa.last_approved_at = now
-    soa.save(update_fields=["last_approved_at"])
-    return snapshot
+        fresh.last_approved_at = now
+        return ["last_approved_at"]
+
+    with transaction.atomic():
+        transition(SOA, soa, "approve", actor=actor, reason=(note or "").strip(), apply=freeze)
+    return made[0]

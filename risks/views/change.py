@@ -7,12 +7,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.views.generic import DetailView, FormView, ListView, TemplateView
+from django.views.generic import DetailView, ListView, TemplateView
 
 from assets.models import Asset
+from isms import policy
 from isms.errors import DomainError
 from isms.models import AuditEvent
-from isms.views.mixins import OrgViewMixin
+from isms.views.errors import error_status
+from isms.views.forms import apply_errors
+from isms.views.mixins import OrgFormView, OrgViewMixin
 from risks import selectors
 from risks.filters import ChangeRequestFilterSet
 from risks.forms import WIZARD_STEPS, AssessmentHarmsForm, ChangeRequestForm, ReasonForm
@@ -20,8 +23,7 @@ from risks.models import AIChangeRequest, ImpactAssessment, RiskCategory
 from risks.services import change
 from suppliers.models import Supplier
 
-from .common import form_errors, form_response, refused
-from .register import READ, WRITE, RiskPostView
+from .register import READ, WRITE, RiskPostView, form_errors
 
 
 def change_url(change_request) -> str:
@@ -53,10 +55,11 @@ class ChangeRequestListView(OrgViewMixin, ListView):
         return context
 
 
-class ChangeRequestCreateView(OrgViewMixin, FormView):
+class ChangeRequestCreateView(OrgFormView):
     template_name = "risks/change_request_form.html"
     form_class = ChangeRequestForm
-    scope_map = WRITE
+    scope_map = {"GET": ["risks:write"], "POST": ["risks:write"]}
+    success_message = "AI change request submitted."
 
     def get_initial(self):
         return {"asset": self.request.GET.get("asset") or None}
@@ -66,21 +69,19 @@ class ChangeRequestCreateView(OrgViewMixin, FormView):
         context["nav"] = "risks"
         return context
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = dict(form.cleaned_data)
         data["asset"] = Asset.objects.filter(pk=data["asset"]).first() if data["asset"] else None
         data["supplier"] = (
             Supplier.objects.filter(pk=data["supplier"]).first() if data["supplier"] else None
         )
-        try:
-            change_request = change.change_request_create(actor=self.actor, **data)
-        except (ValidationError, DomainError) as error:
-            return form_response(self, form, error)
-        messages.success(self.request, "AI change request submitted.")
-        return HttpResponseRedirect(change_url(change_request))
+        data["approver"] = getattr(data["approver"], "pk", data["approver"])
+        change_request = change.change_request_create(actor=self.actor, **data)
+        change_request.organization = self.organization
+        return change_request
 
-    def form_invalid(self, form):
-        return form_response(self, form)
+    def get_success_url(self) -> str:
+        return change_url(self.object)
 
 
 class ChangeRequestDetailView(OrgViewMixin, DetailView):
@@ -106,7 +107,8 @@ class ChangeRequestDetailView(OrgViewMixin, DetailView):
             checklist=selectors.change_request_checklist(change_request),
             risks=risks,
             assessments=ImpactAssessment.objects.filter(asset_id=change_request.asset_id),
-            is_approver=self.actor.user_id == change_request.approver_id,
+            allowed={t.name for t in change.CHANGE_REQUEST.available(self.actor, change_request)},
+            can_assess=change.can_assess(self.actor, change_request.asset),
             reason_form=ReasonForm(),
             risk_categories=RiskCategory.choices,
             events=AuditEvent.objects.for_object(change_request),
@@ -117,9 +119,6 @@ class ChangeRequestDetailView(OrgViewMixin, DetailView):
 class ChangeRequestDecisionView(RiskPostView):
     model = AIChangeRequest
     decision = "approve"
-
-    def back(self, change_request):
-        return change_url(change_request)
 
     def act(self, change_request):
         if self.decision == "approve":
@@ -143,9 +142,6 @@ class ChangeRequestRiskView(RiskPostView):
 
     model = AIChangeRequest
 
-    def back(self, change_request):
-        return change_url(change_request)
-
     def act(self, change_request):
         from risks.services import register
 
@@ -164,9 +160,6 @@ class AssessmentStartView(RiskPostView):
     """Start (or continue) the impact assessment of the change request's asset."""
 
     model = AIChangeRequest
-
-    def back(self, change_request):
-        return change_url(change_request)
 
     def act(self, change_request):
         draft = ImpactAssessment.objects.filter(
@@ -221,11 +214,7 @@ class AssessmentWizardView(OrgViewMixin, TemplateView):
         self.assessment = self.get_object()
         step = self._step()
         if step is None:
-            return refused(
-                request,
-                DomainError("Only a draft assessment is edited, one step at a time."),
-                assessment_url(self.assessment),
-            )
+            raise DomainError("Only a draft assessment is edited, one step at a time.")
         self.current_step = step
         form = self._form(step, request.POST)
         try:
@@ -234,7 +223,10 @@ class AssessmentWizardView(OrgViewMixin, TemplateView):
             values = {"harms": form.harms()} if step[0] == "harms" else dict(form.cleaned_data)
             change.impact_assessment_update(actor=self.actor, assessment=self.assessment, **values)
         except (ValidationError, DomainError) as error:
-            return form_response(self, form, error)
+            apply_errors(form, error)
+            return self.render_to_response(
+                self.get_context_data(step=step, form=form), status=error_status(error)
+            )
         keys = [key for key, _, _ in WIZARD_STEPS]
         index = keys.index(step[0])
         return HttpResponseRedirect(
@@ -250,8 +242,9 @@ class AssessmentWizardView(OrgViewMixin, TemplateView):
             assessment=assessment,
             steps=WIZARD_STEPS,
             step=kwargs.get("step") or getattr(self, "current_step", None),
-            can_approve=self.actor.has_scope("risks:approve")
-            and self.actor.user_id != assessment.prepared_by_id,
+            can_approve=bool(change.IMPACT_ASSESSMENT.available(self.actor, assessment)),
+            can_edit=assessment.status == ImpactAssessment.Status.DRAFT
+            and policy.can(self.actor, "change", assessment),
             events=AuditEvent.objects.for_object(assessment),
         )
         return context
@@ -259,9 +252,6 @@ class AssessmentWizardView(OrgViewMixin, TemplateView):
 
 class AssessmentApproveView(RiskPostView):
     model = ImpactAssessment
-
-    def back(self, assessment):
-        return assessment_url(assessment)
 
     def act(self, assessment):
         change.impact_assessment_approve(actor=self.actor, assessment=assessment)

@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
-from django.views.generic import DetailView, FormView, ListView, View
+from django.views.generic import DetailView, ListView, View
 
-from isms import tabular
+from isms import policy, tabular
 from isms.errors import DomainError
 from isms.models import AuditEvent
-from isms.views.mixins import OrgViewMixin
+from isms.views.errors import refusal_response
+from isms.views.mixins import OrgFormView, OrgViewMixin
 from risks import selectors
 from risks.filters import RiskFilterSet
 from risks.forms import (
@@ -27,8 +28,6 @@ from risks.models.register import RISK_EDITABLE, RiskStatus
 from risks.services import register
 from suppliers.models import SupplierAnswer
 
-from .common import form_errors, form_response, refused
-
 READ = {"GET": ["risks:read"]}
 WRITE = {"GET": ["risks:read"], "POST": ["risks:write"]}
 CELL_PARAMS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", "residual_impact")
@@ -36,6 +35,16 @@ CELL_PARAMS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", 
 
 def risk_url(risk) -> str:
     return reverse("risk_detail", args=[risk.organization.slug, risk.pk])
+
+
+def form_errors(form) -> ValidationError:
+    """A bound, invalid form's errors as a ValidationError naming each field."""
+    return ValidationError(
+        {
+            field: [e["message"] for e in errors]
+            for field, errors in form.errors.get_json_data().items()
+        }
+    )
 
 
 class RiskListView(OrgViewMixin, ListView):
@@ -66,6 +75,7 @@ class RiskListView(OrgViewMixin, ListView):
         context.update(
             nav="risks",
             filter=self.filterset,
+            can_add=self.actor.has_scope("risks:write"),
             criteria=self.criteria,
             heat_maps=[
                 selectors.heat_map(rows, self.criteria, "inherent"),
@@ -138,30 +148,30 @@ class RiskFormMixin:
         return data
 
 
-class RiskCreateView(OrgViewMixin, RiskFormMixin, FormView):
-    scope_map = WRITE
+class RiskCreateView(RiskFormMixin, OrgFormView):
+    scope_map = {"GET": ["risks:write"], "POST": ["risks:write"]}
+    success_message = "Risk “{obj.title}” added."
 
     def get_initial(self):
         return {"owner": self.request.user.pk}
 
-    def form_valid(self, form):
-        try:
-            risk = register.risk_create(actor=self.actor, **self._values(form))
-        except (ValidationError, DomainError) as error:
-            return form_response(self, form, error)
-        messages.success(self.request, f"Risk “{risk.title}” added.")
-        return HttpResponseRedirect(risk_url(risk))
+    def perform(self, form):
+        risk = register.risk_create(actor=self.actor, **self._values(form))
+        risk.organization = self.organization
+        return risk
 
-    def form_invalid(self, form):
-        return form_response(self, form)
+    def get_success_url(self) -> str:
+        return risk_url(self.object)
 
 
-class RiskUpdateView(OrgViewMixin, RiskFormMixin, FormView):
-    scope_map = WRITE
+class RiskUpdateView(RiskFormMixin, OrgFormView):
+    scope_map = {"GET": ["risks:write"], "POST": ["risks:write"]}
     model = Risk
+    success_message = "Risk saved."
 
     def get(self, request, *args, **kwargs):
         self.risk = self.get_object()
+        policy.require(self.actor, "change", self.risk)
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
@@ -182,16 +192,11 @@ class RiskUpdateView(OrgViewMixin, RiskFormMixin, FormView):
         context["risk"] = self.risk
         return context
 
-    def form_valid(self, form):
-        try:
-            register.risk_update(actor=self.actor, risk=self.risk, **self._values(form))
-        except (ValidationError, DomainError) as error:
-            return form_response(self, form, error)
-        messages.success(self.request, "Risk saved.")
-        return HttpResponseRedirect(risk_url(self.risk))
+    def perform(self, form):
+        return register.risk_update(actor=self.actor, risk=self.risk, **self._values(form))
 
-    def form_invalid(self, form):
-        return form_response(self, form)
+    def get_success_url(self) -> str:
+        return risk_url(self.risk)
 
 
 class RiskDetailView(OrgViewMixin, DetailView):
@@ -207,6 +212,16 @@ class RiskDetailView(OrgViewMixin, DetailView):
         context = super().get_context_data(**kwargs)
         risk = self.object
         criteria = register.criteria_get()
+        acceptances = list(risk.acceptances.select_related("requested_by", "decided_by"))
+        for acceptance in acceptances:
+            acceptance.risk = risk
+            acceptance.allowed = register.ACCEPTANCE.available(self.actor, acceptance)
+            acceptance.allowed_names = {t.name for t in acceptance.allowed}
+        can_edit = policy.can(self.actor, "change", risk)
+        actions = list(risk.actions.select_related("owner"))
+        for action in actions:
+            action.risk = risk
+            action.can_update_status = policy.can(self.actor, "update_status", action)
         context.update(
             nav="risks",
             criteria=criteria,
@@ -218,10 +233,10 @@ class RiskDetailView(OrgViewMixin, DetailView):
             controls=[
                 link.control for link in risk.control_links.select_related("control__framework")
             ],
-            actions=risk.actions.select_related("owner"),
-            acceptances=risk.acceptances.select_related("requested_by", "decided_by"),
-            can_edit=register.can_edit_risk(self.actor, risk),
-            can_decide=self.actor.has_scope("risks:approve"),
+            actions=actions,
+            acceptances=acceptances,
+            can_edit=can_edit,
+            can_request_acceptance=can_edit and self.actor.user_id is not None,
             action_form=TreatmentActionForm(),
             acceptance_form=AcceptanceRequestForm(),
             decision_form=DecisionForm(),
@@ -232,22 +247,21 @@ class RiskDetailView(OrgViewMixin, DetailView):
 
 
 class RiskPostView(OrgViewMixin, View):
-    """POST-only action on one object: look it up (404), act, redirect; refusals explained."""
+    """POST-only action on one object: look it up (404), act, redirect. A refusal becomes a
+    flash message and a redirect back (isms.views.errors.refusal_response); the service's
+    transaction has rolled back, so nothing is kept."""
 
     scope_map = {"POST": ["risks:write"]}
 
     def act(self, obj):  # returns the URL to go back to
         raise NotImplementedError
 
-    def back(self, obj) -> str:
-        return risk_url(obj)
-
     def post(self, request, *args, **kwargs):
         obj = self.get_object()
         try:
             return HttpResponseRedirect(self.act(obj))
         except (ValidationError, DomainError) as error:
-            return refused(request, error, self.back(obj))
+            return refusal_response(request, error)
 
 
 class RiskStatusView(RiskPostView):
@@ -276,9 +290,6 @@ class TreatmentActionCreateView(RiskPostView):
 class TreatmentActionStatusView(RiskPostView):
     model = TreatmentAction
 
-    def back(self, action):
-        return risk_url(action.risk)
-
     def act(self, action):
         form = TreatmentActionStatusForm(self.request.POST)
         if not form.is_valid():
@@ -302,9 +313,6 @@ class AcceptanceRequestView(RiskPostView):
 class AcceptanceDecisionView(RiskPostView):
     model = RiskAcceptance
     decision = "approve"
-
-    def back(self, acceptance):
-        return risk_url(acceptance.risk)
 
     def act(self, acceptance):
         note = self.request.POST.get("note", "")
@@ -342,9 +350,6 @@ class RiskFromGapView(RiskPostView):
 
     model = SupplierAnswer
 
-    def back(self, answer):
-        return reverse("supplier_gaps", args=[self.organization.slug])
-
     def act(self, answer):
         risk = register.risk_from_gap(actor=self.actor, answer_id=answer.pk)
         risk.organization = self.organization
@@ -352,10 +357,14 @@ class RiskFromGapView(RiskPostView):
         return risk_url(risk)
 
 
-class CriteriaView(OrgViewMixin, FormView):
+class CriteriaView(OrgFormView):
+    """The criteria; only who may change them sees the form (risks:manage; the appetite also
+    needs risks:accept_above_appetite)."""
+
     template_name = "risks/criteria_form.html"
     form_class = CriteriaForm
-    scope_map = {"GET": ["risks:read"], "POST": ["org:admin"]}
+    scope_map = {"GET": ["risks:read"], "POST": ["risks:manage"]}
+    success_message = "Risk criteria saved."
 
     def get_initial(self):
         criteria = register.criteria_get()
@@ -370,18 +379,14 @@ class CriteriaView(OrgViewMixin, FormView):
         context.update(
             nav="risks",
             criteria=criteria,
-            can_edit=self.actor.has_scope("org:admin"),
-            events=AuditEvent.objects.for_object(criteria),
+            can_edit=policy.can(self.actor, "change", criteria),
+            can_set_appetite=policy.can(self.actor, "set_appetite", criteria),
+            events=AuditEvent.objects.for_object(criteria) if criteria.pk else [],
         )
         return context
 
-    def form_valid(self, form):
-        try:
-            register.criteria_update(actor=self.actor, **form.cleaned_data)
-        except (ValidationError, DomainError) as error:
-            return form_response(self, form, error)
-        messages.success(self.request, "Risk criteria saved.")
-        return HttpResponseRedirect(reverse("risk_criteria", args=[self.organization.slug]))
+    def perform(self, form):
+        return register.criteria_update(actor=self.actor, **form.cleaned_data)
 
-    def form_invalid(self, form):
-        return form_response(self, form)
+    def get_success_url(self) -> str:
+        return reverse("risk_criteria", args=[self.organization.slug])

@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.generic import DetailView, TemplateView, View
 
-from isms import tabular
-from isms.errors import DomainError
+from isms import policy, tabular
+from isms.errors import Conflict, DomainError
 from isms.models import Framework
+from isms.views.errors import error_status
 from isms.views.forms import apply_errors
 from isms.views.mixins import OrgViewMixin
 from risks import selectors
@@ -23,8 +24,7 @@ from risks.models import SoARow, SoASnapshot, StatementOfApplicability
 from risks.models.soa import InclusionReason
 from risks.services import soa as services
 
-from .common import error_status, form_errors, refused
-from .register import READ
+from .register import READ, form_errors
 
 EXPORT_COLUMNS = [
     tabular.attr("Control", "control.ref"),
@@ -69,16 +69,30 @@ class SoAIndexView(OrgViewMixin, TemplateView):
 
 class SoATableMixin:
     def setup_soa(self):
+        """Reads only: an SoA that was never set up shows as empty (no row is created)."""
         self.framework = _framework(self.kwargs["framework"])
         self.soa = services.soa_for_framework(self.framework)
 
     def rows(self):
-        self.filterset = SoARowFilterSet(self.request.GET, queryset=selectors.soa_rows(self.soa))
+        rows = selectors.soa_rows(self.soa) if self.soa else SoARow.objects.none()
+        self.filterset = SoARowFilterSet(self.request.GET, queryset=rows)
         rows = list(self.filterset.qs)
         risks = selectors.linked_risks_by_control([r.control_id for r in rows])
         for row in rows:
             row.linked = risks.get(row.control_id, [])
         return rows
+
+
+def soa_controls(actor, soa) -> dict[str, bool]:
+    """Which SoA controls this actor sees: only the ones they can use (risks.access)."""
+    if soa is None:
+        return {"can_edit": False, "can_submit": False, "can_approve": False}
+    moves = {t.name for t in services.SOA.available(actor, soa)}
+    return {
+        "can_edit": policy.can(actor, "change", soa),
+        "can_submit": "submit" in moves,
+        "can_approve": "approve" in moves,
+    }
 
 
 class SoATableView(OrgViewMixin, SoATableMixin, TemplateView):
@@ -98,12 +112,12 @@ class SoATableView(OrgViewMixin, SoATableMixin, TemplateView):
             soa=self.soa,
             rows=rows,
             filter=self.filterset,
-            snapshots=SoASnapshot.objects.filter(soa=self.soa).select_related("approved_by"),
+            snapshots=SoASnapshot.objects.filter(soa=self.soa).select_related("approved_by")
+            if self.soa
+            else [],
             unjustified=sum(1 for r in rows if not r.is_justified),
             stale=sum(1 for r in rows if r.is_stale),
-            can_edit=self.actor.has_scope("risks:write")
-            and self.actor.role in ("admin", "officer"),
-            can_approve=self.actor.has_scope("risks:approve"),
+            **soa_controls(self.actor, self.soa),
         )
         return context
 
@@ -124,7 +138,7 @@ class SoARowView(OrgViewMixin, View):
 
     def _render(self, row, form=None, status=200):
         template = "risks/_soa_row_form.html" if form is not None else "risks/_soa_row.html"
-        can_edit = self.actor.has_scope("risks:write") and self.actor.role in ("admin", "officer")
+        can_edit = policy.can(self.actor, "change", row)
         context = {
             "row": row,
             "form": form,
@@ -135,7 +149,7 @@ class SoARowView(OrgViewMixin, View):
 
     def get(self, request, *args, **kwargs):
         row = self.get_object()
-        if request.GET.get("edit"):
+        if request.GET.get("edit") and policy.can(self.actor, "change", row):
             form = SoARowForm(
                 initial={
                     "applicable": row.applicable,
@@ -160,7 +174,7 @@ class SoARowView(OrgViewMixin, View):
             services.soa_row_update(actor=self.actor, row=row, **form.cleaned_data)
         except (ValidationError, DomainError) as error:
             if not request.htmx:
-                return refused(request, error, soa_url(self.organization.slug, row.soa.framework))
+                raise
             if not form.errors:
                 apply_errors(form, error)
             status = error_status(error)
@@ -170,20 +184,34 @@ class SoARowView(OrgViewMixin, View):
         return self._render(self._row(row.pk))
 
 
-class SoAApproveView(OrgViewMixin, View):
-    """POST framework=<code>: approve that SoA (the service needs risks:approve)."""
+def _statement(request) -> StatementOfApplicability:
+    framework = _framework(request.POST.get("framework", ""))
+    soa = services.soa_for_framework(framework)
+    if soa is None:
+        raise Conflict(f"The Statement of Applicability for {framework.name} is not set up yet.")
+    return soa
 
-    scope_map = {"POST": ["risks:write"]}
+
+class SoASubmitView(OrgViewMixin, View):
+    """POST framework=<code>: submit that SoA for approval (whoever prepared it)."""
+
+    scope_map = {"POST": ["risks:manage"]}
 
     def post(self, request, *args, **kwargs):
-        framework = _framework(request.POST.get("framework", ""))
-        soa = services.soa_for_framework(framework)
-        try:
-            snapshot = services.soa_approve(
-                actor=self.actor, soa=soa, note=request.POST.get("note", "")
-            )
-        except (ValidationError, DomainError) as error:
-            return refused(request, error, soa_url(self.organization.slug, framework))
+        soa = services.soa_submit(actor=self.actor, soa=_statement(request))
+        messages.success(request, "Statement of Applicability submitted for approval.")
+        return HttpResponseRedirect(soa_url(self.organization.slug, soa.framework))
+
+
+class SoAApproveView(OrgViewMixin, View):
+    """POST framework=<code>: approve that SoA (risks:approve, not whoever submitted it)."""
+
+    scope_map = {"POST": ["risks:approve"]}
+
+    def post(self, request, *args, **kwargs):
+        snapshot = services.soa_approve(
+            actor=self.actor, soa=_statement(request), note=request.POST.get("note", "")
+        )
         messages.success(
             request, f"Statement of Applicability approved: snapshot {snapshot.number}."
         )

@@ -8,7 +8,6 @@ write for a read-only auditor.
 
 from __future__ import annotations
 
-import pytest
 from django.db import DatabaseError, connection, transaction
 
 from isms.controls.loader import load_control_library
@@ -85,10 +84,6 @@ def test_an_auditor_walking_every_get_route_writes_nothing(org_a, member, client
     assert not [u for u, s in statuses.items() if s >= 500], statuses
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="risks: soa_for_framework()/criteria_get() create rows on first read (issue 10)",
-)
 def test_an_auditor_reading_a_new_organisation_writes_nothing(org_b, member, client_for):
     """The sharpest case: nothing has been read yet, so a lazy 'create on first read' shows."""
     load_control_library()

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from isms.access import Actor
 from isms.models import Control, Framework, Membership, Role
+from isms.signals import control_library_loaded
 from risks.models import (
     AIChangeRequest,
     ImpactAssessment,
@@ -18,6 +19,7 @@ from risks.models import (
     RiskControl,
     RiskCriteria,
     RiskSupplier,
+    RiskUserObjectPermission,
     SoARow,
     SoASnapshot,
     StatementOfApplicability,
@@ -41,6 +43,7 @@ def actor_for(organization, role: str = Role.OFFICER, user=None) -> Actor:
 class RiskFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Risk
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Risk {n:05d}")
     description = "Customer data pasted into prompts leaves the company"
@@ -48,16 +51,26 @@ class RiskFactory(factory.django.DjangoModelFactory):
     inherent_likelihood = 3
     inherent_impact = 4
 
+    @factory.post_generation
+    def owner_grant(obj, create, extracted, **kwargs):
+        """The owner's guardian grant, as risks.services.risk_create gives it."""
+        if create and obj.owner_id:
+            from isms import policy
+
+            policy.policy_for(Risk).grant_owner(obj, obj.owner)
+
 
 def library_control(ref: str = "T.1") -> Control:
     framework, _ = Framework.objects.get_or_create(
         code="test-framework", defaults={"name": "Test framework"}
     )
-    control, _ = Control.objects.get_or_create(
+    control, created = Control.objects.get_or_create(
         framework=framework,
         ref=ref,
         defaults={"group": "Test", "title": f"Control {ref}", "description": "A test control"},
     )
+    if created:  # as the library's loader does: every organisation's SoA gets the row
+        control_library_loaded.send(sender=Framework, created=1)
     return control
 
 
@@ -70,6 +83,12 @@ def make_criteria(organization):
 def make_risk(organization):
     owner = MembershipFactory(organization=organization, role=Role.CONTRIBUTOR).user
     return RiskFactory(organization=organization, owner=owner)
+
+
+@object_factory(RiskUserObjectPermission)
+def make_risk_grant(organization):
+    risk = make_risk(organization)  # RiskFactory grants the owner change_risk
+    return RiskUserObjectPermission.objects.get(content_object=risk)
 
 
 @object_factory(RiskAsset)

@@ -110,16 +110,17 @@ def test_acceptance_segregation_of_duties_via_api(org_a, people, api_for, in_ten
     )
     assert duplicate.status_code == 409
     own = officer.post(url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {}, format="json")
-    assert own.status_code == 403 and "someone else" in own.json()["detail"]
+    assert own.status_code == 403 and own.json()["code"] == "segregation_of_duties"
     contributor = api_for(user=people.contributor)
     no_scope = contributor.post(
         url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {}, format="json"
     )
-    assert no_scope.status_code == 403 and "risks:approve" in no_scope.json()["detail"]
+    assert no_scope.status_code == 403 and no_scope.json()["code"] == "missing_scope"
     above = api_for(user=people.approver).post(
         url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {}, format="json"
     )
-    assert above.status_code == 403 and "only an admin" in above.json()["detail"]
+    assert above.status_code == 403 and above.json()["code"] == "missing_scope"
+    assert "risks:accept_above_appetite" in above.json()["detail"]
     no_note = api_for(user=people.admin).post(
         url(org_a, f"risk-acceptances/{acceptance_id}/reject/"), {"note": ""}, format="json"
     )
@@ -349,10 +350,21 @@ def test_soa_rows_snapshots_and_diff(org_a, people, api_for, in_tenant):
     rows = officer.get(url(org_a, "soa-rows/"), {"framework": code}).json()
     assert rows["count"] == 2 and rows["results"][0]["control_ref"] == "T.1"
     assert officer.get(url(org_a, "soa-rows/"), {"framework": "nope"}).status_code == 400
+    unsubmitted = api_for(user=people.approver).post(
+        url(org_a, "soa-snapshots/"), {"framework": code}, format="json"
+    )
+    assert unsubmitted.status_code == 409 and unsubmitted.json()["code"] == "invalid_transition"
+    submitted = officer.post(
+        url(org_a, "soa-snapshots/submit/"), {"framework": code}, format="json"
+    )
+    assert submitted.status_code == 200 and submitted.json()["status"] == "submitted"
+    own = officer.post(url(org_a, "soa-snapshots/"), {"framework": code}, format="json")
+    assert own.status_code == 403 and own.json()["code"] == "segregation_of_duties"
     early = api_for(user=people.approver).post(
         url(org_a, "soa-snapshots/"), {"framework": code}, format="json"
     )
     assert early.status_code == 409 and "2 control(s)" in early.json()["detail"]
+    assert early.json()["code"] == "conflict"
     for row in rows["results"]:
         bad = officer.patch(
             url(org_a, f"soa-rows/{row['id']}/"), {"applicable": False}, format="json"
@@ -370,6 +382,7 @@ def test_soa_rows_snapshots_and_diff(org_a, people, api_for, in_tenant):
         .status_code
         == 403
     )
+    officer.post(url(org_a, "soa-snapshots/submit/"), {"framework": code}, format="json")
     first = api_for(user=people.approver).post(
         url(org_a, "soa-snapshots/"), {"framework": code}, format="json"
     )
@@ -379,6 +392,7 @@ def test_soa_rows_snapshots_and_diff(org_a, people, api_for, in_tenant):
         {"applicable": False, "justification": "Not relevant to us"},
         format="json",
     )
+    officer.post(url(org_a, "soa-snapshots/submit/"), {"framework": code}, format="json")
     second = (
         api_for(user=people.approver)
         .post(url(org_a, "soa-snapshots/"), {"framework": code}, format="json")

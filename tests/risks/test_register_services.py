@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from isms.errors import Conflict, NotPermitted, TransitionRefused
+from isms.errors import Conflict, ErrorCode, NotPermitted, TransitionRefused
 from isms.models import AuditEvent
 from risks import selectors
 from risks.models import Risk, RiskAcceptance, RiskCriteria, RiskStatus
@@ -31,9 +31,9 @@ def _risk(actor, owner, **fields) -> Risk:
 # --- criteria -----------------------------------------------------------------------------
 
 
-def test_criteria_created_on_first_use_with_a_5x5_default(org_a, in_tenant):
+def test_criteria_exist_from_the_organisations_creation_with_a_5x5_default(org_a, in_tenant):
     with in_tenant(org_a):
-        assert not RiskCriteria.objects.exists()
+        assert RiskCriteria.objects.count() == 1  # created with the organisation, not on read
         criteria = services.criteria_get()
         assert (criteria.likelihood_levels, criteria.impact_levels) == (5, 5)
         assert criteria.likelihood_labels[0] == "Rare" and criteria.impact_labels[-1] == "Severe"
@@ -145,7 +145,9 @@ def test_treatment_actions_owner_may_update_status_only(org_a, in_tenant, people
             owner=people.other,
             due_date=TODAY() + timedelta(days=30),
         )
-        services.treatment_action_update(actor=people.other_actor, action=action, status="done")
+        action = services.treatment_action_update(
+            actor=people.other_actor, action=action, status="done"
+        )
         assert action.completed_at is not None
         with pytest.raises(NotPermitted):
             services.treatment_action_update(
@@ -195,14 +197,17 @@ def test_the_requester_never_decides_even_as_admin(org_a, in_tenant, people):
         assert RiskAcceptance.objects.get(pk=acceptance.pk).status == "requested"
 
 
-def test_above_the_threshold_only_an_admin_accepts(org_a, in_tenant, people):
+def test_above_the_appetite_acceptance_needs_accept_above_appetite(org_a, in_tenant, people):
+    """ISO/IEC 27001:2022 6.1.2 a) 1): above the risk acceptance criteria, an officer with
+    risks:approve is refused; top management (risks:accept_above_appetite, admins) accepts."""
     with in_tenant(org_a):
         risk = _risk(
             people.officer_actor, people.contributor, inherent_likelihood=4, inherent_impact=4
         )
         acceptance = _acceptance(people.contributor_actor, risk)
-        with pytest.raises(NotPermitted, match="only an admin"):
+        with pytest.raises(NotPermitted) as refused:
             services.acceptance_approve(actor=people.officer_actor, acceptance=acceptance)
+        assert refused.value.code == ErrorCode.MISSING_SCOPE
         assert Risk.objects.get(pk=risk.pk).status == "open"
         services.acceptance_approve(actor=people.admin_actor, acceptance=acceptance)
         assert Risk.objects.get(pk=risk.pk).status == "accepted"
@@ -241,7 +246,7 @@ FORBIDDEN_ACCEPTANCE_MOVES = [
     (state, action)
     for state in RiskAcceptance.Status.values
     for action in ACCEPTANCE_ACTIONS
-    if state not in services.ACCEPTANCE_TRANSITIONS[action][0]
+    if state not in services.ACCEPTANCE.by_name[action].sources
 ]
 
 

@@ -26,7 +26,13 @@ def _justify_all(actor, soa):
         services.soa_row_update(actor=actor, row=row, inclusion_reasons=["business"])
 
 
-def test_created_with_every_control_on_first_use(org_a, in_tenant, controls):
+def _approve(people, soa, note: str = ""):
+    """The officer who prepared it submits; another person (the approver) approves."""
+    services.soa_submit(actor=people.officer_actor, soa=soa)
+    return services.soa_approve(actor=people.approver_actor, soa=soa, note=note)
+
+
+def test_rows_exist_for_every_control_and_grow_with_the_library(org_a, in_tenant, controls):
     with in_tenant(org_a):
         soa = services.soa_for_framework(controls[0].framework)
         assert SoARow.objects.filter(soa=soa).count() == 3
@@ -72,19 +78,22 @@ def test_approval_needs_every_row_justified_and_numbers_snapshots(
 ):
     with in_tenant(org_a):
         soa = services.soa_for_framework(controls[0].framework)
+        services.soa_submit(actor=people.officer_actor, soa=soa)
         with pytest.raises(Conflict, match="3 control"):
             services.soa_approve(actor=people.approver_actor, soa=soa)
         with pytest.raises(NotPermitted):
             services.soa_approve(actor=people.contributor_actor, soa=soa)
-        _justify_all(people.officer_actor, soa)
-        first = services.soa_approve(actor=people.approver_actor, soa=soa, note="Board review")
+        _justify_all(people.officer_actor, soa)  # editing returns it to draft
+        soa.refresh_from_db()
+        assert soa.status == "draft"
+        first = _approve(people, soa, note="Board review")
         assert first.number == 1 and first.approved_by == people.approver
         assert [r["ref"] for r in first.rows] == ["T.1", "T.2", "T.3"]
         row = SoARow.objects.get(soa=soa, control=controls[1])
         services.soa_row_update(
             actor=people.officer_actor, row=row, implementation_status="implemented"
         )
-        second = services.soa_approve(actor=people.approver_actor, soa=soa)
+        second = _approve(people, soa)
         assert second.number == 2
         diff = selectors.snapshot_diff(first.rows, second.rows)
         assert diff["added"] == diff["removed"] == []
@@ -101,7 +110,7 @@ def test_snapshots_are_immutable_in_the_database(org_a, in_tenant, people, contr
     with in_tenant(org_a):
         soa = services.soa_for_framework(controls[0].framework)
         _justify_all(people.officer_actor, soa)
-        snapshot = services.soa_approve(actor=people.approver_actor, soa=soa)
+        snapshot = _approve(people, soa)
         snapshot.note = "edited later"
         with pytest.raises(DatabaseError), transaction.atomic():
             snapshot.save()
@@ -128,7 +137,7 @@ def test_rows_go_stale_when_linked_risks_change_after_approval(org_a, in_tenant,
             controls=[controls[0].pk],
         )
         _justify_all(people.officer_actor, soa)
-        snapshot = services.soa_approve(actor=people.approver_actor, soa=soa)
+        snapshot = _approve(people, soa)
         assert snapshot.rows[0]["linked_risks"] == [f"R-{risk.pk} Model drift"]
 
         def stale():
@@ -141,5 +150,5 @@ def test_rows_go_stale_when_linked_risks_change_after_approval(org_a, in_tenant,
         assert stale() == {"T.1"}
         register.risk_update(actor=people.officer_actor, risk=risk, controls=[controls[2].pk])
         assert stale() == {"T.1", "T.3"}  # unlinking is a change too
-        services.soa_approve(actor=people.approver_actor, soa=soa)
+        _approve(people, soa)
         assert stale() == set()

@@ -1,0 +1,266 @@
+"""Who may do what in the risks app: one policy per model (isms.policy), nothing else decides.
+
+Rules (scopes from isms.access; `risks:*` unless said otherwise):
+
+- Risk — view: read. change (edit, status, treatment actions, ask for acceptance): write and
+  either manage (officers, admins, read-write keys) or the owner's guardian grant
+  `change_risk` (a contributor edits the risks they own; the grant moves with the owner).
+- TreatmentAction — change/delete: whoever may change its risk. update_status: also the
+  action's assignee (its named owner), for the status only.
+- RiskAcceptance — approve/reject: a named person, never the requester (segregation of
+  duties), holding `risks:approve` — or, the named exception below, the risk's owner. Above the
+  organisation's appetite, approving also needs `risks:accept_above_appetite`, whoever approves.
+  withdraw: the requester or manage.
+  *Named exception* (ISO/IEC 27001:2022 6.1.3 f: risk owners accept the residual risk): the
+  owner of the risk (guardian grant on the risk, with `records:own` and write) may approve or
+  reject the acceptance of their own risk without `risks:approve`; not anyone else's.
+- AIChangeRequest — approve/reject: the designated approver, holding `risks:approve`, never the
+  requester. withdraw: the requester or manage.
+- ImpactAssessment — change/delete (draft): write and either manage or the asset owner's grant
+  (`assets.change_asset`). approve: `risks:approve`, never whoever prepared it.
+- StatementOfApplicability — change/submit: manage. approve: `risks:approve`, never whoever
+  submitted it (the preparer). SoARow — change: manage. SoASnapshot — read only.
+- RiskCriteria — change: manage; changing the appetite (acceptance threshold) itself also
+  needs `risks:accept_above_appetite` (whoever may accept above it sets where "above" starts).
+"""
+
+from __future__ import annotations
+
+from isms import permissions, policy
+from isms.access import ACCEPT_ABOVE_APPETITE, OWN_SCOPE, Actor
+from isms.errors import ErrorCode, NotPermitted
+from isms.policy import ModelPolicy, Refusal
+from risks.models import (
+    AIChangeRequest,
+    ImpactAssessment,
+    Risk,
+    RiskAcceptance,
+    RiskCriteria,
+    SoARow,
+    SoASnapshot,
+    StatementOfApplicability,
+    TreatmentAction,
+)
+
+DOMAIN = "risks"
+WRITE = "risks:write"
+MANAGE = "risks:manage"
+
+
+def require_scope(actor: Actor, scope: str) -> None:
+    """For acts on no object yet (creating): the scope, with its code."""
+    if not actor.has_scope(scope):
+        raise NotPermitted(actor.missing_scopes_message([scope]), code=ErrorCode.MISSING_SCOPE)
+
+
+def require_person(actor: Actor, what: str) -> None:
+    if actor.user_id is None:
+        raise NotPermitted(f"A person {what} (not an API key).")
+
+
+@policy.register
+class RiskPolicy(ModelPolicy):
+    model = Risk
+    domain = DOMAIN
+    owner_grant = "change_risk"
+
+    def describe(self, obj) -> str:
+        return f"the risk “{obj.title}”" if obj.title else "this risk"
+
+
+def risk_owner(actor: Actor, risk: Risk) -> bool:
+    """The actor is the risk's owner: holds the owner's grant (and may own records at all)."""
+    if actor.user is None or not actor.has_scope(OWN_SCOPE):
+        return False
+    return policy.policy_for(Risk).owns(actor, risk)
+
+
+@policy.register
+class TreatmentActionPolicy(ModelPolicy):
+    model = TreatmentAction
+    domain = DOMAIN
+
+    def rule_change(self, actor: Actor, obj) -> Refusal | None:
+        return policy.refusal(actor, "change", obj.risk)
+
+    def rule_update_status(self, actor: Actor, obj) -> Refusal | None:
+        refused = self._scope_refusal(actor, self.write_scope)
+        if refused is not None:
+            return refused
+        if actor.user_id is not None and actor.user_id == obj.owner_id:
+            return None
+        return self.rule_change(actor, obj)
+
+
+def _withdraw_refusal(policy_: ModelPolicy, actor: Actor, obj, what: str) -> Refusal | None:
+    refused = policy_._scope_refusal(actor, policy_.write_scope)
+    if refused is not None:
+        return refused
+    if actor.has_scope(policy_.manage_scope):
+        return None
+    if actor.user_id is not None and actor.user_id == obj.requested_by_id:
+        return None
+    return Refusal(f"Only whoever asked for {what} or a compliance officer may withdraw it.")
+
+
+@policy.register
+class RiskAcceptancePolicy(ModelPolicy):
+    model = RiskAcceptance
+    domain = DOMAIN
+    approvals = frozenset({"approve", "reject"})
+    separation_of_duties = {
+        "approve": {"requested_by": "requested"},
+        "reject": {"requested_by": "requested"},
+    }
+
+    def owner_decides(self, actor: Actor, obj) -> bool:
+        """The named exception (ISO/IEC 27001:2022 6.1.3 f): the risk owner decides on the
+        acceptance of the residual risk of their own risk."""
+        if obj.risk_id is None or not actor.has_scope(self.write_scope):
+            return False
+        return risk_owner(actor, obj.risk)
+
+    def approval_refusal(self, actor: Actor, action: str, obj) -> Refusal | None:
+        if actor.user is None:
+            return Refusal("An approval needs a named person; an API key cannot approve.")
+        did = self.participants(action, obj).get(actor.user_id)
+        if did is not None:
+            return Refusal(
+                f"You {did} this risk acceptance; someone else must decide on it "
+                "(segregation of duties).",
+                ErrorCode.SEGREGATION_OF_DUTIES,
+            )
+        if self.owner_decides(actor, obj):
+            return None
+        return self._scope_refusal(actor, self.approve_scope)
+
+    def appetite_refusal(self, actor: Actor, obj) -> Refusal | None:
+        criteria = RiskCriteria.objects.first() or RiskCriteria()
+        score = obj.risk.current_score
+        if criteria.above_appetite(score) and not actor.has_scope(ACCEPT_ABOVE_APPETITE):
+            return Refusal(
+                f"The risk scores {score}, above the organisation's appetite of "
+                f"{criteria.acceptance_threshold}: accepting it needs top management "
+                f"({ACCEPT_ABOVE_APPETITE}).",
+                ErrorCode.MISSING_SCOPE,
+            )
+        return None
+
+    def rule_approve(self, actor: Actor, obj) -> Refusal | None:
+        return self.appetite_refusal(actor, obj)
+
+    def rule_reject(self, actor: Actor, obj) -> Refusal | None:
+        return None
+
+    def rule_withdraw(self, actor: Actor, obj) -> Refusal | None:
+        return _withdraw_refusal(self, actor, obj, "this acceptance")
+
+    def rule_expire(self, actor: Actor, obj) -> Refusal | None:
+        return Refusal("Acceptances expire on their date; nobody expires one by hand.")
+
+    def describe(self, obj) -> str:
+        return "this risk acceptance"
+
+
+@policy.register
+class AIChangeRequestPolicy(ModelPolicy):
+    model = AIChangeRequest
+    domain = DOMAIN
+    approvals = frozenset({"approve", "reject"})
+    separation_of_duties = {
+        "approve": {"requested_by": "requested"},
+        "reject": {"requested_by": "requested"},
+    }
+
+    def _designated(self, actor: Actor, obj, verb: str) -> Refusal | None:
+        if actor.user_id == obj.approver_id:
+            return None
+        return Refusal(f"Only the designated approver may {verb} this change request.")
+
+    def rule_approve(self, actor: Actor, obj) -> Refusal | None:
+        return self._designated(actor, obj, "approve")
+
+    def rule_reject(self, actor: Actor, obj) -> Refusal | None:
+        return self._designated(actor, obj, "reject")
+
+    def rule_withdraw(self, actor: Actor, obj) -> Refusal | None:
+        return _withdraw_refusal(self, actor, obj, "this change")
+
+    def describe(self, obj) -> str:
+        return f"the change request “{obj.title}”" if obj.title else "this change request"
+
+
+def assess_refusal(actor: Actor, asset) -> Refusal | None:
+    """Who prepares the AI impact assessment of an asset: write, and manage or the asset's
+    owner (the asset's guardian grant)."""
+    if not actor.has_scope(WRITE):
+        return Refusal(actor.missing_scopes_message([WRITE]), ErrorCode.MISSING_SCOPE)
+    if actor.has_scope(MANAGE):
+        return None
+    if actor.user is not None and permissions.has_object_permission(
+        actor.user, "assets.change_asset", asset
+    ):
+        return None
+    return Refusal(f"Only the owner of {asset.name} or a compliance officer may assess it.")
+
+
+@policy.register
+class ImpactAssessmentPolicy(ModelPolicy):
+    model = ImpactAssessment
+    domain = DOMAIN
+    separation_of_duties = {"approve": {"prepared_by": "prepared"}}
+
+    def rule_change(self, actor: Actor, obj) -> Refusal | None:
+        return assess_refusal(actor, obj.asset)
+
+    def describe(self, obj) -> str:
+        return "this AI impact assessment"
+
+
+@policy.register
+class StatementOfApplicabilityPolicy(ModelPolicy):
+    model = StatementOfApplicability
+    domain = DOMAIN
+    separation_of_duties = {"approve": {"submitted_by": "prepared and submitted"}}
+
+    def rule_change(self, actor: Actor, obj) -> Refusal | None:
+        return self.rule_manage(actor, obj)
+
+    def rule_submit(self, actor: Actor, obj) -> Refusal | None:
+        if actor.user is None:
+            return Refusal("A person submits the Statement of Applicability (not an API key).")
+        return self.rule_manage(actor, obj)
+
+    def describe(self, obj) -> str:
+        return "the Statement of Applicability"
+
+
+@policy.register
+class SoARowPolicy(ModelPolicy):
+    model = SoARow
+    domain = DOMAIN
+
+    def rule_change(self, actor: Actor, obj) -> Refusal | None:
+        return self.rule_manage(actor, obj)
+
+
+@policy.register
+class SoASnapshotPolicy(ModelPolicy):
+    model = SoASnapshot
+    domain = DOMAIN
+
+    def rule_change(self, actor: Actor, obj) -> Refusal | None:
+        return Refusal("An approved SoA snapshot never changes.", ErrorCode.IMMUTABLE)
+
+
+@policy.register
+class RiskCriteriaPolicy(ModelPolicy):
+    model = RiskCriteria
+    domain = DOMAIN
+
+    def rule_change(self, actor: Actor, obj) -> Refusal | None:
+        return self.rule_manage(actor, obj)
+
+    def rule_set_appetite(self, actor: Actor, obj) -> Refusal | None:
+        refused = self.rule_manage(actor, obj)
+        return refused or self._scope_refusal(actor, ACCEPT_ABOVE_APPETITE)
