@@ -15,10 +15,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
+from isms.access import audience_roles
 from isms.models import Role
+from isms.models.grants import TenantUserObjectPermission
 from isms.tenancy import TenantModel
 
 
@@ -44,10 +47,6 @@ class AISection(models.TextChoices):
     SUPPLIERS = "suppliers", "AI suppliers: training on our data, retention, location"
     INCIDENTS = "incidents", "Reporting AI incidents and concerns"
     ACCOUNTABILITY = "accountability", "Who is accountable for each AI system"
-
-
-# Roles that "all members" means: auditors are external, read-only reviewers of the ISMS.
-STAFF_ROLES = [Role.ADMIN, Role.OFFICER, Role.CONTRIBUTOR]
 
 
 class Policy(TenantModel):
@@ -92,7 +91,8 @@ class Policy(TenantModel):
         ordering = ["title"]
         verbose_name_plural = "policies"
         constraints = [
-            models.UniqueConstraint(fields=["organization", "title"], name="policy_unique_title")
+            # Case-insensitive: "Race Case" and "RACE CASE" are one title (also under races).
+            models.UniqueConstraint("organization", Lower("title"), name="policy_unique_title_ci")
         ]
         indexes = [
             models.Index(fields=["organization", "kind"]),
@@ -104,9 +104,10 @@ class Policy(TenantModel):
 
     @property
     def audience_role_list(self) -> list[str]:
+        """The roles that must acknowledge this policy (isms.access decides what "all" is)."""
         if self.audience == self.Audience.ALL:
-            return list(STAFF_ROLES)
-        return list(self.audience_roles)
+            return audience_roles()
+        return audience_roles(self.audience_roles or [])
 
     @property
     def missing_ai_sections(self) -> list[str]:
@@ -133,6 +134,12 @@ def document_path(instance: PolicyVersion, filename: str) -> str:
         f"org-{instance.organization_id}/policies/{instance.policy_id}/"
         f"v{instance.number}-{instance.content_sha256[:16]}.{extension}"
     )
+
+
+class PolicyUserObjectPermission(TenantUserObjectPermission):
+    """Per-policy grants: the owner's `change_policy` (django-guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey(Policy, on_delete=models.CASCADE)
 
 
 class PolicyVersion(TenantModel):

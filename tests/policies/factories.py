@@ -44,7 +44,7 @@ def make_published(
 ):
     """A version walked through the whole workflow: draft → review → approved → published."""
     officer = officer or new_actor(organization)
-    approver = approver or new_actor(organization, Role.CONTRIBUTOR)
+    approver = approver or new_actor(organization, Role.OFFICER)
     if policy is None:
         policy = make_policy_with(organization, officer=officer, **fields)
     version = services.version_create_draft(actor=officer, policy=policy, body_markdown=body)
