@@ -65,6 +65,9 @@ def _version_grants(actor: Actor, version: PolicyVersion) -> frozenset[str]:
 def reviewer_ids(version: PolicyVersion) -> list[int]:
     if version.pk is None:
         return []
+    prefetched = getattr(version, "_reviewer_ids", None)
+    if prefetched is not None:
+        return prefetched
     return list(
         PolicyVersionUserObjectPermission.objects.filter(
             content_object_id=version.pk, permission__codename=REVIEW

@@ -17,6 +17,7 @@ from django.utils import timezone
 from isms import policy as authz
 from isms.access import Actor, audience_key, in_audience
 from isms.models import Membership
+from policies.access import REVIEW
 from policies.models import (
     Acknowledgement,
     AISection,
@@ -173,6 +174,14 @@ def attach_my_grants(versions, actor: Actor) -> None:
     versions = list(versions)
     authz.attach_grants(actor, versions)
     authz.attach_grants(actor, [v.policy for v in versions])
+    reviewers: dict[int, list[int]] = {v.pk: [] for v in versions}
+    rows = PolicyVersionUserObjectPermission.objects.filter(
+        content_object_id__in=list(reviewers), permission__codename=REVIEW
+    ).values_list("content_object_id", "user_id")
+    for version_id, user_id in rows:
+        reviewers[version_id].append(user_id)
+    for version in versions:
+        version._reviewer_ids = reviewers[version.pk]
 
 
 def version_grants(version: PolicyVersion) -> dict[str, list]:

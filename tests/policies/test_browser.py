@@ -18,7 +18,7 @@ def journey_people(org_a, member):
     connections the test database teardown cannot see (so it could not drop the database)."""
     return (
         member(org_a, Role.OFFICER),
-        member(org_a, Role.CONTRIBUTOR),
+        member(org_a, Role.OFFICER),  # the approver must hold policies:approve
         member(org_a, Role.CONTRIBUTOR),
     )
 

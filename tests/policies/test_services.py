@@ -16,8 +16,8 @@ from isms.errors import Conflict, Duplicate, NotPermitted, TransitionRefused
 from isms.models import Role
 from isms.services.api_keys import api_key_create
 from policies import selectors, services
-from policies.workflows import TRANSITIONS
 from policies.models import Policy, PolicyKind, PolicyVersion, VersionStatus
+from policies.workflows import TRANSITIONS
 from tests.factories import MembershipFactory
 from tests.policies.factories import (
     actor_for,
