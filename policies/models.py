@@ -17,7 +17,6 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
-from guardian.models import UserObjectPermissionBase
 
 from isms.access import audience_roles
 from isms.models import Role
@@ -224,7 +223,7 @@ class PolicyVersion(TenantModel):
         return bool(self.document)
 
 
-class PolicyVersionUserObjectPermission(UserObjectPermissionBase):
+class PolicyVersionUserObjectPermission(TenantUserObjectPermission):
     """Per-version grants: who reviews and who approves this version (django-guardian)."""
 
     content_object = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE)

@@ -140,7 +140,11 @@ class TemplateListView(OrgViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(nav="policies", templates=TEMPLATES.values())
+        context.update(
+            nav="policies",
+            templates=TEMPLATES.values(),
+            can_create=authz.can(self.actor, "create", Policy()),
+        )
         context.setdefault("form", FromTemplateForm())
         return context
 

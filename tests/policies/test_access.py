@@ -149,6 +149,8 @@ def test_auditor_pages_show_no_write_controls(org_a, member, client_for, in_tena
         f"{base}{published.policy_id}/",
         f"{base}versions/{published.pk}/",
         f"{base}versions/{draft.pk}/",
+        f"{base}templates/",
+        f"{base}to-read/",
     ]
     for address in pages:
         response = client.get(address)
@@ -164,6 +166,7 @@ def test_auditor_pages_show_no_write_controls(org_a, member, client_for, in_tena
             ">Publish<",
             ">Retire<",
             ">Delete draft<",
+            "Create a draft from",
             "I have read",
         ):
             assert control not in html, (address, control)
