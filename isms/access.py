@@ -60,6 +60,10 @@ API_KEY_SCOPES: dict[str, frozenset[str]] = {
 }
 
 
+# Whoever creates an organisation administers it.
+FOUNDER_ROLE = Role.ADMIN
+
+
 def roles_with_scope(scope: str) -> list[str]:
     """The roles that carry a scope, for queries such as "members who may own records"."""
     return [role for role, scopes in ROLE_SCOPES.items() if scope in scopes]

@@ -22,6 +22,8 @@ User = get_user_model()
 
 
 def organization_create(*, name: str, slug: str, first_admin=None) -> Organization:
+    from isms.access import FOUNDER_ROLE  # isms.access imports the models this module feeds
+
     organization = Organization(name=name, slug=slug)
     organization.full_clean()
     try:
@@ -29,7 +31,7 @@ def organization_create(*, name: str, slug: str, first_admin=None) -> Organizati
             organization.save()
             if first_admin is not None:
                 Membership.objects.create(
-                    organization=organization, user=first_admin, role=Role.ADMIN
+                    organization=organization, user=first_admin, role=FOUNDER_ROLE
                 )
     except IntegrityError as error:
         raise ValidationError({"slug": "An organisation with this slug already exists."}) from error

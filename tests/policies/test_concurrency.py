@@ -7,6 +7,7 @@ Invariants:
   exactly one version published afterwards, one `publish` record per success and one
   `supersede` record per success, every refusal a 409 with a code;
 - 8 approvals of one version by its named approver: one success, one TransitionRecord;
+- 8 new drafts of one policy: one draft (number 2), the rest 409 `conflict`;
 - 8 creations of "Race Case" / "RACE CASE" through the API: one 201, seven 409 `duplicate`;
 - 8 sign-ups with one invitation: one user, one membership, the rest refused (409 page);
 - 8 acceptances of one invitation by the invited, logged-in user: one membership.
@@ -120,6 +121,28 @@ def test_parallel_approvals_one_success_one_record():
         with tenant_context(org.pk):
             assert _records([version.pk], "approve") == 1
             assert PolicyVersion.objects.get(pk=version.pk).approved_by == approver.user
+
+
+def test_parallel_new_drafts_of_one_policy_make_one_draft():
+    """One open version per policy, numbers unique: the policy row is locked first."""
+    org = OrganizationFactory()
+    for _ in range(3):
+        with tenant_context(org.pk):
+            officer = new_actor(org)
+            policy = make_published(org, officer=officer).policy
+
+        def start(officer=officer, policy=policy):
+            with tenant_context(org.pk):
+                return services.version_create_draft(
+                    actor=actor_for(officer.user, org), policy=Policy(pk=policy.pk)
+                )
+
+        outcomes = run_together([start] * PARALLEL, timeout=60)
+        assert sum(o.ok for o in outcomes) == 1
+        assert {o.error.code for o in outcomes if not o.ok} == {ErrorCode.CONFLICT}
+        with tenant_context(org.pk):
+            drafts = PolicyVersion.objects.filter(policy=policy, status=VersionStatus.DRAFT)
+            assert [v.number for v in drafts] == [2]
 
 
 def test_parallel_creation_of_titles_differing_in_case_one_201_rest_409_duplicate():
