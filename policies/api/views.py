@@ -125,7 +125,7 @@ class PolicyVersionViewSet(TenantModelViewSet):
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        if page is not None:
+        if page is not None and self.action == "list":
             selectors.attach_my_grants(page, self.actor)
         return page
 

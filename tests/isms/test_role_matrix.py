@@ -109,8 +109,6 @@ def test_create_answers_each_caller_as_the_scope_table_says(
 # Known defects, each fixed by its app's policy (issue 10); strict, so a fix must drop the mark.
 _KNOWN = {
     "risk-criteria": "criteria are admin-only by role name, not by risks:manage",
-    "policy": "read-write keys lack policies:approve, which policies use as 'manager'",
-    "policyversion": "read-write keys lack policies:approve, which policies use as 'manager'",
 }
 
 
