@@ -6,9 +6,10 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from isms.access import OWN_SCOPE, addressable_roles
+from isms.fields import derive_form
 from isms.members import MemberChoiceField, active_members, bind_member_fields, member_label
 from isms.models import Role
-from policies.models import AISection, Policy, PolicyKind
+from policies.models import POLICY_EDITABLE, AISection, Policy, PolicyKind
 from policies.starters import TEMPLATES
 
 
@@ -40,6 +41,9 @@ class PolicyForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         bind_member_fields(self)
+
+
+derive_form(PolicyForm, POLICY_EDITABLE)
 
 
 class VersionForm(forms.Form):

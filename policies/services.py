@@ -20,20 +20,20 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from isms import policy as authz
+from isms import uploads
 from isms.access import Actor, addressable_roles
 from isms.errors import Conflict, Duplicate, ErrorCode
 from isms.members import active_members, validate_member
 from isms.workflow import lock, transition
 from isms.writes import model_update, unique_or_conflict
 from policies.access import grant_reviewers
-from policies.documents import check_document, text_sha256
+from policies.documents import text_sha256
 from policies.models import (
     Acknowledgement,
     AISection,
@@ -186,13 +186,19 @@ def _set_content(version: PolicyVersion, *, body_markdown: str | None, document)
             raise ValidationError(
                 {"document": "A version holds either text or a document, not both."}
             )
-        checked = check_document(document)
+        checked = uploads.check_upload(
+            document,
+            allowed=uploads.DOCUMENTS,
+            field="document",
+            name_length=PolicyVersion._meta.get_field("document_name").max_length,
+        )
         version.body_markdown = ""
         version.document_name = checked.name
-        version.document_type = checked.document_type
+        version.document_type = checked.file_type.key
         version.document_size = checked.size
         version.content_sha256 = checked.sha256
-        version.document.save(checked.name, ContentFile(checked.content), save=False)
+        stored = checked.as_file()
+        version.document.save(stored.name, stored, save=False)
     elif body_markdown is not None:
         version.body_markdown = body_markdown.replace("\r\n", "\n")
         version.document = ""
