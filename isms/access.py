@@ -60,9 +60,48 @@ API_KEY_SCOPES: dict[str, frozenset[str]] = {
 }
 
 
+# Whoever creates an organisation administers it.
+FOUNDER_ROLE = Role.ADMIN
+
+
 def roles_with_scope(scope: str) -> list[str]:
     """The roles that carry a scope, for queries such as "members who may own records"."""
     return [role for role, scopes in ROLE_SCOPES.items() if scope in scopes]
+
+
+# --- Audiences: who must read something (a policy) ---------------------------------------------
+# "All members" means every member who may hold a responsibility (records:own): auditors are
+# external, read-only reviewers of the ISMS and are never asked to acknowledge. A chosen
+# audience names roles; only roles that may be addressed can be chosen.
+AUDIENCE_SCOPE = OWN_SCOPE
+
+
+def addressable_roles() -> list[str]:
+    """The roles an audience may name (and what "all members" means)."""
+    return roles_with_scope(AUDIENCE_SCOPE)
+
+
+def audience_roles(chosen=None) -> list[str]:
+    """The roles an audience addresses: the chosen ones (None: every addressable role)."""
+    addressable = addressable_roles()
+    if chosen is None:
+        return addressable
+    return [role for role in chosen if role in addressable]
+
+
+def audience_key(actor: Actor) -> str | None:
+    """The value under which audiences address this actor (None: never addressed, e.g. an
+    API key). For database filters on stored audiences; compare it with nothing else."""
+    if actor.membership is None or actor.user is None:
+        return None
+    return actor.membership.role
+
+
+def in_audience(actor: Actor, roles=None) -> bool:
+    """Whether an audience (the roles `audience_roles()` resolved; None: everyone
+    addressable) includes the actor."""
+    key = audience_key(actor)
+    return key is not None and key in (audience_roles() if roles is None else roles)
 
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import get_user_model
 
+from isms.access import OWN_SCOPE, addressable_roles
 from isms.fields import derive_form
+from isms.members import MemberChoiceField, active_members, bind_member_fields, member_label
 from isms.models import Role
-from policies.models import POLICY_EDITABLE, STAFF_ROLES, AISection, Policy, PolicyKind
+from policies.models import POLICY_EDITABLE, AISection, Policy, PolicyKind
 from policies.starters import TEMPLATES
 
 
 class PolicyForm(forms.Form):
     title = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=PolicyKind.choices)
-    owner = forms.ModelChoiceField(queryset=None, help_text="Accountable for the policy.")
+    owner = MemberChoiceField(help_text="Accountable for the policy.")
     audience = forms.ChoiceField(
         choices=Policy.Audience.choices, help_text="Who must acknowledge each published version."
     )
     audience_roles = forms.MultipleChoiceField(
-        choices=[(r, Role(r).label) for r in STAFF_ROLES],
+        choices=[(r, Role(r).label) for r in addressable_roles()],
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Roles (when the audience is chosen roles)",
@@ -35,10 +38,9 @@ class PolicyForm(forms.Form):
         help_text="Tick each expected AI section the current text covers.",
     )
 
-    def __init__(self, *args, owners=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners
-        self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.email
+        bind_member_fields(self)
 
 
 derive_form(PolicyForm, POLICY_EDITABLE)
@@ -58,22 +60,37 @@ class VersionForm(forms.Form):
     change_summary = forms.CharField(max_length=500, required=False, label="What changed")
 
 
+class MemberMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several members (reviewers); bound per request like isms.members.MemberChoiceField."""
+
+    def __init__(self, *args, scope: str | None = OWN_SCOPE, **kwargs):
+        self.member_scope = scope
+        kwargs.setdefault("queryset", get_user_model().objects.none())
+        super().__init__(*args, **kwargs)
+
+    def bind(self) -> None:
+        self.queryset = active_members(scope=self.member_scope)
+
+    def label_from_instance(self, user) -> str:
+        return member_label(user)
+
+
 class SubmitForm(forms.Form):
-    approver = forms.ModelChoiceField(
-        queryset=None, help_text="Approves this version. Not you if you wrote it."
+    approver = MemberChoiceField(
+        scope="policies:approve",
+        help_text="Approves this version: a member who may approve policies, not its author.",
     )
-    reviewers = forms.ModelMultipleChoiceField(
-        queryset=None,
+    reviewers = MemberMultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Optional: people who review and may return it with comments.",
+        help_text="Optional: people who review and may return it with comments. "
+        "Reviewers never approve.",
     )
 
-    def __init__(self, *args, people=None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("approver", "reviewers"):
-            self.fields[name].queryset = people
-            self.fields[name].label_from_instance = lambda u: u.get_full_name() or u.email
+        bind_member_fields(self)
+        self.fields["reviewers"].bind()
 
 
 class ReturnForm(forms.Form):

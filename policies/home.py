@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from isms.access import in_audience
 from isms.home import HomeFigure
-from policies import rules, selectors
+from policies import selectors
+from policies.access import can_see_acknowledgements
 
 
 def figures(actor) -> list[HomeFigure]:
@@ -13,7 +15,7 @@ def figures(actor) -> list[HomeFigure]:
         return []
     slug = actor.organization.slug
     result = []
-    if actor.user is not None and actor.role in selectors.STAFF_ROLE_VALUES:
+    if actor.user is not None and in_audience(actor):
         to_read = selectors.versions_to_acknowledge(actor).count()
         result.append(
             HomeFigure(
@@ -38,7 +40,7 @@ def figures(actor) -> list[HomeFigure]:
     if current is not None:
         approver = current.approved_by
         note = f"v{current.number}, approved by {approver.get_full_name() or approver.email}"
-        if rules.can_see_acknowledgements(actor):
+        if can_see_acknowledgements(actor):
             status = selectors.acknowledgement_status(current)
             note += f"; read by {status.acknowledged_count} of {status.audience_count}"
             value = status.rate

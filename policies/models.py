@@ -15,11 +15,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
-from guardian.models import UserObjectPermissionBase
 
+from isms.access import audience_roles
 from isms.fields import EditableFields
 from isms.models import Role
+from isms.models.grants import TenantUserObjectPermission
 from isms.tenancy import TenantModel
 from isms.uploads import storage_name
 
@@ -46,10 +48,6 @@ class AISection(models.TextChoices):
     SUPPLIERS = "suppliers", "AI suppliers: training on our data, retention, location"
     INCIDENTS = "incidents", "Reporting AI incidents and concerns"
     ACCOUNTABILITY = "accountability", "Who is accountable for each AI system"
-
-
-# Roles that "all members" means: auditors are external, read-only reviewers of the ISMS.
-STAFF_ROLES = [Role.ADMIN, Role.OFFICER, Role.CONTRIBUTOR]
 
 
 class Policy(TenantModel):
@@ -94,7 +92,8 @@ class Policy(TenantModel):
         ordering = ["title"]
         verbose_name_plural = "policies"
         constraints = [
-            models.UniqueConstraint(fields=["organization", "title"], name="policy_unique_title")
+            # Case-insensitive: "Race Case" and "RACE CASE" are one title (also under races).
+            models.UniqueConstraint("organization", Lower("title"), name="policy_unique_title_ci")
         ]
         indexes = [
             models.Index(fields=["organization", "kind"]),
@@ -106,9 +105,10 @@ class Policy(TenantModel):
 
     @property
     def audience_role_list(self) -> list[str]:
+        """The roles that must acknowledge this policy (isms.access decides what "all" is)."""
         if self.audience == self.Audience.ALL:
-            return list(STAFF_ROLES)
-        return list(self.audience_roles)
+            return audience_roles()
+        return audience_roles(self.audience_roles or [])
 
     @property
     def missing_ai_sections(self) -> list[str]:
@@ -148,6 +148,12 @@ EDITABLE_STATUSES = frozenset({VersionStatus.DRAFT, VersionStatus.IN_REVIEW})
 
 def document_path(instance: PolicyVersion, filename: str) -> str:
     return storage_name(instance.organization_id, "policies/documents", filename)
+
+
+class PolicyUserObjectPermission(TenantUserObjectPermission):
+    """Per-policy grants: the owner's `change_policy` (django-guardian, direct foreign key)."""
+
+    content_object = models.ForeignKey(Policy, on_delete=models.CASCADE)
 
 
 class PolicyVersion(TenantModel):
@@ -232,7 +238,7 @@ class PolicyVersion(TenantModel):
         return bool(self.document)
 
 
-class PolicyVersionUserObjectPermission(UserObjectPermissionBase):
+class PolicyVersionUserObjectPermission(TenantUserObjectPermission):
     """Per-version grants: who reviews and who approves this version (django-guardian)."""
 
     content_object = models.ForeignKey(PolicyVersion, on_delete=models.CASCADE)

@@ -14,8 +14,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from isms.access import Actor
-from isms.models import Membership, Role
+from isms import policy as authz
+from isms.access import Actor, audience_key, in_audience
+from isms.models import Membership
+from policies.access import REVIEW
 from policies.models import (
     Acknowledgement,
     AISection,
@@ -52,12 +54,13 @@ def audience_memberships(policy: Policy) -> QuerySet[Membership]:
     )
 
 
-def audience_filter(role: str | None) -> Q:
-    """Policies addressed to members of this role."""
-    if role is None:
+def audience_filter(actor: Actor) -> Q:
+    """Policies addressed to this actor (isms.access decides who an audience includes)."""
+    key = audience_key(actor)
+    if key is None:
         return Q(pk__in=[])
-    q = Q(audience=Policy.Audience.ROLES, audience_roles__contains=[role])
-    if role in Policy(audience=Policy.Audience.ALL).audience_role_list:
+    q = Q(audience=Policy.Audience.ROLES, audience_roles__contains=[key])
+    if in_audience(actor):
         q |= Q(audience=Policy.Audience.ALL)
     return q
 
@@ -125,7 +128,7 @@ def versions_to_acknowledge(actor: Actor) -> QuerySet[PolicyVersion]:
     if actor.user is None:
         return PolicyVersion.objects.none()
     done = Acknowledgement.objects.filter(version=OuterRef("pk"), user_id=actor.user_id)
-    policies = Policy.objects.filter(audience_filter(actor.role))
+    policies = Policy.objects.filter(audience_filter(actor))
     return (
         PolicyVersion.objects.filter(status=VersionStatus.PUBLISHED, policy__in=policies)
         .exclude(Exists(done))
@@ -142,7 +145,7 @@ def my_published_versions(actor: Actor) -> QuerySet[PolicyVersion]:
     return (
         PolicyVersion.objects.filter(
             status=VersionStatus.PUBLISHED,
-            policy__in=Policy.objects.filter(audience_filter(actor.role)),
+            policy__in=Policy.objects.filter(audience_filter(actor)),
         )
         .select_related("policy")
         .annotate(my_acknowledged_at=Subquery(mine.values("acknowledged_at")[:1]))
@@ -166,17 +169,19 @@ def versions_awaiting_review(actor: Actor) -> QuerySet[PolicyVersion]:
 
 
 def attach_my_grants(versions, actor: Actor) -> None:
-    """Prefetch the actor's per-version grants (one query), for rules.allowed_actions."""
+    """Prefetch the actor's grants on these versions and on their policies (two queries), for
+    allowed_actions."""
     versions = list(versions)
-    mine: dict[int, set[str]] = {v.pk: set() for v in versions}
-    if actor.user is not None and versions:
-        rows = PolicyVersionUserObjectPermission.objects.filter(
-            user_id=actor.user_id, content_object_id__in=list(mine)
-        ).values_list("content_object_id", "permission__codename")
-        for version_id, codename in rows:
-            mine[version_id].add(codename)
+    authz.attach_grants(actor, versions)
+    authz.attach_grants(actor, [v.policy for v in versions])
+    reviewers: dict[int, list[int]] = {v.pk: [] for v in versions}
+    rows = PolicyVersionUserObjectPermission.objects.filter(
+        content_object_id__in=list(reviewers), permission__codename=REVIEW
+    ).values_list("content_object_id", "user_id")
+    for version_id, user_id in rows:
+        reviewers[version_id].append(user_id)
     for version in versions:
-        version._my_grants = mine[version.pk]
+        version._reviewer_ids = reviewers[version.pk]
 
 
 def version_grants(version: PolicyVersion) -> dict[str, list]:
@@ -189,16 +194,6 @@ def version_grants(version: PolicyVersion) -> dict[str, list]:
         key = "approvers" if row.permission.codename == "approve_policyversion" else "reviewers"
         grants[key].append(row.user)
     return grants
-
-
-def staff_members(organization) -> QuerySet:
-    """Users who may own, review or approve policies: active members who are not auditors."""
-    return User.objects.filter(
-        pk__in=Membership.objects.active()
-        .filter(organization=organization)
-        .exclude(role=Role.AUDITOR)
-        .values("user_id")
-    ).order_by("email")
 
 
 def covers_ai_acceptable_use() -> Q:
@@ -234,6 +229,3 @@ def ai_acceptable_use_gap(ai_asset_count: int) -> str | None:
 
 def review_overdue(policy: Policy) -> bool:
     return policy.next_review_date is not None and policy.next_review_date < timezone.localdate()
-
-
-STAFF_ROLE_VALUES = frozenset(Policy(audience=Policy.Audience.ALL).audience_role_list)

@@ -1,9 +1,15 @@
 """The only writes of the policies app: policies, versions and their workflow, acknowledgements.
 
-Every transition is one function: it locks the version, checks the transition table
-(rules.TRANSITIONS, 409 when the state forbids it), then the actor's right (403), then
-records who and when. Content can change only while a version is a draft; the database
-trigger of migration 0002 backs that up for every other path.
+Every version transition goes through `isms.workflow.transition()` with the table WORKFLOW:
+it locks the version (and what the transition also moves, in one global order), asks the
+authorization policy (policies/access.py; 403), re-checks the state under the lock (409
+`invalid_transition`), then records who, when and why. Content can change only while a
+version is a draft; the database trigger of migration 0002 backs that up for every path.
+
+Publishing supersedes the version in force: the policy row and every version involved are
+locked in one `lock()` call (policy table first), and every publication or retirement of a
+policy's versions locks the policy, so two publications of one policy queue instead of
+deadlocking, and exactly one version is published afterwards.
 """
 
 from __future__ import annotations
@@ -16,27 +22,32 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Lower
 from django.utils import timezone
 
-from isms import permissions, uploads
-from isms.access import Actor
-from isms.errors import Conflict, NotPermitted, TransitionRefused
-from isms.models import Membership, Role
-from policies import rules
+from isms import policy as authz
+from isms import uploads
+from isms.access import Actor, addressable_roles
+from isms.errors import Conflict, Duplicate, ErrorCode
+from isms.members import active_members, validate_member
+from isms.workflow import lock, transition
+from isms.writes import model_update, unique_or_conflict
+from policies.access import grant_reviewers
 from policies.documents import text_sha256
 from policies.models import (
-    STAFF_ROLES,
     Acknowledgement,
     AISection,
     Policy,
     PolicyKind,
     PolicyVersion,
-    PolicyVersionUserObjectPermission,
     VersionStatus,
 )
 from policies.starters import TEMPLATES
+from policies.workflows import WORKFLOW
 
 User = get_user_model()
+
+
 POLICY_FIELDS = (
     "title",
     "kind",
@@ -47,42 +58,34 @@ POLICY_FIELDS = (
     "covers_ai",
     "ai_sections",
 )
+TITLE_TAKEN = "A policy with this title already exists in this organisation."
+UNIQUE_TITLE = {"policy_unique_title_ci": ("title", TITLE_TAKEN)}
+CONTENT_FIELDS = [
+    "body_markdown",
+    "document",
+    "document_name",
+    "document_type",
+    "document_size",
+    "content_sha256",
+    "change_summary",
+]
 
 
-def _require(refusal: str | None) -> None:
-    if refusal:
-        raise NotPermitted(refusal)
-
-
-def _active_membership(organization, user) -> Membership | None:
-    if user is None:
-        return None
-    return Membership.objects.active().filter(organization=organization, user=user).first()
-
-
-def _check_member(actor: Actor, user, field: str, *, staff_only: bool = False) -> None:
-    membership = _active_membership(actor.organization, user)
-    if membership is None:
-        raise ValidationError({field: "Choose an active member of this organisation."})
-    if staff_only and membership.role == Role.AUDITOR:
-        raise ValidationError({field: "Auditors have read-only access and cannot take this role."})
-
-
-def _clean_policy(actor: Actor, policy: Policy) -> None:
+def _clean_policy(policy: Policy) -> None:
+    """Validate and normalise a policy's fields (owner included); ValidationError names them."""
     errors: dict[str, str] = {}
-    if not (policy.title or "").strip():
+    title = (policy.title or "").strip()
+    if not title:
         errors["title"] = "Give the policy a title."
-    elif Policy.objects.filter(title__iexact=policy.title.strip()).exclude(pk=policy.pk).exists():
-        errors["title"] = "A policy with this title already exists in this organisation."
     if policy.kind not in PolicyKind.values:
         errors["kind"] = "Choose a kind of policy."
     if policy.audience not in Policy.Audience.values:
         errors["audience"] = "Choose who must acknowledge the policy."
     roles = set(policy.audience_roles or [])
-    if roles - set(STAFF_ROLES):
+    if roles - set(addressable_roles()):
         errors["audience_roles"] = (
-            "Choose among admin, officer and contributor (auditors are read-only and are "
-            "never asked to acknowledge)."
+            "Choose among the roles that can be asked to acknowledge (auditors are read-only "
+            "and are never asked)."
         )
     elif policy.audience == Policy.Audience.ROLES and not roles:
         errors["audience_roles"] = "Choose at least one role, or make the audience all members."
@@ -90,16 +93,22 @@ def _clean_policy(actor: Actor, policy: Policy) -> None:
         errors["review_interval_months"] = "Review at least every 60 months (1–60)."
     if set(policy.ai_sections or []) - set(AISection.values):
         errors["ai_sections"] = "Unknown AI section."
+    try:
+        policy.owner = validate_member(policy.owner_id, "owner")
+    except ValidationError as error:
+        errors.update({k: v[0] for k, v in error.message_dict.items()})
     if errors:
         raise ValidationError(errors)
-    policy.title = policy.title.strip()
+    policy.title = title
     if policy.audience == Policy.Audience.ALL:
         policy.audience_roles = []
     if not policy.covers_ai:
         policy.ai_sections = []
     if policy.kind == PolicyKind.AI_ACCEPTABLE_USE:
         policy.covers_ai = True
-    _check_member(actor, policy.owner, "owner", staff_only=True)
+    taken = Policy.objects.annotate(lower_title=Lower("title")).filter(lower_title=title.lower())
+    if taken.exclude(pk=policy.pk).exists():
+        raise Duplicate(TITLE_TAKEN, field="title")
 
 
 @transaction.atomic
@@ -115,11 +124,10 @@ def policy_create(
     covers_ai: bool = False,
     ai_sections: Iterable[str] = (),
 ) -> Policy:
-    if not actor.has_scope("policies:write"):
-        raise NotPermitted("Your access does not include creating policies.")
+    authz.require(actor, "create", Policy())
     policy = Policy(
         title=title,
-        owner=owner,
+        owner_id=getattr(owner, "pk", owner),
         kind=kind,
         audience=audience,
         audience_roles=list(audience_roles),
@@ -127,21 +135,42 @@ def policy_create(
         covers_ai=covers_ai,
         ai_sections=list(ai_sections),
     )
-    _clean_policy(actor, policy)
-    policy.save()
+    _clean_policy(policy)
+    with unique_or_conflict(UNIQUE_TITLE):
+        policy.save()
+    authz.policy_for(Policy).grant_owner(policy, policy.owner)
     return policy
 
 
 @transaction.atomic
 def policy_update(*, actor: Actor, policy: Policy, **changes) -> Policy:
-    _require(rules.can_edit_policy(actor, policy))
+    """Change a policy's fields; only the fields whose value changes are written."""
+    authz.require(actor, "change", policy)
     unknown = set(changes) - set(POLICY_FIELDS)
     if unknown:
         raise ValueError(f"policy_update cannot change {sorted(unknown)}")
+    previous_owner_id = policy.owner_id
+    candidate = Policy(
+        pk=policy.pk,
+        organization_id=policy.organization_id,
+        **{f: getattr(policy, f) for f in POLICY_FIELDS if f != "owner"},
+        owner_id=policy.owner_id,
+    )
     for name, value in changes.items():
-        setattr(policy, name, list(value) if name.endswith(("_roles", "_sections")) else value)
-    _clean_policy(actor, policy)
-    policy.save()
+        if name == "owner":
+            candidate.owner_id = getattr(value, "pk", value)
+        else:
+            setattr(
+                candidate, name, list(value) if name in {"audience_roles", "ai_sections"} else value
+            )
+    _clean_policy(candidate)
+    data = {f: getattr(candidate, f) for f in POLICY_FIELDS}
+    with unique_or_conflict(UNIQUE_TITLE):
+        model_update(policy, data=data, fields=POLICY_FIELDS, clean=False)
+    if policy.owner_id != previous_owner_id:
+        authz.policy_for(Policy).grant_owner(
+            policy, policy.owner, previous=User(pk=previous_owner_id)
+        )
     return policy
 
 
@@ -189,8 +218,8 @@ def version_create_draft(
     append_template: str | None = None,
 ) -> PolicyVersion:
     """Start the next version as a draft: given content, or a copy of the latest text."""
-    _require(rules.can_edit_policy(actor, policy))
-    Policy.objects.select_for_update().filter(pk=policy.pk).first()  # serialise numbering
+    authz.require(actor, "change", policy)
+    (policy,) = lock(policy)  # serialise numbering and "one open version"
     open_version = PolicyVersion.objects.filter(
         policy=policy, status__in=[VersionStatus.DRAFT, VersionStatus.IN_REVIEW]
     ).first()
@@ -233,10 +262,15 @@ def policy_create_from_template(
     template = TEMPLATES.get(template_key)
     if template is None:
         raise ValidationError({"template": f"No starter template {template_key!r}."})
+    owner = owner or actor.user
+    if owner is None:
+        raise ValidationError(
+            {"owner": "Name the policy's owner (a member's user id): an API key owns nothing."}
+        )
     policy = policy_create(
         actor=actor,
         title=title or template.title,
-        owner=owner or actor.user,
+        owner=owner,
         kind=template.kind,
         covers_ai=True,
         ai_sections=template.ai_sections,
@@ -249,17 +283,20 @@ def policy_create_from_template(
     )
 
 
-def _lock(version: PolicyVersion) -> PolicyVersion:
-    """Lock the row and re-read it, so the state checked is the state changed."""
-    PolicyVersion.objects.select_for_update().filter(pk=version.pk).values("pk").first()
-    version.refresh_from_db()
+def _into(version: PolicyVersion, fresh: PolicyVersion) -> PolicyVersion:
+    """Copy the stored state into the caller's instance (it stays usable after the call)."""
+    if fresh is not version:
+        for field in PolicyVersion._meta.concrete_fields:
+            setattr(version, field.attname, getattr(fresh, field.attname))
     return version
 
 
-def _refuse_transition(version: PolicyVersion, action: str) -> None:
-    refusal = rules.transition_refusal(version, action)
-    if refusal:
-        raise TransitionRefused(refusal)
+def _refuse_unless_draft(version: PolicyVersion, doing: str) -> None:
+    if version.status != VersionStatus.DRAFT:
+        raise Conflict(
+            f"Version {version.number} is {version.get_status_display().lower()}: {doing}",
+            code=ErrorCode.IMMUTABLE,
+        )
 
 
 @transaction.atomic
@@ -271,104 +308,114 @@ def version_update_draft(
     document=None,
     change_summary: str | None = None,
 ) -> PolicyVersion:
-    version = _lock(version)
-    if version.status != VersionStatus.DRAFT:
-        raise Conflict(
-            f"Version {version.number} is {version.get_status_display().lower()}: its content "
-            "can no longer change. Start a new draft instead.",
-        )
-    _require(rules.can_edit_draft(actor, version))
-    _set_content(version, body_markdown=body_markdown, document=document)
+    (fresh,) = lock(version)
+    _refuse_unless_draft(fresh, "its content can no longer change. Start a new draft instead.")
+    authz.require(actor, "change", fresh)
+    _set_content(fresh, body_markdown=body_markdown, document=document)
     if change_summary is not None:
-        version.change_summary = change_summary
-    version.save()
-    return version
+        fresh.change_summary = change_summary
+    fresh.save(update_fields=CONTENT_FIELDS)
+    return _into(version, fresh)
 
 
 @transaction.atomic
 def version_delete_draft(*, actor: Actor, version: PolicyVersion) -> None:
-    version = _lock(version)
-    if version.status != VersionStatus.DRAFT:
-        raise Conflict(
-            f"Version {version.number} is {version.get_status_display().lower()}; only a draft "
-            "can be deleted."
-        )
-    _require(rules.can_edit_draft(actor, version))
+    (version,) = lock(version)
+    _refuse_unless_draft(version, "only a draft can be deleted.")
+    authz.require(actor, "delete", version)
     version.delete()
 
 
-def _set_grants(version: PolicyVersion, *, approver, reviewers: Iterable) -> None:
-    PolicyVersionUserObjectPermission.objects.filter(content_object=version).delete()
+def _named_approver(approver, author_id: int | None):
+    """The approver named for a version: an active member holding `policies:approve` now,
+    never its author. ValidationError names the field."""
+    if approver in (None, ""):
+        raise ValidationError({"approver": "Choose who approves this version."})
+    user = validate_member(approver, "approver", scope=None)
+    if not active_members(scope="policies:approve").filter(pk=user.pk).exists():
+        raise ValidationError(
+            {
+                "approver": f"{user.email} cannot approve policies: their role does not include "
+                "policies:approve. Choose a member whose role does."
+            }
+        )
+    if author_id is not None and user.pk == author_id:
+        raise ValidationError(
+            {"approver": "The author cannot approve their own version (segregation of duties)."}
+        )
+    return user
+
+
+def _named_reviewers(reviewers: Iterable, *, approver, author_id: int | None) -> list:
+    named = []
     for reviewer in reviewers:
-        if reviewer.pk != approver.pk:
-            permissions.grant(reviewer, f"policies.{rules.REVIEW}", version)
-    permissions.grant(approver, f"policies.{rules.APPROVE}", version)
+        user = validate_member(reviewer, "reviewers")
+        if author_id is not None and user.pk == author_id:
+            raise ValidationError({"reviewers": "The author cannot review their own version."})
+        if user.pk == approver.pk:
+            raise ValidationError(
+                {
+                    "reviewers": "The approver cannot also review this version: whoever reviews "
+                    "never approves (segregation of duties)."
+                }
+            )
+        if user.pk not in {u.pk for u in named}:
+            named.append(user)
+    return named
 
 
-@transaction.atomic
 def version_submit(
     *, actor: Actor, version: PolicyVersion, approver, reviewers: Iterable = ()
 ) -> PolicyVersion:
     """Draft → in review, naming who reviews and who approves this version."""
-    version = _lock(version)
-    _refuse_transition(version, "submit")
-    _require(rules.can_submit(actor, version))
-    if not version.body_markdown.strip() and not version.document:
-        raise ValidationError(
-            {"body_markdown": "Write the text or upload a document before asking for review."}
+
+    def apply(fresh: PolicyVersion):
+        if not fresh.body_markdown.strip() and not fresh.document:
+            raise ValidationError(
+                {"body_markdown": "Write the text or upload a document before asking for review."}
+            )
+        named = _named_approver(approver, fresh.author_id)
+        grant_reviewers(
+            fresh,
+            approver=named,
+            reviewers=_named_reviewers(reviewers, approver=named, author_id=fresh.author_id),
         )
-    if approver is None:
-        raise ValidationError({"approver": "Choose who approves this version."})
-    reviewers = list(reviewers)
-    _check_member(actor, approver, "approver", staff_only=True)
-    if version.author_id is not None and approver.pk == version.author_id:
-        raise ValidationError(
-            {"approver": "The author cannot approve their own version (segregation of duties)."}
-        )
-    for reviewer in reviewers:
-        _check_member(actor, reviewer, "reviewers", staff_only=True)
-        if version.author_id is not None and reviewer.pk == version.author_id:
-            raise ValidationError({"reviewers": "The author cannot review their own version."})
-    _set_grants(version, approver=approver, reviewers=reviewers)
-    version.status = VersionStatus.IN_REVIEW
-    version.submitted_by = actor.user
-    version.submitted_at = timezone.now()
-    version.save()
-    return version
+        return []
+
+    return _into(version, transition(WORKFLOW, version, "submit", actor=actor, apply=apply))
 
 
-@transaction.atomic
 def version_return_to_draft(*, actor: Actor, version: PolicyVersion, note: str) -> PolicyVersion:
     """In review → draft, with the changes the reviewer asks for."""
-    version = _lock(version)
-    _refuse_transition(version, "return_to_draft")
-    _require(rules.can_return_to_draft(actor, version))
-    if not (note or "").strip():
+    note = (note or "").strip()
+    if not note:
         raise ValidationError({"note": "Say what needs to change."})
-    version.status = VersionStatus.DRAFT
-    version.returned_by = actor.user
-    version.returned_at = timezone.now()
-    version.return_note = note.strip()
-    version.save()
-    return version
+
+    def apply(fresh: PolicyVersion):
+        fresh.return_note = note
+        return ["return_note"]
+
+    moved = transition(WORKFLOW, version, "return_to_draft", actor=actor, reason=note, apply=apply)
+    return _into(version, moved)
 
 
-@transaction.atomic
 def version_approve(*, actor: Actor, version: PolicyVersion) -> PolicyVersion:
-    version = _lock(version)
-    _refuse_transition(version, "approve")
-    _require(rules.can_approve(actor, version))
-    version.status = VersionStatus.APPROVED
-    version.approved_by = actor.user
-    version.approved_at = timezone.now()
-    version.save()
-    return version
+    """In review → approved, by the named approver if they hold policies:approve now."""
+    return _into(version, transition(WORKFLOW, version, "approve", actor=actor))
 
 
 def _add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _published_others(version: PolicyVersion) -> list[PolicyVersion]:
+    return list(
+        PolicyVersion.objects.filter(
+            policy_id=version.policy_id, status=VersionStatus.PUBLISHED
+        ).exclude(pk=version.pk)
+    )
 
 
 @transaction.atomic
@@ -378,42 +425,53 @@ def version_publish(*, actor: Actor, version: PolicyVersion) -> PolicyVersion:
     Publishing asks the policy's audience to acknowledge this version: from now on it is in
     each of their "to read" lists (selectors.versions_to_acknowledge).
     """
-    version = _lock(version)
-    _refuse_transition(version, "publish")
-    _require(rules.can_publish(actor, version))
-    now = timezone.now()
-    for previous in PolicyVersion.objects.select_for_update().filter(
-        policy_id=version.policy_id, status=VersionStatus.PUBLISHED
-    ):
-        _refuse_transition(previous, "supersede")
-        previous.status = VersionStatus.SUPERSEDED
-        previous.superseded_by = actor.user
-        previous.superseded_at = now
-        previous.save()
-    version.status = VersionStatus.PUBLISHED
-    version.published_by = actor.user
-    version.published_at = now
-    version.save()
-    policy = version.policy
-    policy.next_review_date = _add_months(timezone.localdate(now), policy.review_interval_months)
-    policy.save(update_fields=["next_review_date", "updated"])
-    return version
+    previous = _published_others(version)
+
+    def apply(fresh: PolicyVersion, policy: Policy, *locked: PolicyVersion):
+        # Under the policy's lock nobody else publishes; if the version in force changed
+        # between our read and our lock, someone published at the same moment: refuse.
+        in_force = {v.pk for v in _published_others(fresh)}
+        if in_force != {v.pk for v in locked if v.status == VersionStatus.PUBLISHED}:
+            raise Conflict(
+                "Another version of this policy was published at the same moment; reload the "
+                "page and check before publishing.",
+                code=ErrorCode.CONCURRENT_UPDATE,
+            )
+        for old in locked:
+            if old.status == VersionStatus.PUBLISHED:
+                transition(WORKFLOW, old, "supersede", actor=actor, check_policy=False)
+        policy.next_review_date = _add_months(timezone.localdate(), policy.review_interval_months)
+        policy.save(update_fields=["next_review_date", "updated"])
+        return []
+
+    moved = transition(
+        WORKFLOW,
+        version,
+        "publish",
+        actor=actor,
+        lock_also=[Policy(pk=version.policy_id), *previous],
+        apply=apply,
+    )
+    return _into(version, moved)
 
 
 @transaction.atomic
 def version_retire(*, actor: Actor, version: PolicyVersion) -> PolicyVersion:
-    version = _lock(version)
-    _refuse_transition(version, "retire")
-    _require(rules.can_retire(actor, version))
-    version.status = VersionStatus.RETIRED
-    version.retired_by = actor.user
-    version.retired_at = timezone.now()
-    version.save()
-    if not PolicyVersion.objects.filter(
-        policy_id=version.policy_id, status=VersionStatus.PUBLISHED
-    ).exists():
-        Policy.objects.filter(pk=version.policy_id).update(next_review_date=None)
-    return version
+    def apply(fresh: PolicyVersion, policy: Policy):
+        if not _published_others(fresh):
+            policy.next_review_date = None
+            policy.save(update_fields=["next_review_date", "updated"])
+        return []
+
+    moved = transition(
+        WORKFLOW,
+        version,
+        "retire",
+        actor=actor,
+        lock_also=[Policy(pk=version.policy_id)],
+        apply=apply,
+    )
+    return _into(version, moved)
 
 
 TRANSITION_SERVICES = {
@@ -430,15 +488,13 @@ def acknowledge(
     *, actor: Actor, version: PolicyVersion, ip_address: str | None = None
 ) -> Acknowledgement:
     """The acting member confirms they have read this published version (idempotent)."""
-    if actor.user is None:
-        raise NotPermitted("Only a person can acknowledge a policy; an API key cannot.")
+    authz.require(actor, "acknowledge", version)
     if version.status != VersionStatus.PUBLISHED:
         raise Conflict(
             f"Version {version.number} is {version.get_status_display().lower()}; only the "
-            "published version can be acknowledged."
+            "published version can be acknowledged.",
+            code=ErrorCode.INVALID_TRANSITION,
         )
-    if actor.role not in version.policy.audience_role_list:
-        raise NotPermitted("This policy is not addressed to your role.")
     acknowledgement, _ = Acknowledgement.objects.get_or_create(
         version=version,
         user=actor.user,

@@ -14,12 +14,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView, View
 
+from isms import policy as authz
 from isms import uploads
-from isms.errors import DomainError, NotPermitted
+from isms.errors import DomainError
 from isms.models import AuditEvent
+from isms.views.errors import error_status
 from isms.views.forms import apply_errors
 from isms.views.mixins import OrgViewMixin
-from policies import rules, selectors, services
+from policies import selectors, services
+from policies.access import can_see_acknowledgements
 from policies.filters import PolicyFilterSet
 from policies.forms import (
     FromTemplateForm,
@@ -32,6 +35,7 @@ from policies.forms import (
 from policies.models import AISection, Policy, PolicyVersion, VersionStatus
 from policies.rendering import diff_summary, render_markdown, side_by_side, unified_diff
 from policies.starters import TEMPLATES
+from policies.workflows import allowed_actions
 
 READ = {"GET": ["policies:read"]}
 WRITE = {"GET": ["policies:read"], "POST": ["policies:write"]}
@@ -67,6 +71,7 @@ class PolicyListView(OrgViewMixin, ListView):
         for policy in context["policies"]:
             policy.latest_status_label = labels.get(policy.latest_status, "")
         context["to_read_count"] = selectors.versions_to_acknowledge(self.actor).count()
+        context["can_create"] = authz.can(self.actor, "create", Policy())
         return context
 
 
@@ -80,7 +85,7 @@ class PolicyFormMixin:
     template_name = "policies/policy_form.html"
 
     def _form(self, data=None, initial=None):
-        return PolicyForm(data, initial=initial, owners=selectors.staff_members(self.organization))
+        return PolicyForm(data, initial=initial)
 
     def _render(self, form, status=200, **extra):
         context = {"form": form, "organization": self.organization, "nav": "policies", **extra}
@@ -98,11 +103,11 @@ class PolicyCreateView(PolicyFormMixin, OrgViewMixin, View):
         if form.is_valid():
             try:
                 policy = services.policy_create(actor=self.actor, **form.cleaned_data)
-            except ValidationError as error:
+            except (ValidationError, DomainError) as error:
                 apply_errors(form, error)
-            else:
-                messages.success(request, f"Policy “{policy.title}” created.")
-                return redirect("policies:policy_detail", self.organization.slug, policy.pk)
+                return self._render(form, status=error_status(error))
+            messages.success(request, f"Policy “{policy.title}” created.")
+            return redirect("policies:policy_detail", self.organization.slug, policy.pk)
         return self._render(form, status=400)
 
 
@@ -112,6 +117,7 @@ class PolicyEditView(PolicyFormMixin, OrgViewMixin, View):
 
     def get(self, request, *args, **kwargs):
         policy = self.get_object()
+        authz.require(self.actor, "change", policy)
         initial = {f: getattr(policy, f) for f in services.POLICY_FIELDS}
         return self._render(self._form(initial=initial), policy=policy)
 
@@ -121,14 +127,11 @@ class PolicyEditView(PolicyFormMixin, OrgViewMixin, View):
         if form.is_valid():
             try:
                 services.policy_update(actor=self.actor, policy=policy, **form.cleaned_data)
-            except ValidationError as error:
+            except (ValidationError, DomainError) as error:
                 apply_errors(form, error)
-            except NotPermitted as error:
-                form.add_error(None, error.message)
-                return self._render(form, status=403, policy=policy)
-            else:
-                messages.success(request, "Policy updated.")
-                return redirect("policies:policy_detail", self.organization.slug, policy.pk)
+                return self._render(form, status=error_status(error), policy=policy)
+            messages.success(request, f"Policy “{policy.title}” saved.")
+            return redirect("policies:policy_detail", self.organization.slug, policy.pk)
         return self._render(form, status=400, policy=policy)
 
 
@@ -138,7 +141,11 @@ class TemplateListView(OrgViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(nav="policies", templates=TEMPLATES.values())
+        context.update(
+            nav="policies",
+            templates=TEMPLATES.values(),
+            can_create=authz.can(self.actor, "create", Policy()),
+        )
         context.setdefault("form", FromTemplateForm())
         return context
 
@@ -151,11 +158,15 @@ class TemplateListView(OrgViewMixin, TemplateView):
                     template_key=form.cleaned_data["template"],
                     title=form.cleaned_data["title"] or None,
                 )
-            except ValidationError as error:
+            except (ValidationError, DomainError) as error:
                 apply_errors(form, error)
-            else:
-                messages.success(request, "Draft created from the template; edit it below.")
-                return redirect("policies:version_edit", self.organization.slug, version.pk)
+                return self.render_to_response(
+                    self.get_context_data(form=form), status=error_status(error)
+                )
+            messages.success(
+                request, f"Policy “{version.policy.title}” created with draft v{version.number}."
+            )
+            return redirect("policies:version_edit", self.organization.slug, version.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
@@ -176,7 +187,7 @@ class PolicyDetailView(OrgViewMixin, DetailView):
         policy = self.object
         versions = list(selectors.versions_with_acknowledgements(policy))
         published = next((v for v in versions if v.status == VersionStatus.PUBLISHED), None)
-        see = rules.can_see_acknowledgements(self.actor)
+        see = can_see_acknowledgements(self.actor)
         audience = selectors.audience_memberships(policy).count()
         for version in versions:
             count = version.acknowledged_count or 0
@@ -191,7 +202,7 @@ class PolicyDetailView(OrgViewMixin, DetailView):
             not_acknowledged=list(selectors.members_not_acknowledged(published))
             if published and see
             else [],
-            can_edit=rules.can_edit_policy(self.actor, policy) is None,
+            can_edit=authz.can(self.actor, "change", policy),
             open_version=next(
                 (v for v in versions if v.status in (VersionStatus.DRAFT, VersionStatus.IN_REVIEW)),
                 None,
@@ -242,15 +253,15 @@ class VersionMixin(OrgViewMixin):
         )
 
     def version_context(self, version, **extra) -> dict:
-        see = rules.can_see_acknowledgements(self.actor)
+        see = can_see_acknowledgements(self.actor)
         context = {
             "organization": self.organization,
             "nav": "policies",
             "version": version,
             "policy": version.policy,
             "body_html": render_markdown(version.body_markdown),
-            "actions": rules.allowed_actions(self.actor, version),
-            "can_edit": version.is_editable and rules.can_edit_draft(self.actor, version) is None,
+            "actions": allowed_actions(self.actor, version),
+            "can_edit": version.is_editable and authz.can(self.actor, "change", version),
             "grants": selectors.version_grants(version),
             "other_versions": PolicyVersion.objects.filter(policy=version.policy)
             .exclude(pk=version.pk)
@@ -265,7 +276,7 @@ class VersionMixin(OrgViewMixin):
             ).first()
             if self.actor.user_id
             else None,
-            "in_my_audience": self.actor.role in version.policy.audience_role_list,
+            "in_my_audience": authz.can(self.actor, "acknowledge", version),
             "events": AuditEvent.objects.for_object(version)[:50],
         }
         context.update(extra)
@@ -290,6 +301,7 @@ class VersionEditView(VersionMixin, View):
 
     def get(self, request, *args, **kwargs):
         version = self.get_object()
+        authz.require(self.actor, "change", version)
         if not version.is_editable:
             messages.info(request, f"Version {version.number} is no longer a draft.")
             return redirect("policies:version_detail", self.organization.slug, version.pk)
@@ -330,10 +342,11 @@ class VersionSubmitView(VersionMixin, View):
     template_name = "policies/version_submit.html"
 
     def _form(self, data=None):
-        return SubmitForm(data, people=selectors.staff_members(self.organization))
+        return SubmitForm(data)
 
     def get(self, request, *args, **kwargs):
         version = self.get_object()
+        authz.require(self.actor, "submit", version)
         context = self.version_context(version, form=self._form())
         return render(request, self.template_name, context)
 
@@ -492,7 +505,7 @@ class VersionAcknowledgementsView(VersionMixin, View):
 
     def get(self, request, *args, **kwargs):
         version = self.get_object()
-        if not rules.can_see_acknowledgements(self.actor):
+        if not can_see_acknowledgements(self.actor):
             raise PermissionDenied("Only officers, admins and auditors see who has read a policy.")
         context = self.version_context(
             version,

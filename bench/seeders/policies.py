@@ -16,10 +16,10 @@ from datetime import timedelta
 from django.utils import timezone
 
 from bench.seed import SeededOrg
+from isms.access import addressable_roles
 from isms.models import Membership
 from policies.documents import text_sha256
 from policies.models import (
-    STAFF_ROLES,
     Acknowledgement,
     AISection,
     Policy,
@@ -53,7 +53,7 @@ def seed(org: SeededOrg) -> None:
     kinds = list(PolicyKind)
     staff = list(
         Membership.objects.filter(
-            organization_id=organization_id, role__in=STAFF_ROLES
+            organization_id=organization_id, role__in=addressable_roles()
         ).values_list("user_id", flat=True)
     )
 

@@ -22,6 +22,8 @@ User = get_user_model()
 
 
 def organization_create(*, name: str, slug: str, first_admin=None) -> Organization:
+    from isms.access import FOUNDER_ROLE  # isms.access imports the models this module feeds
+
     organization = Organization(name=name, slug=slug)
     organization.full_clean()
     try:
@@ -29,7 +31,7 @@ def organization_create(*, name: str, slug: str, first_admin=None) -> Organizati
             organization.save()
             if first_admin is not None:
                 Membership.objects.create(
-                    organization=organization, user=first_admin, role=Role.ADMIN
+                    organization=organization, user=first_admin, role=FOUNDER_ROLE
                 )
     except IntegrityError as error:
         raise ValidationError({"slug": "An organisation with this slug already exists."}) from error
@@ -119,13 +121,36 @@ def invitation_lookup(token: str) -> Invitation:
     return invitation
 
 
+def _locked_invitation(token: str) -> Invitation:
+    """The invitation a link names, locked for this transaction, checked after the lock:
+    of two requests redeeming one link at the same moment, the second sees it used."""
+    invitation = invitation_lookup(token)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise InvitationError("This invitation has already been used.")
+    return invitation
+
+
 def invitation_accept(*, token: str, user) -> Membership:
+    """Join the organisation with the invitation's role; once only.
+
+    Accepting a link already accepted by the same user (a double click, two tabs) answers
+    their membership; anyone else is refused."""
     with transaction.atomic():
-        invitation = invitation_lookup(token)
-        # Lock the row so the same link cannot be redeemed twice concurrently.
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if invitation.accepted_at is not None:
-            raise InvitationError("This invitation has already been used.")
+        invitation = (
+            Invitation.objects.select_for_update().filter(token_hash=_token_hash(token)).first()
+        )
+        if (
+            invitation is not None
+            and invitation.accepted_at is not None
+            and invitation.accepted_by_id == user.pk
+        ):
+            membership = Membership.objects.filter(
+                organization_id=invitation.organization_id, user=user
+            ).first()
+            if membership is not None:
+                return membership
+        invitation = _locked_invitation(token)
         if user.email.lower() != invitation.email:
             raise InvitationError(
                 f"This invitation was sent to {invitation.email}; you are logged in as "
@@ -142,21 +167,32 @@ def invitation_accept(*, token: str, user) -> Membership:
     return membership
 
 
+ACCOUNT_EXISTS = "An account with this address exists: log in instead."
+
+
 def invitation_register(*, token: str, email: str, password: str, full_name: str = ""):
-    """Create an account for a new user from their invitation and accept it."""
-    invitation = invitation_lookup(token)
-    if email.strip().lower() != invitation.email:
-        raise ValidationError({"email": "Use the address the invitation was sent to."})
-    if User.objects.filter(username__iexact=invitation.email).exists():
-        raise ValidationError({"email": "An account with this address exists: log in instead."})
+    """Create an account for a new user from their invitation and accept it; once only.
+
+    The invitation row is locked first, so two sign-ups with one link at the same moment
+    queue: the first creates the user and the membership, the second is told the invitation
+    has been used (never a duplicate user, never an IntegrityError)."""
     first, _, last = full_name.strip().partition(" ")
     with transaction.atomic():
-        user = User.objects.create_user(
-            username=invitation.email,
-            email=invitation.email,
-            password=password,
-            first_name=first,
-            last_name=last,
-        )
+        invitation = _locked_invitation(token)
+        if email.strip().lower() != invitation.email:
+            raise ValidationError({"email": "Use the address the invitation was sent to."})
+        if User.objects.filter(username__iexact=invitation.email).exists():
+            raise ValidationError({"email": ACCOUNT_EXISTS})
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(
+                    username=invitation.email,
+                    email=invitation.email,
+                    password=password,
+                    first_name=first,
+                    last_name=last,
+                )
+        except IntegrityError as error:  # an account for this address was made meanwhile
+            raise ValidationError({"email": ACCOUNT_EXISTS}) from error
         invitation_accept(token=token, user=user)
     return user

@@ -51,21 +51,24 @@ def organization_create(request):
 
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request, token: str):
+    if request.user.is_authenticated and request.method == "POST":
+        # The service decides under the invitation's lock: once only, and the same person
+        # accepting again (a second tab, a double click) is sent to their organisation.
+        try:
+            membership = organizations.invitation_accept(token=token, user=request.user)
+        except InvitationError as error:
+            return render(
+                request, "isms/invitation_invalid.html", {"message": str(error)}, status=409
+            )
+        messages.success(request, f"You joined {membership.organization.name}.")
+        return redirect("org_home", org_slug=membership.organization.slug)
+
     try:
         invitation = organizations.invitation_lookup(token)
     except InvitationError as error:
         return render(request, "isms/invitation_invalid.html", {"message": str(error)}, status=410)
 
     if request.user.is_authenticated:
-        if request.method == "POST":
-            try:
-                membership = organizations.invitation_accept(token=token, user=request.user)
-            except InvitationError as error:
-                return render(
-                    request, "isms/invitation_invalid.html", {"message": str(error)}, status=409
-                )
-            messages.success(request, f"You joined {membership.organization.name}.")
-            return redirect("org_home", org_slug=membership.organization.slug)
         return render(request, "isms/invitation_accept.html", {"invitation": invitation})
 
     form = InvitationRegisterForm(request.POST or None, initial={"email": invitation.email})

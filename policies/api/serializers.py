@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from isms.access import addressable_roles
 from isms.api.serializers import MemberField, TenantRelatedField, UserSummarySerializer
 from isms.models import Role
-from policies import rules, services
+from policies import services
 from policies.models import (
     POLICY_EDITABLE,
-    STAFF_ROLES,
     Acknowledgement,
     AISection,
     Policy,
@@ -18,12 +18,13 @@ from policies.models import (
 )
 from policies.rendering import render_markdown
 from policies.starters import TEMPLATES
+from policies.workflows import allowed_actions
 
 
 class PolicySerializer(serializers.ModelSerializer):
     owner = MemberField()
     audience_roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=[(r, Role(r).label) for r in STAFF_ROLES]),
+        child=serializers.ChoiceField(choices=[(r, Role(r).label) for r in addressable_roles()]),
         required=False,
         help_text="Roles that must acknowledge (auditors are read-only and never asked).",
     )
@@ -127,7 +128,7 @@ class PolicyVersionSerializer(serializers.ModelSerializer):
         return bool(version.document)
 
     def get_allowed_actions(self, version) -> list[str]:
-        return rules.allowed_actions(self.context["request"].auth, version)
+        return allowed_actions(self.context["request"].auth, version)
 
     def create(self, validated_data):
         return services.version_create_draft(

@@ -17,7 +17,8 @@ from rest_framework.response import Response
 
 from isms.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet, TenantViewSet
 from isms.errors import NotPermitted
-from policies import rules, selectors, services
+from policies import selectors, services
+from policies.access import can_see_acknowledgements
 from policies.api.serializers import (
     AcknowledgementSerializer,
     AcknowledgementStatusSerializer,
@@ -94,12 +95,20 @@ class PolicyVersionViewSet(TenantModelViewSet):
     serializer_class = PolicyVersionSerializer
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     scope_map = {"GET": READ, "POST": WRITE, "PATCH": WRITE, "DELETE": WRITE}
+    # The object rule each detail action is checked against (policies/access.py), by the base
+    # viewset after the lookup: a missing and another organisation's version stay one 404.
+    object_actions = {
+        "submit": "submit",
+        "return_to_draft": "return_to_draft",
+        "approve": "approve",
+        "publish": "publish",
+        "retire": "retire",
+        "acknowledge": "acknowledge",
+    }
     action_scopes = {
         "submit": WRITE,
         "return_to_draft": WRITE,
-        "approve": WRITE,  # and the per-version approver grant, checked by the service
-        # Publishing and retiring need policies:approve: the service checks it after the
-        # object lookup, so a missing and another organisation's version stay the same 404.
+        "approve": WRITE,
         "publish": WRITE,
         "retire": WRITE,
         # Acknowledging is a write: auditors are read-only everywhere.
@@ -116,7 +125,7 @@ class PolicyVersionViewSet(TenantModelViewSet):
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        if page is not None:
+        if page is not None and self.action == "list":
             selectors.attach_my_grants(page, self.actor)
         return page
 
@@ -197,7 +206,7 @@ class PolicyVersionViewSet(TenantModelViewSet):
     @action(detail=True, methods=["get"], url_path="acknowledgement-status")
     def acknowledgement_status(self, request, *args, **kwargs):
         version = self.get_object()
-        if not rules.can_see_acknowledgements(self.actor):
+        if not can_see_acknowledgements(self.actor):
             raise NotPermitted("You may not see who has acknowledged policies.")
         result = selectors.acknowledgement_status(version)
         pending = [m.user for m in selectors.members_not_acknowledged(version)]
@@ -267,7 +276,7 @@ class AcknowledgementViewSet(TenantReadOnlyViewSet):
         )
 
     def restrict_queryset(self, queryset, actor):
-        if rules.can_see_acknowledgements(actor):
+        if can_see_acknowledgements(actor):
             return queryset
         if actor.user is None:
             return queryset.none()

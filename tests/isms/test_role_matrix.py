@@ -106,22 +106,9 @@ def test_create_answers_each_caller_as_the_scope_table_says(
         assert response.json()["code"] == ErrorCode.MISSING_SCOPE
 
 
-# Known defects, each fixed by its app's policy (issue 10); strict, so a fix must drop the mark.
-_KNOWN = {
-    "policy": "read-write keys lack policies:approve, which policies use as 'manager'",
-    "policyversion": "read-write keys lack policies:approve, which policies use as 'manager'",
-}
-
-
 @pytest.mark.parametrize(
     "route",
-    [
-        pytest.param(r, marks=pytest.mark.xfail(strict=True, reason=_KNOWN[str(r)]))
-        if str(r) in _KNOWN
-        else r
-        for r in api_routes()
-        if "partial_update" in r.actions and r.model in OBJECT_FACTORIES
-    ],
+    [r for r in api_routes() if "partial_update" in r.actions and r.model in OBJECT_FACTORIES],
     ids=str,
 )
 def test_officers_and_read_write_keys_may_edit_every_register(

@@ -7,7 +7,14 @@ import itertools
 from isms.access import Actor
 from isms.models import Membership, Role
 from policies import services
-from policies.models import Acknowledgement, Policy, PolicyKind, PolicyVersion
+from policies.models import (
+    Acknowledgement,
+    Policy,
+    PolicyKind,
+    PolicyUserObjectPermission,
+    PolicyVersion,
+    PolicyVersionUserObjectPermission,
+)
 from tests.factories import MembershipFactory, object_factory
 
 _counter = itertools.count(1)
@@ -44,7 +51,7 @@ def make_published(
 ):
     """A version walked through the whole workflow: draft → review → approved → published."""
     officer = officer or new_actor(organization)
-    approver = approver or new_actor(organization, Role.CONTRIBUTOR)
+    approver = approver or new_actor(organization, Role.OFFICER)
     if policy is None:
         policy = make_policy_with(organization, officer=officer, **fields)
     version = services.version_create_draft(actor=officer, policy=policy, body_markdown=body)
@@ -68,3 +75,20 @@ def make_acknowledgement(organization):
     version = make_published(organization)
     reader = new_actor(organization, Role.CONTRIBUTOR)
     return services.acknowledge(actor=reader, version=version, ip_address="192.0.2.10")
+
+
+@object_factory(PolicyUserObjectPermission)
+def make_policy_owner_grant(organization):
+    """The owner's grant, given by the service that creates the policy."""
+    policy = make_policy_with(organization, kind=PolicyKind.OTHER)
+    return PolicyUserObjectPermission.objects.get(content_object=policy, user=policy.owner)
+
+
+@object_factory(PolicyVersionUserObjectPermission)
+def make_version_grant(organization):
+    """The approver's grant, given when the version is submitted."""
+    officer = new_actor(organization)
+    approver = new_actor(organization, Role.OFFICER)
+    version = make_draft(organization, officer=officer)
+    services.version_submit(actor=officer, version=version, approver=approver.user)
+    return PolicyVersionUserObjectPermission.objects.get(content_object=version, user=approver.user)

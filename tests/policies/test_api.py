@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def people(org_a, member):
     return {
         "officer": member(org_a, Role.OFFICER),
-        "approver": member(org_a, Role.CONTRIBUTOR),
+        "approver": member(org_a, Role.OFFICER),
         "reader": member(org_a, Role.CONTRIBUTOR),
         "auditor": member(org_a, Role.AUDITOR),
     }
@@ -46,8 +46,9 @@ def test_officer_creates_a_policy_and_bad_input_names_the_field(org_a, people, a
         {"title": "access control", "owner": people["officer"].pk},
         format="json",
     )
-    assert duplicate.status_code == 400
-    assert "already exists" in duplicate.json()["errors"]["title"][0]
+    # unique ignoring case, in the database too (issue 11): 409 duplicate naming the field
+    assert duplicate.status_code == 409
+    assert duplicate.json()["code"] == "duplicate" and "title" in duplicate.json()["errors"]
     bad_roles = client.post(
         url(org_a, "policies/"),
         {
@@ -75,8 +76,7 @@ def test_auditor_cannot_create_and_contributor_cannot_change_others_policies(
         {"review_interval_months": 3},
         format="json",
     )
-    assert response.status_code == 403
-    assert "owner or a compliance officer" in response.json()["detail"]
+    assert response.status_code == 403 and response.json()["code"] == "permission_denied"
 
 
 def test_the_whole_workflow_through_the_api(org_a, people, api_for, in_tenant):
@@ -97,8 +97,9 @@ def test_the_whole_workflow_through_the_api(org_a, people, api_for, in_tenant):
     refused = officer.post(vurl + "submit/", {"approver": people["officer"].pk}, format="json")
     assert refused.status_code == 400 and "segregation" in refused.json()["errors"]["approver"][0]
     # approving a draft is a forbidden transition
+    # (the approver is not named yet: the policy refuses before the state is looked at)
     early = approver.post(vurl + "approve/")
-    assert early.status_code == 409 and "only a version that is in review" in early.json()["detail"]
+    assert early.status_code == 403 and early.json()["code"] == "permission_denied"
 
     submitted = officer.post(
         vurl + "submit/",
@@ -119,9 +120,8 @@ def test_the_whole_workflow_through_the_api(org_a, people, api_for, in_tenant):
         people["approver"].pk,
     )
 
-    not_officer = approver.post(vurl + "publish/")
-    assert not_officer.status_code == 403
-    assert "compliance officer" in not_officer.json()["detail"]
+    not_officer = api_for(people["reader"]).post(vurl + "publish/")
+    assert not_officer.status_code == 403 and not_officer.json()["code"] == "missing_scope"
     published = officer.post(vurl + "publish/")
     assert published.status_code == 200 and published.json()["status"] == "published"
     assert published.json()["published_at"]
@@ -247,7 +247,7 @@ def test_acknowledgements_through_the_api(org_a, people, api_for, in_tenant):
 
     # contributors see their own acknowledgements only; officers see all
     assert (
-        api_for(people["approver"]).get(url(org_a, "policy-acknowledgements/")).json()["count"] == 0
+        api_for(people["reader"]).get(url(org_a, "policy-acknowledgements/")).json()["count"] == 1
     )
     assert (
         api_for(people["officer"])
