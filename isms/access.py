@@ -62,6 +62,8 @@ API_KEY_SCOPES: dict[str, frozenset[str]] = {
 
 # Whoever creates an organisation administers it.
 FOUNDER_ROLE = Role.ADMIN
+# Roles whose memberships should always carry an expiry date (time-boxed, read-only access).
+TIME_BOXED_ROLES = frozenset({Role.AUDITOR})
 
 
 def roles_with_scope(scope: str) -> list[str]:

@@ -15,6 +15,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from isms.access import TIME_BOXED_ROLES
 from isms.models import Membership, Organization, Role
 from isms.tenancy import tenant_context
 
@@ -55,7 +56,7 @@ def load_demo() -> DemoContext:
     for email, (first, last, role) in DEMO_USERS.items():
         user = _user(email, first, last)
         expires = None
-        if role == Role.AUDITOR:
+        if role in TIME_BOXED_ROLES:
             existing = Membership.objects.filter(organization=demo, user=user).first()
             expires = existing.expires_at if existing else timezone.now() + timedelta(days=90)
         Membership.objects.get_or_create(
