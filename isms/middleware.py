@@ -84,7 +84,7 @@ class TenantMiddleware:
             if API_PATH.match(request.path_info):
                 return api_error(translated.status_code, translated.message, translated.code)
             return refusal_response(request, translated)
-        expected = (Http404, PermissionDenied, SuspiciousOperation, DomainError)
+        expected = (Http404, PermissionDenied, SuspiciousOperation, DomainError, ValidationError)
         if not isinstance(exception, expected):
             transaction.set_rollback(True)
             return None
