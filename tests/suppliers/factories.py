@@ -28,6 +28,9 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 class SupplierFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Supplier
+        # The owner's grant is its own row: no second save of the supplier (and no extra
+        # audit event) after the post-generation hook.
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Supplier {n}")
     website = "https://vendor.example"
