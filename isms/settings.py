@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "risks",
     "policies",
     "monitoring",
+    "monitoring.inbox",
+    "monitoring.reviews",
     "bench",
 ]
 
@@ -94,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "isms.context_processors.tenant",
+                "monitoring.inbox.context_processors.inbox",
             ],
         },
     },
@@ -135,6 +138,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "risks.sweep_expired_acceptances",
         "schedule": crontab(hour=2, minute=10),
     },
+    # Reminders, escalations and the e-mail digest (monitoring.inbox); hourly, so a
+    # restarted worker or a missed run catches up the same day. Each reminder is sent once.
+    "monitoring.inbox.sweep_reminders": {
+        "task": "monitoring.inbox.sweep_reminders",
+        "schedule": crontab(minute=17),
+    },
 }
 CACHES = {
     "default": {
@@ -174,7 +183,13 @@ EMAIL_BACKEND = (
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
+# EMAIL_FILE_PATH=var/mail writes each reminder digest to a file instead of the console.
+if not EMAIL_HOST and env("EMAIL_FILE_PATH", ""):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", "")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "guardrail@localhost")
+# Links in e-mails (reminder digests) start with this.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
