@@ -128,6 +128,16 @@ REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
+# A message a dead worker took (late acknowledgement) is redelivered after this many seconds;
+# it must exceed the longest task. Tests lower it to see a killed worker's task come back.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    **(
+        {"unacked_restore_interval": 1, "unacked_restore_throttle": 1}
+        if env("CELERY_VISIBILITY_TIMEOUT")
+        else {}
+    ),
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -7,6 +7,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from assets.models import AssetType, Lifecycle
+from assets.services import OWNER_PERMISSIONS
+from isms import permissions
 from isms.access import Actor
 from isms.models import Membership, Role
 from monitoring.inbox.models import InboxSettings, Notification
@@ -24,7 +26,10 @@ def ai_asset(organization, owner=None, **fields):
     owner = owner or MembershipFactory(organization=organization, role=Role.CONTRIBUTOR).user
     fields.setdefault("asset_type", AssetType.AI_SAAS_TOOL)
     fields.setdefault("lifecycle", Lifecycle.PILOT)
-    return AssetFactory(organization=organization, owner=owner, **fields)
+    asset = AssetFactory(organization=organization, owner=owner, **fields)
+    for codename in OWNER_PERMISSIONS:  # what asset_create gives the owner
+        permissions.grant(owner, codename, asset)
+    return asset
 
 
 def ai_schedule(organization, asset=None, *, due_in_days: int = -3, reviewer=None):

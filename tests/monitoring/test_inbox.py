@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -22,9 +21,7 @@ TODAY = timezone.localdate()
 
 def _keys(org, in_tenant, **filters):
     with in_tenant(org):
-        return sorted(
-            Notification.objects.filter(**filters).values_list("recipient_id", "key")
-        )
+        return sorted(Notification.objects.filter(**filters).values_list("recipient_id", "key"))
 
 
 def test_notify_is_idempotent_by_key_and_only_reaches_members(org_a, org_b, member, in_tenant):
