@@ -156,7 +156,9 @@ def prefill(asset, previous_snapshot: dict | None, previous_on: date | None) -> 
         )
     found["no_incidents_or_drift"] = (
         "",
-        f"Check incidents and monitoring since {_fmt(previous_on)}.",
+        f"Check incidents and monitoring since the review of {_fmt(previous_on)}."
+        if previous_on
+        else "First review: check incidents and monitoring since it went live.",
     )
     if asset.human_oversight == HumanOversight.NONE:
         found["human_oversight_working"] = (NO, "Register: no human oversight.")

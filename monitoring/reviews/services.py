@@ -443,6 +443,8 @@ def review_sign_off(
         schedule.next_due = add_months(today, schedule.interval_months)
         schedule.active = fresh.outcome != Outcome.RETIRE
         schedule.save(update_fields=["last_reviewed_on", "next_due", "active", "updated"])
+        fresh.schedule = schedule  # the policy check cached the schedule as it was before
+        fresh.asset = locked_asset
         return changed
 
     return transition(
