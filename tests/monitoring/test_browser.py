@@ -52,7 +52,7 @@ def overdue_review(org_a, member):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True, databases=["default", "owner"])
 def test_an_overdue_ai_review_from_my_tasks_to_sign_off(org_a, overdue_review, browser_page):
-    owner, schedule = overdue_review
+    owner, _schedule = overdue_review
     page = browser_page
     log_in(page, owner.email)
     page.goto(f"/o/{org_a.slug}/")
