@@ -12,7 +12,14 @@ from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef
 
-from monitoring.inbox.sources import DueItem, due_source, horizon, members_with_scope, url_maker
+from monitoring.inbox.sources import (
+    DueItem,
+    _members,
+    due_source,
+    horizon,
+    members_with_scope,
+    url_maker,
+)
 
 # Approvals are due this many days after they were requested.
 APPROVAL_DAYS = 7
@@ -127,23 +134,16 @@ def treatment_actions(organization_id: int, today: date) -> Iterable[DueItem]:
 @due_source("policy_acknowledgement", "Policy to acknowledge")
 def policy_acknowledgements(organization_id: int, today: date) -> Iterable[DueItem]:
     """Members of a published version's audience who have not acknowledged it (5.1, 6.3)."""
-    from isms.models import Membership
     from policies.models import Acknowledgement, PolicyVersion, VersionStatus
 
     versions = list(
         PolicyVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("policy")
     )
-    if not versions:
-        return
     members: dict[str, list[int]] = {}
-    for user_id, role in (
-        Membership.objects.active()
-        .filter(organization_id=organization_id)
-        .values_list("user_id", "role")
-    ):
+    for user_id, role in _members(organization_id):
         members.setdefault(role, []).append(user_id)
     done: set[tuple[int, int]] = set(
-        Acknowledgement.objects.filter(version__in=[v.pk for v in versions]).values_list(
+        Acknowledgement.objects.filter(version__status=VersionStatus.PUBLISHED).values_list(
             "version_id", "user_id"
         )
     )
@@ -237,11 +237,10 @@ def policy_versions_in_review(organization_id: int, today: date) -> Iterable[Due
             "pk", "number", "policy__title", "submitted_at", "created", "submitted_by_id"
         )
     )
-    if not versions:
-        return
     granted: dict[int, set[int]] = {}
     for version_id, user_id in PolicyVersionUserObjectPermission.objects.filter(
-        content_object_id__in=[v[0] for v in versions]
+        content_object__organization_id=organization_id,
+        content_object__status=VersionStatus.IN_REVIEW,
     ).values_list("content_object_id", "user_id"):
         granted.setdefault(version_id, set()).add(user_id)
     url = url_maker(organization_id)

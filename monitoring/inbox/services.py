@@ -33,8 +33,6 @@ from monitoring.inbox.models import InboxSettings, Notification, Stage
 logger = logging.getLogger(__name__)
 User = get_user_model()
 
-INSERT_CHUNK = 2000
-
 
 @dataclass(frozen=True)
 class _Row:
@@ -50,42 +48,35 @@ class _Row:
 
 
 def _insert(organization_id: int, rows: list[_Row]) -> list[int]:
-    """Insert the rows that are new (by organisation, recipient, key); return their ids."""
-    if not rows:
-        return []
+    """Insert the rows that are new (by organisation, recipient, key); return their ids.
+
+    One statement whatever the number of rows (the columns travel as arrays).
+    """
     table = Notification._meta.db_table
-    columns = (
-        "organization_id, recipient_id, kind, stage, subject, body, url, due_on, key, "
-        "escalated, created"
-    )
-    created: list[int] = []
     now = timezone.now()
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start : start + INSERT_CHUNK]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
-            params: list = []
-            for r in chunk:
-                params += [
-                    organization_id,
-                    r.recipient_id,
-                    r.kind[:60],
-                    r.stage,
-                    r.subject[:300],
-                    r.body,
-                    r.url[:500],
-                    r.due_on,
-                    r.key[:200],
-                    r.escalated,
-                    now,
-                ]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {values} "
-                "ON CONFLICT (organization_id, recipient_id, key) DO NOTHING RETURNING id",
-                params,
-            )
-            created += [row[0] for row in cursor.fetchall()]
-    return created
+        cursor.execute(
+            f"INSERT INTO {table} (organization_id, recipient_id, kind, stage, subject, body, "
+            "url, due_on, key, escalated, created) "
+            "SELECT %s, r, k, st, su, b, u, d, ky, e, %s FROM unnest("
+            "%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+            "%s::date[], %s::text[], %s::boolean[]) AS t(r, k, st, su, b, u, d, ky, e) "
+            "ON CONFLICT (organization_id, recipient_id, key) DO NOTHING RETURNING id",
+            [
+                organization_id,
+                now,
+                [r.recipient_id for r in rows],
+                [r.kind[:60] for r in rows],
+                [str(r.stage) for r in rows],
+                [r.subject[:300] for r in rows],
+                [r.body for r in rows],
+                [r.url[:500] for r in rows],
+                [r.due_on for r in rows],
+                [r.key[:200] for r in rows],
+                [r.escalated for r in rows],
+            ],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 @transaction.atomic
@@ -210,11 +201,7 @@ def sweep_organization(*, today: date | None = None, send: bool = True) -> Sweep
     today = today or timezone.localdate()
     config = settings_ensure()
     items = sources.gather(organization_id, today)
-    members = set(
-        active_members(scope=None, organization_id=organization_id)
-        .order_by()
-        .values_list("pk", flat=True)
-    )
+    members = sources.active_member_ids(organization_id)
     result = SweepResult(items=len(items))
     rows: list[_Row] = []
     for item in items:
@@ -277,27 +264,32 @@ def sweep_organization(*, today: date | None = None, send: bool = True) -> Sweep
 
 def _claim_digests() -> list[mail.EmailMessage]:
     """Claim every notification not yet e-mailed (skipping rows another sweep holds) and
-    build one digest per recipient."""
-    claimed = list(
-        Notification.objects.filter(emailed_at__isnull=True)
-        .select_for_update(skip_locked=True, of=("self",))
-        .select_related("recipient")
-        .order_by("recipient_id", "due_on", "id")
-    )
-    if not claimed:
-        return []
-    Notification.objects.filter(pk__in=[n.pk for n in claimed]).update(emailed_at=timezone.now())
-    by_person: dict[int, list[Notification]] = defaultdict(list)
-    for n in claimed:
-        by_person[n.recipient_id].append(n)
+    build one digest per recipient. One statement claims and reads them."""
     from isms.models import Organization
 
     organization = Organization.objects.get(pk=current_organization_id())
+    table = Notification._meta.db_table
+    users = User._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS n SET emailed_at = %s FROM {users} AS u "
+            f"WHERE u.id = n.recipient_id AND n.id IN (SELECT id FROM {table} "
+            "WHERE organization_id = %s AND emailed_at IS NULL FOR UPDATE SKIP LOCKED) "
+            "RETURNING n.recipient_id, u.email, u.first_name, u.last_name, n.subject, n.body, "
+            "n.url, n.due_on, n.id",
+            [timezone.now(), organization.pk],
+        )
+        claimed = sorted(cursor.fetchall(), key=lambda r: (r[0], r[7] or date.max, r[8]))
+    by_person: dict[int, list[dict]] = defaultdict(list)
+    people: dict[int, dict] = {}
+    for user_id, email, first, last, subject, body, url, due_on, _id in claimed:
+        people[user_id] = {"email": email, "name": f"{first} {last}".strip() or email}
+        by_person[user_id].append({"subject": subject, "body": body, "url": url, "due_on": due_on})
     base = getattr(settings, "SITE_URL", "").rstrip("/")
     messages = []
-    for notifications in by_person.values():
-        person = notifications[0].recipient
-        if not person.email:
+    for user_id, notifications in by_person.items():
+        person = people[user_id]
+        if not person["email"]:
             continue
         context = {
             "person": person,
@@ -305,12 +297,13 @@ def _claim_digests() -> list[mail.EmailMessage]:
             "notifications": notifications,
             "base": base,
         }
+        count = len(notifications)
         messages.append(
             mail.EmailMessage(
-                subject=f"[{organization.name}] {len(notifications)} reminder"
-                f"{'s' if len(notifications) != 1 else ''} from Guardrail",
+                subject=f"[{organization.name}] {count} reminder{'s' if count != 1 else ''} "
+                "from Guardrail",
                 body=render_to_string("monitoring/inbox/digest_email.txt", context),
-                to=[person.email],
+                to=[person["email"]],
             )
         )
     return messages

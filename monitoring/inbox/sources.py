@@ -71,7 +71,9 @@ def gather(organization_id: int, today: date, kinds: Iterable[str] | None = None
     """Every due item of the organisation (in context), each tagged with its source's kind."""
     wanted = set(kinds) if kinds is not None else None
     _url_makers.clear()
-    _scope_members.clear()
+    _memberships.clear()
+    _members(organization_id)  # every gather reads the members once, used or not
+    url_maker(organization_id)
     items: list[DueItem] = []
     for kind, source in _sources.items():
         if wanted is not None and kind not in wanted:
@@ -94,23 +96,36 @@ def gather(organization_id: int, today: date, kinds: Iterable[str] | None = None
     return items
 
 
-_url_makers: dict[int, UrlMaker] = {}
-_scope_members: dict[tuple[int, str], list[int]] = {}
+_memberships: dict[int, list[tuple[int, str]]] = {}
+
+
+def _members(organization_id: int) -> list[tuple[int, str]]:
+    """(user id, role) of the organisation's active members: one query per gather()."""
+    from isms.models import Membership
+
+    if organization_id not in _memberships:
+        _memberships[organization_id] = list(
+            Membership.objects.active()
+            .filter(organization_id=organization_id)
+            .order_by("user_id")
+            .values_list("user_id", "role")
+        )
+    return _memberships[organization_id]
+
+
+def active_member_ids(organization_id: int) -> set[int]:
+    return {user_id for user_id, _ in _members(organization_id)}
 
 
 def members_with_scope(organization_id: int, scope: str) -> list[int]:
-    """Ids of the active members whose role carries `scope` (one query per scope per
-    gather()); "officers" are the members with `<domain>:manage`."""
-    from isms.members import active_members
+    """Ids of the active members whose role carries `scope` (the role → scope table of
+    isms.access decides; "officers" are the members with `<domain>:manage`)."""
+    from isms.access import ROLE_SCOPES
 
-    key = (organization_id, scope)
-    if key not in _scope_members:
-        _scope_members[key] = list(
-            active_members(scope=scope, organization_id=organization_id)
-            .order_by()
-            .values_list("pk", flat=True)
-        )
-    return _scope_members[key]
+    return [u for u, role in _members(organization_id) if scope in ROLE_SCOPES.get(role, ())]
+
+
+_url_makers: dict[int, UrlMaker] = {}
 
 
 def url_maker(organization_id: int) -> UrlMaker:
