@@ -99,3 +99,9 @@ def test_an_overdue_ai_review_from_my_tasks_to_sign_off(org_a, overdue_review, b
     assert tasks.get_by_role("link").count() == 0
     assert "Nothing overdue." in tasks.inner_text()
     shot(page, "06-my-tasks-after")
+    if SHOTS:  # the other pages, to look at
+        page.goto(f"/o/{org_a.slug}/monitoring/reviews/")
+        shot(page, "07-schedules")
+        page.goto(f"/o/{org_a.slug}/assets/")
+        page.get_by_role("link", name="Claims triage assistant").first.click()
+        shot(page, "08-asset")
