@@ -154,6 +154,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.inbox.sweep_reminders",
         "schedule": crontab(minute=17),
     },
+    # New objects of the registers get their review schedule (monitoring.reviews).
+    "monitoring.reviews.sweep_schedules": {
+        "task": "monitoring.reviews.sweep_schedules",
+        "schedule": crontab(hour=1, minute=40),
+    },
 }
 CACHES = {
     "default": {

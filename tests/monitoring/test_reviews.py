@@ -235,3 +235,17 @@ def test_only_the_owner_or_reviewer_signs_off(org_a, member, in_tenant, owned, a
         review.refresh_from_db()
         signed = services.review_sign_off(actor=actor_of(org_a, officer), review=review)
     assert signed.signed_off_by_id == officer.pk
+
+
+def test_the_daily_task_schedules_new_objects(org_a, member, in_tenant, monkeypatch):
+    from monitoring.reviews import tasks
+
+    owner = member(org_a, Role.CONTRIBUTOR)
+    with in_tenant(org_a):
+        asset = ai_asset(org_a, owner)
+    assert tasks.ensure_schedules.apply(kwargs={"organization_id": org_a.pk}).get() == 1
+    with in_tenant(org_a):
+        assert ReviewSchedule.objects.filter(object_id=asset.pk).count() == 1
+    queued = []
+    monkeypatch.setattr(tasks.ensure_schedules, "delay", lambda **kw: queued.append(kw))
+    assert tasks.sweep_schedules() >= 1 and {"organization_id": org_a.pk} in queued
