@@ -157,14 +157,20 @@ def test_review_pages_render_and_the_owner_signs_off_in_the_browser_form(
     page = client.get(start["Location"])
     assert page.status_code == 200 and "computed: na" in page.content.decode()
     data = {f"{k}__answer": "yes" for k in review.answers}
-    data |= {"outcome": "continue", "sign_off": "1"}
+    data |= {"outcome": "continue", "sign_off": "1", "evaluations_passed__answer": "no"}
+    refused = client.post(start["Location"], data)  # a "no" without a note
+    assert refused.status_code == 400 and "Say why in a note" in refused.content.decode()
+    with in_tenant(org_a):
+        review.refresh_from_db()
+    assert review.status == "draft"
+    data |= {"evaluations_passed__note": "Bias test to be rerun next month"}
     response = client.post(start["Location"], data)
     assert response.status_code == 302, response.content.decode()[:2000]
     with in_tenant(org_a):
         review.refresh_from_db()
         schedule.refresh_from_db()
     assert review.status == "signed_off" and schedule.next_due > TODAY
-    # A "no" without a note re-renders the form with the reason and changes nothing.
+    assert review.answers["evaluations_passed"]["note"] == "Bias test to be rerun next month"
 
 
 def test_another_organisation_cannot_detect_reviews_or_notifications(
