@@ -161,6 +161,12 @@ def main(argv: list[str]) -> int:
             report = measure.run_all(server.url, args)
         finally:
             server.stop()
+        if not args.only or "sweep" in args.only:
+            from bench.sweeps import measure_reminder_sweep
+
+            sweep = measure_reminder_sweep()
+            report["reminder_sweep"] = sweep
+            print(sweep.line())
     commit = (
         subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "risks",
     "policies",
     "monitoring",
+    "monitoring.inbox",
+    "monitoring.reviews",
 ]  # `bench` (seed_bench, the ceiling views) is installed by bench.settings only
 
 MIDDLEWARE = [
@@ -93,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "isms.context_processors.tenant",
+                "monitoring.inbox.context_processors.inbox",
             ],
         },
     },
@@ -124,6 +127,16 @@ REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
 CELERY_TASK_ACKS_LATE = True
+# A message a dead worker took (late acknowledgement) is redelivered after this many seconds;
+# it must exceed the longest task. Tests lower it to see a killed worker's task come back.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600")),
+    **(
+        {"unacked_restore_interval": 1, "unacked_restore_throttle": 1}
+        if env("CELERY_VISIBILITY_TIMEOUT")
+        else {}
+    ),
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -133,6 +146,17 @@ CELERY_BEAT_SCHEDULE = {
     "risks.sweep_expired_acceptances": {
         "task": "risks.sweep_expired_acceptances",
         "schedule": crontab(hour=2, minute=10),
+    },
+    # Reminders, escalations and the e-mail digest (monitoring.inbox); hourly, so a
+    # restarted worker or a missed run catches up the same day. Each reminder is sent once.
+    "monitoring.inbox.sweep_reminders": {
+        "task": "monitoring.inbox.sweep_reminders",
+        "schedule": crontab(minute=17),
+    },
+    # New objects of the registers get their review schedule (monitoring.reviews).
+    "monitoring.reviews.sweep_schedules": {
+        "task": "monitoring.reviews.sweep_schedules",
+        "schedule": crontab(hour=1, minute=40),
     },
 }
 CACHES = {
@@ -173,7 +197,13 @@ EMAIL_BACKEND = (
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
+# EMAIL_FILE_PATH=var/mail writes each reminder digest to a file instead of the console.
+if not EMAIL_HOST and env("EMAIL_FILE_PATH", ""):
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", "")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "guardrail@localhost")
+# Links in e-mails (reminder digests) start with this.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"

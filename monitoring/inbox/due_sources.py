@@ -1,0 +1,278 @@
+"""Due sources for the registers below monitoring (suppliers, risks, policies).
+
+Each is set-based: one or two queries per organisation, whatever its size. Keys are
+"<kind>:<object id>" (plus the date the item is due, where a renewal brings a new date, so
+a renewed certificate or a rescheduled reassessment is reminded again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.db.models import Exists, OuterRef
+
+from monitoring.inbox.sources import (
+    DueItem,
+    _members,
+    due_source,
+    horizon,
+    members_with_scope,
+    url_maker,
+)
+
+# Approvals are due this many days after they were requested.
+APPROVAL_DAYS = 7
+# A published policy version is to be acknowledged within this many days.
+ACKNOWLEDGE_DAYS = 14
+
+
+def _day(value) -> date:
+    return value.date() if hasattr(value, "date") else value
+
+
+@due_source("supplier_certificate", "Supplier certificate expiring")
+def supplier_certificates(organization_id: int, today: date) -> Iterable[DueItem]:
+    """A supplier's certificate expires (controls 5.19-5.22), unless a newer one of the same
+    type already replaces it; reminds the supplier's owner."""
+    from suppliers.models import Supplier, SupplierCertification
+
+    newer = SupplierCertification.objects.filter(
+        supplier=OuterRef("supplier"),
+        type=OuterRef("type"),
+        valid_until__gt=OuterRef("valid_until"),
+    )
+    rows = (
+        SupplierCertification.objects.filter(valid_until__lte=horizon(today))
+        .exclude(supplier__status=Supplier.Status.TERMINATED)
+        .exclude(Exists(newer))
+        .values_list(
+            "pk",
+            "type",
+            "other_name",
+            "valid_until",
+            "supplier_id",
+            "supplier__name",
+            "supplier__owner_id",
+        )
+    )
+    url = url_maker(organization_id)
+    labels = dict(SupplierCertification.Type.choices)
+    for pk, kind, other, until, supplier_id, name, owner_id in rows:
+        label = other or labels.get(kind, kind)
+        yield DueItem(
+            recipient_ids=[owner_id],
+            key=f"supplier_certificate:{pk}:{until.isoformat()}",
+            subject=f"{name}: {label} certificate expires on {until:%d %b %Y}",
+            url=url("supplier_detail", supplier_id),
+            due_on=until,
+            domain="suppliers",
+        )
+
+
+@due_source("supplier_reassessment", "Supplier reassessment")
+def supplier_reassessments(organization_id: int, today: date) -> Iterable[DueItem]:
+    from suppliers.models import Supplier
+
+    rows = (
+        Supplier.objects.filter(next_reassessment_date__lte=horizon(today))
+        .exclude(status=Supplier.Status.TERMINATED)
+        .values_list("pk", "name", "owner_id", "next_reassessment_date")
+    )
+    url = url_maker(organization_id)
+    for pk, name, owner_id, due in rows:
+        yield DueItem(
+            recipient_ids=[owner_id],
+            key=f"supplier_reassessment:{pk}:{due.isoformat()}",
+            subject=f"Reassess supplier {name}",
+            url=url("supplier_detail", pk),
+            due_on=due,
+            domain="suppliers",
+        )
+
+
+@due_source("risk_acceptance_expiring", "Risk acceptance expiring")
+def risk_acceptances_expiring(organization_id: int, today: date) -> Iterable[DueItem]:
+    """An approved risk acceptance lapses: the risk owner decides again (6.1.3, 8.3)."""
+    from risks.models import RiskAcceptance
+
+    rows = RiskAcceptance.objects.filter(
+        status=RiskAcceptance.Status.APPROVED, expires_on__lte=horizon(today)
+    ).values_list("pk", "risk_id", "risk__title", "risk__owner_id", "expires_on")
+    url = url_maker(organization_id)
+    for pk, risk_id, title, owner_id, expires in rows:
+        yield DueItem(
+            recipient_ids=[owner_id],
+            key=f"risk_acceptance_expiring:{pk}",
+            subject=f"The acceptance of risk “{title}” expires on {expires:%d %b %Y}",
+            url=url("risk_detail", risk_id),
+            due_on=expires,
+            domain="risks",
+        )
+
+
+@due_source("treatment_action", "Risk treatment action")
+def treatment_actions(organization_id: int, today: date) -> Iterable[DueItem]:
+    from risks.models import TreatmentAction
+
+    rows = TreatmentAction.objects.filter(
+        status__in=[TreatmentAction.Status.PLANNED, TreatmentAction.Status.IN_PROGRESS],
+        due_date__lte=horizon(today),
+    ).values_list("pk", "description", "owner_id", "due_date", "risk_id", "risk__title")
+    url = url_maker(organization_id)
+    for pk, what, owner_id, due, risk_id, title in rows:
+        yield DueItem(
+            recipient_ids=[owner_id],
+            key=f"treatment_action:{pk}:{due.isoformat()}",
+            subject=f"Treatment action “{what}” (risk “{title}”)",
+            url=url("risk_detail", risk_id),
+            due_on=due,
+            domain="risks",
+        )
+
+
+@due_source("policy_acknowledgement", "Policy to acknowledge")
+def policy_acknowledgements(organization_id: int, today: date) -> Iterable[DueItem]:
+    """Members of a published version's audience who have not acknowledged it (5.1, 6.3)."""
+    from policies.models import Acknowledgement, PolicyVersion, VersionStatus
+
+    versions = list(
+        PolicyVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("policy")
+    )
+    members: dict[str, list[int]] = {}
+    for user_id, role in _members(organization_id):
+        members.setdefault(role, []).append(user_id)
+    done: set[tuple[int, int]] = set(
+        Acknowledgement.objects.filter(version__status=VersionStatus.PUBLISHED).values_list(
+            "version_id", "user_id"
+        )
+    )
+    url = url_maker(organization_id)
+    for version in versions:
+        audience = {u for role in version.policy.audience_role_list for u in members.get(role, [])}
+        missing = sorted(u for u in audience if (version.pk, u) not in done)
+        if not missing:
+            continue
+        published = _day(version.published_at or version.created)
+        yield DueItem(
+            recipient_ids=missing,
+            key=f"policy_acknowledgement:{version.pk}",
+            subject=f"Read and acknowledge {version.policy.title} (version {version.number})",
+            url=url("policies:version_detail", version.pk),
+            due_on=published + timedelta(days=ACKNOWLEDGE_DAYS),
+            domain="policies",
+        )
+
+
+# --- approvals waiting for someone ------------------------------------------------------------
+
+
+@due_source("approval_change_request", "Approval: AI change request")
+def change_requests_waiting(organization_id: int, today: date) -> Iterable[DueItem]:
+    from risks.models import AIChangeRequest
+
+    rows = AIChangeRequest.objects.filter(status=AIChangeRequest.Status.SUBMITTED).values_list(
+        "pk", "title", "approver_id", "created"
+    )
+    url = url_maker(organization_id)
+    for pk, title, approver_id, created in rows:
+        yield DueItem(
+            recipient_ids=[approver_id],
+            key=f"approval_change_request:{pk}",
+            subject=f"AI change request “{title}” is waiting for your approval",
+            url=url("change_request_detail", pk),
+            due_on=_day(created) + timedelta(days=APPROVAL_DAYS),
+            domain="risks",
+        )
+
+
+@due_source("approval_impact_assessment", "Approval: AI impact assessment")
+def impact_assessments_waiting(organization_id: int, today: date) -> Iterable[DueItem]:
+    from risks.models import ImpactAssessment
+
+    rows = ImpactAssessment.objects.filter(status=ImpactAssessment.Status.DRAFT).values_list(
+        "pk", "asset__name", "prepared_by_id", "created"
+    )
+    approvers = members_with_scope(organization_id, "risks:approve")
+    url = url_maker(organization_id)
+    for pk, asset_name, prepared_by, created in rows:
+        recipients = [u for u in approvers if u != prepared_by]  # segregation of duties
+        yield DueItem(
+            recipient_ids=recipients,
+            key=f"approval_impact_assessment:{pk}",
+            subject=f"The AI impact assessment of {asset_name} is waiting for approval",
+            url=url("impact_assessment", pk),
+            due_on=_day(created) + timedelta(days=APPROVAL_DAYS),
+            domain="risks",
+        )
+
+
+@due_source("approval_risk_acceptance", "Decision: risk acceptance")
+def risk_acceptances_waiting(organization_id: int, today: date) -> Iterable[DueItem]:
+    from risks.models import RiskAcceptance
+
+    rows = RiskAcceptance.objects.filter(status=RiskAcceptance.Status.REQUESTED).values_list(
+        "pk", "risk_id", "risk__title", "requested_by_id", "requested_at"
+    )
+    approvers = members_with_scope(organization_id, "risks:approve")
+    url = url_maker(organization_id)
+    for pk, risk_id, title, requested_by, requested_at in rows:
+        yield DueItem(
+            recipient_ids=[u for u in approvers if u != requested_by],
+            key=f"approval_risk_acceptance:{pk}",
+            subject=f"A request to accept risk “{title}” is waiting for a decision",
+            url=url("risk_detail", risk_id),
+            due_on=_day(requested_at) + timedelta(days=APPROVAL_DAYS),
+            domain="risks",
+        )
+
+
+@due_source("approval_policy_version", "Review: policy version")
+def policy_versions_in_review(organization_id: int, today: date) -> Iterable[DueItem]:
+    """Versions in review: their named reviewers and approvers (per-version grants)."""
+    from policies.models import PolicyVersion, PolicyVersionUserObjectPermission, VersionStatus
+
+    versions = list(
+        PolicyVersion.objects.filter(status=VersionStatus.IN_REVIEW).values_list(
+            "pk", "number", "policy__title", "submitted_at", "created", "submitted_by_id"
+        )
+    )
+    granted: dict[int, set[int]] = {}
+    for version_id, user_id in PolicyVersionUserObjectPermission.objects.filter(
+        content_object__organization_id=organization_id,
+        content_object__status=VersionStatus.IN_REVIEW,
+    ).values_list("content_object_id", "user_id"):
+        granted.setdefault(version_id, set()).add(user_id)
+    url = url_maker(organization_id)
+    for pk, number, title, submitted_at, created, submitted_by in versions:
+        recipients = sorted(u for u in granted.get(pk, ()) if u != submitted_by)
+        yield DueItem(
+            recipient_ids=recipients,
+            key=f"approval_policy_version:{pk}",
+            subject=f"{title} version {number} is waiting for your review",
+            url=url("policies:version_detail", pk),
+            due_on=_day(submitted_at or created) + timedelta(days=APPROVAL_DAYS),
+            domain="policies",
+        )
+
+
+@due_source("approval_supplier_assessment", "Review: supplier assessment")
+def supplier_assessments_waiting(organization_id: int, today: date) -> Iterable[DueItem]:
+    from suppliers.models import SupplierAssessment
+
+    S = SupplierAssessment.Status
+    rows = SupplierAssessment.objects.filter(status__in=[S.SUBMITTED, S.UNDER_REVIEW]).values_list(
+        "pk", "supplier__name", "reviewer_id", "created_by_id", "submitted_at", "created"
+    )
+    approvers = members_with_scope(organization_id, "suppliers:approve")
+    url = url_maker(organization_id)
+    for pk, name, reviewer_id, created_by, submitted_at, created in rows:
+        recipients = [reviewer_id] if reviewer_id else [u for u in approvers if u != created_by]
+        yield DueItem(
+            recipient_ids=recipients,
+            key=f"approval_supplier_assessment:{pk}",
+            subject=f"The assessment of supplier {name} is waiting for review",
+            url=url("supplier_assessment_detail", pk),
+            due_on=_day(submitted_at or created) + timedelta(days=APPROVAL_DAYS),
+            domain="suppliers",
+        )
