@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "risks",
     "policies",
     "monitoring",
+    "monitoring.incidents",
+    "monitoring.improvement",
     "bench",
 ]
 
