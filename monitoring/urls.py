@@ -1,3 +1,8 @@
 """The monitoring pages, under /o/<org_slug>/monitoring/."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns: list = [
+    path("incidents/", include("monitoring.incidents.urls")),
+    path("improvement/", include("monitoring.improvement.urls")),
+]

@@ -51,11 +51,11 @@ class Nonconformity(TenantModel):
     correction = models.TextField("Correction and containment", blank=True)
     root_cause = models.TextField(blank=True)
     could_occur_elsewhere = models.TextField(
-        "Could it occur elsewhere?", blank=True, help_text="Similar nonconformities, here or elsewhere."
+        "Could it occur elsewhere?",
+        blank=True,
+        help_text="Similar nonconformities, here or elsewhere.",
     )
-    management_system_change = models.TextField(
-        "Change to the management system", blank=True
-    )
+    management_system_change = models.TextField("Change to the management system", blank=True)
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=10, choices=NCStatus.choices, default=NCStatus.OPEN)
     raised_by = models.ForeignKey(
@@ -162,7 +162,9 @@ class ImprovementEntry(TenantModel):
     nonconformity = models.ForeignKey(
         Nonconformity, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    owner = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    owner = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     status = models.CharField(
         max_length=10, choices=ImprovementStatus.choices, default=ImprovementStatus.PROPOSED
     )

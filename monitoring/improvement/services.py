@@ -129,9 +129,10 @@ def nonconformity_update(*, actor: Actor, nonconformity: Nonconformity, **fields
     policy.require(actor, "change", nonconformity)
     if nonconformity.status == NCStatus.CLOSED:
         raise Conflict("A closed nonconformity is a record: it no longer changes.")
-    owner_changed = "owner" in fields and getattr(
-        fields["owner"], "pk", fields["owner"]
-    ) != nonconformity.owner_id
+    owner_changed = (
+        "owner" in fields
+        and getattr(fields["owner"], "pk", fields["owner"]) != nonconformity.owner_id
+    )
     previous = nonconformity.owner
     if "owner" in fields:
         fields["owner"] = validate_member(fields["owner"], "owner")
@@ -165,7 +166,9 @@ def nonconformity_close(*, actor: Actor, nonconformity: Nonconformity) -> Noncon
 def action_plan(
     *, actor: Actor, nonconformity: Nonconformity, description: str, owner, due_date: date
 ) -> CorrectiveAction:
-    probe = CorrectiveAction(nonconformity=nonconformity, organization_id=nonconformity.organization_id)
+    probe = CorrectiveAction(
+        nonconformity=nonconformity, organization_id=nonconformity.organization_id
+    )
     policy.require(actor, "plan", probe)
     if nonconformity.status == NCStatus.CLOSED:
         raise Conflict("The nonconformity is closed.")

@@ -66,9 +66,7 @@ def reporting_clock_items(organization_id: int, today: date) -> Iterable[DueItem
                     recipient_ids=recipients,
                     key=f"incident-clock:{clock.pk}",
                     subject=f"{clock.article} report for “{incident.title}”",
-                    url=reverse(
-                        "incident_detail", args=[clock.organization.slug, incident.pk]
-                    ),
+                    url=reverse("incident_detail", args=[clock.organization.slug, incident.pk]),
                     due_on=clock.due_at.date(),
                     escalate_after_days=0,
                 )

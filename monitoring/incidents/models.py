@@ -142,9 +142,7 @@ class Incident(TenantModel):
         help_text="Counts only where the organisation is in scope of NIS2 (settings).",
     )
     containment = models.TextField("Containment and immediate correction", blank=True)
-    suspended = models.BooleanField(
-        "Affected systems suspended", default=False, editable=False
-    )
+    suspended = models.BooleanField("Affected systems suspended", default=False, editable=False)
     suspension_reason = models.TextField(blank=True, editable=False)
     lessons_learned = models.TextField(blank=True)
     triaged_by = models.ForeignKey(
@@ -188,6 +186,11 @@ class Incident(TenantModel):
         return reverse("incident_detail", args=[self.organization.slug, self.pk])
 
     @property
+    def data_category_labels(self) -> list[str]:
+        labels = dict(DataCategory.choices)
+        return [str(labels.get(c, c)) for c in self.data_categories]
+
+    @property
     def is_ai(self) -> bool:
         return self.category in AI_CATEGORIES
 
@@ -223,9 +226,7 @@ class IncidentAsset(TenantModel):
 
 
 class IncidentSupplier(TenantModel):
-    incident = models.ForeignKey(
-        Incident, on_delete=models.CASCADE, related_name="supplier_links"
-    )
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="supplier_links")
     supplier = models.ForeignKey("suppliers.Supplier", on_delete=models.PROTECT, related_name="+")
 
     class Meta:

@@ -110,9 +110,7 @@ def _zone(name: str) -> ZoneInfo:
 
 @transaction.atomic
 def settings_update(*, actor: Actor, **fields) -> IncidentSettings:
-    current, _ = IncidentSettings.objects.get_or_create(
-        organization_id=current_organization_id()
-    )
+    current, _ = IncidentSettings.objects.get_or_create(organization_id=current_organization_id())
     policy.require(actor, "change", current)
     if "time_zone" in fields:
         _zone(fields["time_zone"])
