@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "monitoring",
     "monitoring.incidents",
     "monitoring.improvement",
+    "monitoring.audits",
+    "monitoring.management",
     "bench",
 ]
 

@@ -5,4 +5,6 @@ from django.urls import include, path
 urlpatterns: list = [
     path("incidents/", include("monitoring.incidents.urls")),
     path("improvement/", include("monitoring.improvement.urls")),
+    path("audits/", include("monitoring.audits.urls")),
+    path("management-review/", include("monitoring.management.urls")),
 ]

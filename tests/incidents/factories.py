@@ -10,6 +10,7 @@ from django.utils import timezone
 from isms import permissions
 from isms.access import Actor
 from isms.models import Membership, Role
+from monitoring.audits.models import Audit, AuditFinding, AuditProgramme
 from monitoring.improvement.models import (
     CorrectiveAction,
     CorrectiveActionUserObjectPermission,
@@ -28,6 +29,7 @@ from monitoring.incidents.models import (
     ReportingClock,
     TimelineEntry,
 )
+from monitoring.management.models import ManagementReview, ReviewOutput
 from tests.assets.factories import make_asset
 from tests.factories import MembershipFactory, object_factory
 from tests.suppliers.factories import make_supplier
@@ -160,3 +162,59 @@ def make_action_grant(organization):
 @object_factory(ImprovementEntry)
 def make_improvement(organization):
     return ImprovementEntry.objects.create(title="Share lessons learned at the monthly meeting")
+
+
+# --- internal audit ----------------------------------------------------------------------
+
+
+@object_factory(AuditProgramme)
+def make_programme(organization):
+    return AuditProgramme.objects.create(
+        title="ISMS audits 2026–2028", start_year=2026, end_year=2028
+    )
+
+
+@object_factory(Audit)
+def make_audit(organization):
+    auditor = MembershipFactory(organization=organization, role=Role.CONTRIBUTOR).user
+    today = timezone.localdate()
+    return Audit.objects.create(
+        programme=make_programme(organization),
+        title="Clause 8 and AI operations",
+        clauses=["8"],
+        planned_start=today,
+        planned_end=today + timedelta(days=5),
+        auditor=auditor,
+    )
+
+
+@object_factory(AuditFinding)
+def make_finding(organization):
+    return AuditFinding.objects.create(
+        audit=make_audit(organization), kind="minor", description="Two prompts lacked review."
+    )
+
+
+# --- management review ----------------------------------------------------------------------
+
+
+@object_factory(ManagementReview)
+def make_review(organization):
+    today = timezone.localdate()
+    return ManagementReview.objects.create(
+        title="Management review H1",
+        period_start=today - timedelta(days=180),
+        period_end=today,
+    )
+
+
+@object_factory(ReviewOutput)
+def make_review_output(organization):
+    owner = MembershipFactory(organization=organization, role=Role.CONTRIBUTOR).user
+    return ReviewOutput.objects.create(
+        review=make_review(organization),
+        kind="action",
+        description="Budget a red-team exercise",
+        owner=owner,
+        due_date=timezone.localdate() + timedelta(days=30),
+    )
