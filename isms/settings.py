@@ -243,6 +243,12 @@ SPECTACULAR_SETTINGS = {
         "EvaluationKindEnum": "assets.models.EvaluationKind",
         "PolicyKindEnum": "policies.models.PolicyKind",
         "HarmLevelEnum": "risks.models.change.HarmLevel",
+        "IncidentStatusEnum": "monitoring.incidents.models.Status",
+        "NonconformityStatusEnum": "monitoring.improvement.models.NCStatus",
+        "CorrectiveActionStatusEnum": "monitoring.improvement.models.ActionStatus",
+        "ImprovementStatusEnum": "monitoring.improvement.models.ImprovementStatus",
+        "AuditStatusEnum": "monitoring.audits.models.AuditStatus",
+        "ManagementReviewStatusEnum": "monitoring.management.models.ReviewStatus",
     },
 }
 

@@ -7,4 +7,7 @@ class AuditsConfig(AppConfig):
     verbose_name = "Internal audit"
 
     def ready(self) -> None:
-        from monitoring.audits import access  # noqa: F401  (registers the policies)
+        from monitoring.audits import (  # noqa: F401
+            access,  # registers the policies
+            due,  # its deadlines are due sources of the inbox
+        )

@@ -6,18 +6,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from django.db.models import Q
 from django.urls import reverse
 
 from isms.tenancy import tenant_context
-from monitoring.incidents.due import DueItem, due_source
+from monitoring.incidents.due import DueItem, due_source, horizon
 
 
-@due_source("internal_audit")
+@due_source("internal_audit", "Internal audit")
 def audit_items(organization_id: int, today: date) -> Iterable[DueItem]:
     from monitoring.audits.models import Audit, AuditStatus
 
     with tenant_context(organization_id, actor="inbox sweep"):
-        audits = Audit.objects.exclude(status=AuditStatus.REPORTED).select_related("organization")
+        soon = horizon(today)
+        audits = Audit.objects.filter(
+            Q(status=AuditStatus.PLANNED, planned_start__lte=soon)
+            | Q(status=AuditStatus.IN_PROGRESS, planned_end__lte=soon)
+        ).select_related("organization")
         return [
             DueItem(
                 recipient_ids=[audit.auditor_id],

@@ -7,4 +7,7 @@ class ImprovementConfig(AppConfig):
     verbose_name = "Nonconformities and corrective action"
 
     def ready(self) -> None:
-        from monitoring.improvement import access  # noqa: F401  (registers the policies)
+        from monitoring.improvement import (  # noqa: F401
+            access,  # registers the policies
+            due,  # its deadlines are due sources of the inbox
+        )

@@ -9,16 +9,17 @@ from datetime import date
 from django.urls import reverse
 
 from isms.tenancy import tenant_context
-from monitoring.incidents.due import DueItem, due_source
+from monitoring.incidents.due import DueItem, due_source, horizon
 
 
-@due_source("corrective_action")
+@due_source("corrective_action", "Corrective action")
 def corrective_action_items(organization_id: int, today: date) -> Iterable[DueItem]:
     from monitoring.improvement.models import ActionStatus, CorrectiveAction
 
     with tenant_context(organization_id, actor="inbox sweep"):
         actions = CorrectiveAction.objects.filter(
-            status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS]
+            status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS],
+            due_date__lte=horizon(today),
         ).select_related("organization")
         return [
             DueItem(

@@ -7,4 +7,7 @@ class IncidentsConfig(AppConfig):
     verbose_name = "Incidents"
 
     def ready(self) -> None:
-        from monitoring.incidents import access  # noqa: F401  (registers the policies)
+        from monitoring.incidents import (  # noqa: F401
+            access,  # registers the policies
+            due,  # its deadlines are due sources of the inbox
+        )

@@ -18,8 +18,12 @@ from isms.models import Membership
 from isms.tenancy import tenant_context
 
 try:
-    from monitoring.inbox.sources import DueItem, due_source
+    from monitoring.inbox.sources import DueItem, due_source, horizon
 except ImportError:  # the inbox is not on main yet: same shape, registered later
+    from datetime import timedelta
+
+    def horizon(today: date) -> date:  # type: ignore[no-redef]
+        return today + timedelta(days=90)
 
     @dataclass(frozen=True)
     class DueItem:  # type: ignore[no-redef]
@@ -30,7 +34,7 @@ except ImportError:  # the inbox is not on main yet: same shape, registered late
         due_on: date
         escalate_after_days: int | None = None
 
-    def due_source(kind: str):  # type: ignore[no-redef]
+    def due_source(kind: str, label: str = ""):  # type: ignore[no-redef]
         return lambda fn: fn
 
 
@@ -42,13 +46,15 @@ def officer_ids(organization_id: int) -> list[int]:
     )
 
 
-@due_source("incident_reporting_clock")
+@due_source("incident_reporting_clock", "Incident report to an authority")
 def reporting_clock_items(organization_id: int, today: date) -> Iterable[DueItem]:
     from monitoring.incidents.models import ReportingClock, Status
 
     with tenant_context(organization_id, actor="inbox sweep"):
         clocks = list(
-            ReportingClock.objects.filter(reported_at__isnull=True, not_required_reason="")
+            ReportingClock.objects.filter(
+                reported_at__isnull=True, not_required_reason="", due_at__date__lte=horizon(today)
+            )
             .exclude(incident__status=Status.DISMISSED)
             .select_related("incident", "organization")
         )

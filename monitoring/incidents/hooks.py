@@ -37,13 +37,14 @@ def flag_risks_for_reassessment(*, asset_ids: list[int], incident) -> int:
 
 
 def bring_asset_review_forward(*, asset, incident) -> bool:
-    """Ask the reviews app to review the asset now; False while that app is not installed."""
+    """Bring the asset's review schedule (monitoring.reviews) forward to today; False while
+    that app is not installed or the asset has no active schedule."""
     try:
-        reviews = importlib.import_module("monitoring.reviews.services")
+        reviews = importlib.import_module("monitoring.reviews.models")
     except ModuleNotFoundError:
         return False
-    bring_forward = getattr(reviews, "review_bring_forward", None)
-    if bring_forward is None:
-        return False
-    bring_forward(asset=asset, reason=f"Incident closed: {incident.title}")
-    return True
+    today = timezone.localdate()
+    moved = reviews.ReviewSchedule.objects.filter(
+        subject_type="ai_system", object_id=asset.pk, active=True, next_due__gt=today
+    ).update(next_due=today, updated=timezone.now())
+    return bool(moved)

@@ -7,4 +7,7 @@ class ManagementConfig(AppConfig):
     verbose_name = "Management review"
 
     def ready(self) -> None:
-        from monitoring.management import access  # noqa: F401  (registers the policies)
+        from monitoring.management import (  # noqa: F401
+            access,  # registers the policies
+            due,  # its deadlines are due sources of the inbox
+        )

@@ -9,16 +9,20 @@ from datetime import date
 from django.urls import reverse
 
 from isms.tenancy import tenant_context
-from monitoring.incidents.due import DueItem, due_source
+from monitoring.incidents.due import DueItem, due_source, horizon
 
 
-@due_source("management_review_action")
+@due_source("management_review_action", "Management review action")
 def review_action_items(organization_id: int, today: date) -> Iterable[DueItem]:
     from monitoring.management.models import ActionState, ReviewOutput
 
     with tenant_context(organization_id, actor="inbox sweep"):
         outputs = ReviewOutput.objects.filter(
-            kind="action", state=ActionState.OPEN, owner__isnull=False, due_date__isnull=False
+            kind="action",
+            state=ActionState.OPEN,
+            owner__isnull=False,
+            due_date__isnull=False,
+            due_date__lte=horizon(today),
         ).select_related("organization")
         return [
             DueItem(

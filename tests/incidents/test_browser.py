@@ -91,7 +91,7 @@ def test_concern_to_verified_corrective_action(browser_page, in_tenant):
         "Re-ran 500 applications: approval rates equal across postcodes"
     )
     page.get_by_role("button", name="Verify effective").click()
-    page.get_by_text("Verified effective.").wait_for()
+    page.get_by_text("Verified effective.", exact=True).wait_for()
     page.get_by_role("button", name="Close the nonconformity").click()
     page.get_by_text("Nonconformity closed").wait_for()
     _shot(page, "04-nonconformity-closed")

@@ -23,13 +23,12 @@ pytestmark = pytest.mark.django_db
 
 def _review(actor, **fields):
     today = timezone.localdate()
-    return services.review_create(
-        actor=actor,
-        title="Management review 2026",
-        period_start=today - timedelta(days=365),
-        period_end=today,
-        **fields,
-    )
+    values = {
+        "title": "Management review 2026",
+        "period_start": today - timedelta(days=365),
+        "period_end": today,
+    }
+    return services.review_create(actor=actor, **(values | fields))
 
 
 def test_inputs_are_assembled_from_the_registers_9_3_2(org_a, in_tenant):
