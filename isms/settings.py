@@ -229,6 +229,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "isms.api.schema.add_errors_and_tags",
+    ],
     # One name per choice set that shares a field name ("status", "kind") with another.
     "ENUM_NAME_OVERRIDES": {
         "SupplierStatusEnum": "suppliers.models.Supplier.Status",

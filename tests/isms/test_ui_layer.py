@@ -72,3 +72,22 @@ def test_validation_errors_have_the_invalid_code(api_for, api_key_for, org_a):
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == ErrorCode.INVALID and "name" in body["errors"]
+
+
+def test_the_schema_documents_errors_and_groups_by_register(client):
+    import yaml
+
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    assert schema["components"]["schemas"]["ErrorCodeEnum"]["enum"] == [c.value for c in ErrorCode]
+    org_paths = {p: ops for p, ops in schema["paths"].items() if p.startswith("/api/v1/orgs/")}
+    assert org_paths
+    for path, operations in org_paths.items():
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            assert operation["tags"] == [path.split("/")[5]], path
+            for status in ("401", "403"):
+                content = operation["responses"][status]["content"]["application/json"]
+                assert content["schema"] == {"$ref": "#/components/schemas/Error"}, path
+            if method != "get":
+                assert {"400", "409"} <= set(operation["responses"]), (method, path)
