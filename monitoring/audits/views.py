@@ -55,9 +55,14 @@ class AuditPlanView(OrgFormView):
     template_name = "audits/form.html"
     success_message = "Audit “{obj}” planned."
 
+    def get_form_kwargs(self):
+        self.programme = self.get_object()  # another organisation's programme: 404
+        return super().get_form_kwargs()
+
     def perform(self, form):
-        programme = self.get_object()
-        return services.audit_plan(actor=self.actor, programme=programme, **form.service_values())
+        return services.audit_plan(
+            actor=self.actor, programme=self.programme, **form.service_values()
+        )
 
 
 class AuditDetailView(OrgViewMixin, DetailView):

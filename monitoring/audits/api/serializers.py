@@ -57,6 +57,12 @@ class AuditCreateSerializer(AuditSerializer):
     class Meta(AuditSerializer.Meta):
         read_only_fields = ["status", "report", "reported_at"]
 
+    def update(self, instance, validated_data):
+        programme = validated_data.pop("programme", instance.programme)
+        if programme != instance.programme:
+            raise serializers.ValidationError({"programme": "An audit stays in its programme."})
+        return super().update(instance, validated_data)
+
     def create(self, validated_data):
         programme = validated_data.pop("programme")
         return services.audit_plan(

@@ -32,11 +32,9 @@ class AuditViewSet(
     TenantViewSet,
 ):
     model = Audit
+    serializer_class = s.AuditCreateSerializer
     scope_map = RW
     http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def get_serializer_class(self):
-        return s.AuditCreateSerializer if self.action == "create" else s.AuditSerializer
 
     def get_base_queryset(self):
         return Audit.objects.select_related("auditor")

@@ -53,9 +53,10 @@ class CorrectiveActionViewSet(_Base):
         return CorrectiveAction.objects.select_related("owner", "nonconformity")
 
     def _move(self, request, fn):
+        action = self.get_object()  # first: another organisation's id is a 404, never a 400
         data = s.NoteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        done = fn(actor=self.actor, action=self.get_object(), note=data.validated_data["note"])
+        done = fn(actor=self.actor, action=action, note=data.validated_data["note"])
         return Response(s.CorrectiveActionSerializer(done).data)
 
     @extend_schema(request=s.NoteSerializer, responses=s.CorrectiveActionSerializer)

@@ -63,9 +63,10 @@ class ReviewOutputViewSet(
     @extend_schema(request=s.OutputStateSerializer, responses=s.ReviewOutputSerializer)
     @action(detail=True, methods=["post"])
     def state(self, request, *args, **kwargs):
+        output = self.get_object()  # first: another organisation's id is a 404, never a 400
         data = s.OutputStateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         output = services.output_set_state(
-            actor=self.actor, output=self.get_object(), state=data.validated_data["state"]
+            actor=self.actor, output=output, state=data.validated_data["state"]
         )
         return Response(s.ReviewOutputSerializer(output).data)
