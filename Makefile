@@ -1,6 +1,7 @@
 # Guardrail: two commands do all the set-up.
 #   make run    the whole product (web, Celery worker, Celery beat) with demo data
 #   make test   the whole test suite
+#   make lint   ruff (lint and format) and the import-layer contract of pyproject.toml
 # Without DATABASE_URL / REDIS_URL both start an embedded PostgreSQL and Redis under var/.
 
 PYTHON ?= python3.11
@@ -14,7 +15,7 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,embedded]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -28,6 +29,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
@@ -38,7 +40,7 @@ migrate: $(STAMP)
 
 bench: $(STAMP)
 	@command -v wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk; }
-	$(PY) -m bench.run $(BENCH_ARGS)
+	DJANGO_SETTINGS_MODULE=bench.settings $(PY) -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf var/postgres var/redis var/static

@@ -1,60 +1,53 @@
-"""CSV import (all-or-nothing, every bad row reported) and CSV/XLSX export of the register."""
+"""The asset register as a table: CSV/XLSX import (all-or-nothing, every bad row reported) and
+export, through isms.tabular (formula neutralisation, control characters, labels).
+
+The columns derive from the one declaration of editable fields (models.ASSET_EDITABLE):
+people are written as their e-mail, the supplier as its name, choices as their labels (the
+import accepts a label or the stored value).
+"""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from isms import tabular
 from isms.access import Actor
 from isms.errors import DomainError
 from isms.models import Membership
+from isms.tabular import ImportRefused, RowError
 from isms.tenancy import current_organization_id
 from suppliers.models import Supplier
 
 from . import services
-from .models import Asset, Source
+from .models import ASSET_EDITABLE, Asset, Source
 
-COLUMNS = [
-    "name",
-    "asset_type",
-    "owner_email",
-    "custodian_email",
-    "classification",
-    "lifecycle",
-    "data_categories",
-    "supplier",
-    "customer_facing",
-    "tags",
-    "external_id",
-    "description",
-    "intended_purpose",
-    "known_limitations",
-    "human_oversight",
-    "affected_groups",
-    "model_provider",
-    "model_version",
-    "provider_trains_on_our_data",
-    "eu_ai_act_role",
-    "risk_tier",
-    "concern_contact",
-    "transparency_notice_url",
-]
+# Editable fields a spreadsheet does not carry (a timestamp is set by "mark reviewed").
+NOT_IN_TABLE = frozenset({"last_reviewed_at"})
+# Relations travel as a readable key (people by e-mail, the supplier by name).
+COLUMNS = ASSET_EDITABLE.table_columns(leave_out=NOT_IN_TABLE)
 LIST_COLUMNS = {"data_categories", "tags", "affected_groups"}  # ";"-separated in a cell
 REQUIRED = ("name", "asset_type", "owner_email")
-TEXT_COLUMNS = [
-    c for c in COLUMNS if c not in {"owner_email", "custodian_email", "supplier", "risk_tier"}
+TEXT_COLUMNS = [c for c in COLUMNS if c not in {"owner_email", "custodian_email", "supplier"}]
+_FIELDS = {f.name: f for f in Asset._meta.get_fields() if hasattr(f, "choices")}
+
+
+def _choices(name: str):
+    """The (value, label) pairs of a choice field or of an array field's items, else None."""
+    model_field = _FIELDS.get(name)
+    if model_field is None:
+        return None
+    base = getattr(model_field, "base_field", None)
+    return (base.choices if base is not None else model_field.choices) or None
+
+
+EXPORT_COLUMNS = [
+    *tabular.declared_columns(ASSET_EDITABLE, leave_out=NOT_IN_TABLE),
+    tabular.choice("risk_tier"),
+    tabular.choice("source"),
 ]
-
-
-@dataclass
-class RowError:
-    line: int
-    field: str
-    message: str
 
 
 @dataclass
@@ -62,12 +55,6 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
-
-
-class ImportRefused(Exception):
-    def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} problem(s)")
-        self.errors = errors
 
 
 def _members_by_email() -> dict[str, object]:
@@ -83,8 +70,12 @@ def _row_values(row: dict, line: int, members, suppliers, errors: list[RowError]
     values: dict = {}
     for column in TEXT_COLUMNS:
         raw = (row.get(column) or "").strip()
+        choices = _choices(column)
         if column in LIST_COLUMNS:
-            values[column] = [v.strip() for v in raw.split(";") if v.strip()]
+            items = tabular.split_list(raw)
+            values[column] = [tabular.choice_value(v, choices) for v in items] if choices else items
+        elif choices and raw:
+            values[column] = tabular.choice_value(raw, choices)
         elif column == "customer_facing":
             if raw.lower() not in ("", "yes", "no", "true", "false", "1", "0"):
                 errors.append(RowError(line, column, f"Use yes or no, not {raw!r}."))
@@ -113,22 +104,16 @@ def _row_values(row: dict, line: int, members, suppliers, errors: list[RowError]
     return values
 
 
-def import_csv(*, actor: Actor, content: bytes) -> ImportResult:
-    """Create (or, with an external id, upsert) one asset per row, or nothing at all."""
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ImportRefused([RowError(1, "file", "The file is not UTF-8 text.")]) from error
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
-    if missing:
-        raise ImportRefused([RowError(1, c, "Missing column in the header row.") for c in missing])
+def import_table(*, actor: Actor, content: bytes, filename: str = "") -> ImportResult:
+    """Create (or, with an external id, upsert) one asset per row of a CSV or XLSX file, or
+    nothing at all."""
+    table = tabular.read_table(content, filename=filename, required=REQUIRED)
     members = _members_by_email()
     suppliers = {s.name.lower(): s for s in Supplier.objects.all()}
     result = ImportResult()
     try:
         with transaction.atomic():
-            for line, row in enumerate(reader, start=2):
+            for line, row in table.rows:
                 row_errors: list[RowError] = []
                 values = _row_values(row, line, members, suppliers, row_errors)
                 if row_errors:
@@ -166,41 +151,11 @@ def import_csv(*, actor: Actor, content: bytes) -> ImportResult:
     return result
 
 
-def _export_row(asset: Asset) -> list[str]:
-    def cell(column: str) -> str:
-        if column == "owner_email":
-            return asset.owner.email if asset.owner else ""
-        if column == "custodian_email":
-            return asset.custodian.email if asset.custodian else ""
-        if column == "supplier":
-            return asset.supplier.name if asset.supplier else ""
-        value = getattr(asset, column)
-        if isinstance(value, list):
-            return ";".join(value)
-        if isinstance(value, bool):
-            return "yes" if value else "no"
-        return "" if value is None else str(value)
-
-    return [cell(c) for c in COLUMNS]
-
-
-def export_csv(queryset) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(COLUMNS)
-    for asset in queryset.iterator(chunk_size=500):
-        writer.writerow(_export_row(asset))
-    return out.getvalue()
-
-
-def export_xlsx(queryset) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Assets")
-    sheet.append(COLUMNS)
-    for asset in queryset.iterator(chunk_size=500):
-        sheet.append(_export_row(asset))
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+def export_response(queryset, *, fmt: str, filename: str):
+    return tabular.export_response(
+        EXPORT_COLUMNS,
+        queryset.iterator(chunk_size=500),
+        fmt=fmt,
+        filename=filename,
+        sheet="Assets",
+    )

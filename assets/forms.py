@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
+from isms import uploads
 from isms.choices import DataCategory
 from isms.models import Membership
 from isms.tenancy import current_organization_id
@@ -153,7 +154,11 @@ class EvaluationForm(forms.ModelForm):
             "performed_on": forms.DateInput(attrs={"type": "date"}),
             "method": forms.Textarea(attrs={"rows": 2}),
             "result": forms.Textarea(attrs={"rows": 2}),
+            "evidence": forms.ClearableFileInput(
+                attrs={"accept": uploads.accept(uploads.EVIDENCE)}
+            ),
         }
+        help_texts = {"evidence": "PDF, PNG, JPEG, DOCX or XLSX, up to 10 MB."}
 
     kind = forms.ChoiceField(choices=EvaluationKind.choices)
 
@@ -194,4 +199,7 @@ class TriageDismissForm(forms.Form):
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label="CSV file", help_text="UTF-8, with the header row of the export.")
+    file = forms.FileField(
+        label="CSV or XLSX file",
+        help_text="UTF-8 CSV or an Excel workbook, with the header row of the export.",
+    )

@@ -19,7 +19,9 @@ from guardian.managers import UserObjectPermissionManager
 from guardian.models import UserObjectPermissionBase
 
 from isms.choices import DataCategory
+from isms.fields import EditableFields
 from isms.tenancy import TenantModel, current_organization_id
+from isms.uploads import storage_name
 
 
 class AssetType(models.TextChoices):
@@ -276,6 +278,40 @@ class Asset(TenantModel):
         return self.triage_status in (Triage.NONE, Triage.ACCEPTED)
 
 
+# The editable fields: the form, the API's writable fields and the spreadsheet columns derive
+# from this one declaration (tests/isms/test_fields.py ties them).
+ASSET_EDITABLE = EditableFields(
+    Asset,
+    (
+        "name",
+        "asset_type",
+        "description",
+        "owner",
+        "custodian",
+        "classification",
+        "lifecycle",
+        "data_categories",
+        "supplier",
+        "customer_facing",
+        "tags",
+        "external_id",
+        "last_reviewed_at",
+        "intended_purpose",
+        "known_limitations",
+        "human_oversight",
+        "affected_groups",
+        "model_provider",
+        "model_version",
+        "provider_trains_on_our_data",
+        "eu_ai_act_role",
+        "concern_contact",
+        "transparency_notice_url",
+        "transparency_notice_text",
+    ),
+    table_names={"owner": "owner_email", "custodian": "custodian_email"},
+)
+
+
 class DependencyKind(models.TextChoices):
     TRAINED_ON = "trained_on", "trained on"
     USES = "uses", "uses"
@@ -326,7 +362,7 @@ class EvaluationKind(models.TextChoices):
 
 
 def evaluation_evidence_path(instance: ResponsibleAIEvaluation, filename: str) -> str:
-    return f"org-{instance.organization_id}/assets/evaluations/{instance.asset_id}/{filename}"
+    return storage_name(instance.organization_id, "assets/evaluations", filename)
 
 
 class ResponsibleAIEvaluation(TenantModel):

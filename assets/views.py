@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView, View
 
+from isms import tabular, uploads
 from isms.errors import DomainError, NotPermitted
 from isms.models import AuditEvent
 from isms.views.forms import apply_errors
@@ -125,17 +127,8 @@ class AssetExportView(OrgViewMixin, View):
 
     def get(self, request, *args, **kwargs):
         queryset = AssetFilterSet(request.GET, queryset=selectors.assets_for_list()).qs
-        stem = f"{self.organization.slug}-assets"
-        if request.GET.get("format") == "xlsx":
-            response = HttpResponse(
-                csvio.export_xlsx(queryset),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-            response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
-            return response
-        response = HttpResponse(csvio.export_csv(queryset), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{stem}.csv"'
-        return response
+        fmt = "xlsx" if request.GET.get("format") == "xlsx" else "csv"
+        return csvio.export_response(queryset, fmt=fmt, filename=f"{self.organization.slug}-assets")
 
 
 class AssetImportView(OrgViewMixin, BadRequestFormMixin, FormView):
@@ -150,8 +143,11 @@ class AssetImportView(OrgViewMixin, BadRequestFormMixin, FormView):
 
     def form_valid(self, form):
         try:
-            result = csvio.import_csv(actor=self.actor, content=form.cleaned_data["file"].read())
-        except csvio.ImportRefused as refused:
+            upload = form.cleaned_data["file"]
+            result = csvio.import_table(
+                actor=self.actor, content=upload.read(), filename=upload.name or ""
+            )
+        except tabular.ImportRefused as refused:
             context = self.get_context_data(form=form, row_errors=refused.errors)
             return self.render_to_response(context, status=400)
         messages.success(
@@ -426,16 +422,14 @@ class EvaluationEvidenceView(OrgViewMixin, View):
     model = ResponsibleAIEvaluation
 
     def get(self, request, *args, **kwargs):
-        from django.http import FileResponse, Http404
+        from django.http import Http404
 
         evaluation = self.get_object()
         if not evaluation.evidence:
             raise Http404
-        return FileResponse(
-            evaluation.evidence.open("rb"),
-            as_attachment=True,
-            filename=evaluation.evidence.name.rsplit("/", 1)[-1],
-        )
+        suffix = PurePosixPath(evaluation.evidence.name).suffix
+        name = f"{evaluation.kind}-evaluation-{evaluation.performed_on.isoformat()}{suffix}"
+        return uploads.attachment_response(evaluation.evidence, filename=name)
 
 
 # --- Shadow AI -------------------------------------------------------------------------------

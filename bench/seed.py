@@ -5,6 +5,11 @@
 default), one medium (`bench-medium`, a tenth of the large one: the growth target compares
 the two) and the rest small. Every app adds its rows through a seeder in bench/seeders/,
 with bulk inserts inside the organisation's tenant context. Same seed, same data.
+
+It never touches an organisation it did not create: the organisations it makes carry
+`Organization.seeded_by_bench`, `reset()` removes only those (and only bench users that
+belong to no other organisation), and `seed()` refuses to run when a slug it would use
+belongs to an organisation without the mark.
 """
 
 from __future__ import annotations
@@ -84,8 +89,17 @@ def _org_plan(plan: SeedPlan) -> list[tuple[str, str, OrgSize]]:
     return orgs
 
 
+class NotBenchData(RuntimeError):
+    """A slug the seeder would use belongs to an organisation it did not create."""
+
+
+def bench_organizations(using: str = "default"):
+    return Organization.objects.using(using).filter(seeded_by_bench=True)
+
+
 def reset() -> int:
-    """Remove every bench organisation and bench user (the audit trail keeps its history).
+    """Remove every organisation seed_bench created, and the bench users of no other
+    organisation (the audit trail keeps its history).
 
     Tenant tables protect their organisation (on_delete=PROTECT), so each bench
     organisation's rows are deleted table by table with plain DELETEs inside its tenant
@@ -103,7 +117,7 @@ def reset() -> int:
         for field in model._meta.concrete_fields
         if field.is_relation and field.related_model in tenant_set
     ]
-    orgs = list(Organization.objects.using("owner").filter(slug__startswith=PREFIX))
+    orgs = list(bench_organizations("owner"))
     with transaction.atomic(using="owner"), connections["owner"].cursor() as cursor:
         guarded = _policy_guard_exists(cursor)
         if guarded:
@@ -122,11 +136,13 @@ def reset() -> int:
                         f'DELETE FROM "{model._meta.db_table}" WHERE organization_id = %s',
                         [organization.pk],
                     )
-        deleted, _ = Organization.objects.using("owner").filter(slug__startswith=PREFIX).delete()
+        deleted, _ = bench_organizations("owner").delete()
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the deferred keys now
         if guarded:
             cursor.execute(f"ALTER TABLE policies_policyversion ENABLE TRIGGER {POLICY_GUARD}")
-        User.objects.using("owner").filter(username__startswith=PREFIX).delete()
+        User.objects.using("owner").filter(
+            username__startswith=PREFIX, username__endswith="@bench.example"
+        ).exclude(memberships__organization__seeded_by_bench=False).delete()
     return deleted
 
 
@@ -144,9 +160,20 @@ def seed(plan: SeedPlan, log=print, *, vacuum: bool = True) -> list[SeededOrg]:
         for name in SEEDERS
         if importlib.util.find_spec(f"bench.seeders.{name}")
     ]
-    for index, (slug, name, size) in enumerate(_org_plan(plan)):
+    orgs = _org_plan(plan)
+    foreign = list(
+        Organization.objects.filter(
+            slug__in=[slug for slug, _, _ in orgs], seeded_by_bench=False
+        ).values_list("slug", flat=True)
+    )
+    if foreign:
+        raise NotBenchData(
+            f"Refusing to seed: {', '.join(sorted(foreign))} exist(s) and were not created by "
+            "seed_bench. Choose another database; seed_bench never touches real organisations."
+        )
+    for index, (slug, name, size) in enumerate(orgs):
         rng = random.Random(f"{plan.seed}:{slug}")
-        organization = Organization.objects.create(name=name, slug=slug)
+        organization = Organization.objects.create(name=name, slug=slug, seeded_by_bench=True)
         users = User.objects.bulk_create(
             User(
                 username=f"{slug}-u{n:04d}@bench.example",

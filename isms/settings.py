@@ -67,8 +67,7 @@ INSTALLED_APPS = [
     "monitoring.improvement",
     "monitoring.audits",
     "monitoring.management",
-    "bench",
-]
+]  # `bench` (seed_bench, the ceiling views) is installed by bench.settings only
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -193,6 +192,8 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The largest file isms.uploads accepts (evidence, certificates, policy documents).
+GUARDRAIL_UPLOAD_MAX_BYTES = int(env("GUARDRAIL_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -25,6 +25,7 @@ org_patterns = [
         "settings/api-keys/<int:pk>/revoke/", org.APIKeyRevokeView.as_view(), name="apikey_revoke"
     ),
     path("audit/", org.AuditTrailView.as_view(), name="audit_trail"),
+    path("audit/export.<str:fmt>", org.AuditTrailExportView.as_view(), name="audit_trail_export"),
     *[path(f"{app}/", include(f"{app}.urls")) for app in FEATURE_APPS],
 ]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django import forms
 
+from isms.fields import derive_form
 from isms.models import Role
-from policies.models import STAFF_ROLES, AISection, Policy, PolicyKind
+from policies.models import POLICY_EDITABLE, STAFF_ROLES, AISection, Policy, PolicyKind
 from policies.starters import TEMPLATES
 
 
@@ -38,6 +39,9 @@ class PolicyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = owners
         self.fields["owner"].label_from_instance = lambda u: u.get_full_name() or u.email
+
+
+derive_form(PolicyForm, POLICY_EDITABLE)
 
 
 class VersionForm(forms.Form):

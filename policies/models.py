@@ -18,8 +18,10 @@ from django.db import models
 from django.utils import timezone
 from guardian.models import UserObjectPermissionBase
 
+from isms.fields import EditableFields
 from isms.models import Role
 from isms.tenancy import TenantModel
+from isms.uploads import storage_name
 
 
 class PolicyKind(models.TextChoices):
@@ -115,6 +117,23 @@ class Policy(TenantModel):
         return [label for value, label in AISection.choices if value not in self.ai_sections]
 
 
+# The editable fields: the form and the API's writable fields derive from this one
+# declaration (tests/isms/test_fields.py ties them).
+POLICY_EDITABLE = EditableFields(
+    Policy,
+    (
+        "title",
+        "kind",
+        "owner",
+        "audience",
+        "audience_roles",
+        "review_interval_months",
+        "covers_ai",
+        "ai_sections",
+    ),
+)
+
+
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     IN_REVIEW = "in_review", "In review"
@@ -128,11 +147,7 @@ EDITABLE_STATUSES = frozenset({VersionStatus.DRAFT, VersionStatus.IN_REVIEW})
 
 
 def document_path(instance: PolicyVersion, filename: str) -> str:
-    extension = filename.rsplit(".", 1)[-1].lower()
-    return (
-        f"org-{instance.organization_id}/policies/{instance.policy_id}/"
-        f"v{instance.number}-{instance.content_sha256[:16]}.{extension}"
-    )
+    return storage_name(instance.organization_id, "policies/documents", filename)
 
 
 class PolicyVersion(TenantModel):

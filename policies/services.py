@@ -14,17 +14,16 @@ from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from isms import permissions
+from isms import permissions, uploads
 from isms.access import Actor
 from isms.errors import Conflict, NotPermitted, TransitionRefused
 from isms.models import Membership, Role
 from policies import rules
-from policies.documents import check_document, text_sha256
+from policies.documents import text_sha256
 from policies.models import (
     STAFF_ROLES,
     Acknowledgement,
@@ -158,13 +157,19 @@ def _set_content(version: PolicyVersion, *, body_markdown: str | None, document)
             raise ValidationError(
                 {"document": "A version holds either text or a document, not both."}
             )
-        checked = check_document(document)
+        checked = uploads.check_upload(
+            document,
+            allowed=uploads.DOCUMENTS,
+            field="document",
+            name_length=PolicyVersion._meta.get_field("document_name").max_length,
+        )
         version.body_markdown = ""
         version.document_name = checked.name
-        version.document_type = checked.document_type
+        version.document_type = checked.file_type.key
         version.document_size = checked.size
         version.content_sha256 = checked.sha256
-        version.document.save(checked.name, ContentFile(checked.content), save=False)
+        stored = checked.as_file()
+        version.document.save(stored.name, stored, save=False)
     elif body_markdown is not None:
         version.body_markdown = body_markdown.replace("\r\n", "\n")
         version.document = ""

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.generic import DetailView, ListView, TemplateView, View
 
+from isms import uploads
 from isms.errors import DomainError, NotPermitted
 from isms.models import AuditEvent
 from isms.views.forms import apply_errors
@@ -443,9 +444,7 @@ class VersionDocumentView(VersionMixin, View):
         version = self.get_object()
         if not version.document:
             raise Http404
-        return FileResponse(
-            version.document.open("rb"), as_attachment=True, filename=version.document_name
-        )
+        return uploads.attachment_response(version.document, filename=version.document_name)
 
 
 class AcknowledgeView(VersionMixin, View):

@@ -7,11 +7,13 @@ from django.contrib.auth import get_user_model
 
 from assets.models import AI_TYPES, Asset, AssetType
 from isms.choices import DataCategory
+from isms.fields import derive_form
 from isms.models import Control, Membership, Role
 from isms.tenancy import current_organization_id
 from risks.ai_act import HighRiskArea, ProhibitedPractice, TransparencyDuty
 from risks.models import RiskCategory, RiskCriteria, TreatmentAction, TreatmentOption
 from risks.models.change import HarmLevel
+from risks.models.register import RISK_EDITABLE
 from risks.models.soa import ImplementationStatus, InclusionReason
 from suppliers.models import Supplier
 
@@ -70,6 +72,9 @@ class RiskForm(forms.Form):
             (c.pk, f"{c.framework.code} {c.ref} {c.title}")
             for c in Control.objects.select_related("framework")
         ]
+
+
+derive_form(RiskForm, RISK_EDITABLE)
 
 
 class RiskStatusForm(forms.Form):

@@ -7,6 +7,7 @@ from .views import change, register, soa
 urlpatterns = [
     path("", register.RiskListView.as_view(), name="risk_list"),
     path("new/", register.RiskCreateView.as_view(), name="risk_create"),
+    path("export.<str:fmt>", register.RiskExportView.as_view(), name="risk_export"),
     path("criteria/", register.CriteriaView.as_view(), name="risk_criteria"),
     path("<int:pk>/", register.RiskDetailView.as_view(), name="risk_detail"),
     path("<int:pk>/edit/", register.RiskUpdateView.as_view(), name="risk_edit"),

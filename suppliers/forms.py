@@ -1,10 +1,12 @@
 from django import forms
 from django.contrib.auth import get_user_model
 
+from isms import uploads
 from isms.choices import DataCategory
+from isms.fields import derive_form
 from isms.models import Membership
 from suppliers.models import (
-    ALLOWED_UPLOAD_TYPES,
+    SUPPLIER_EDITABLE,
     QuestionSet,
     Supplier,
     SupplierCertification,
@@ -54,6 +56,9 @@ class SupplierForm(forms.Form):
         self.fields["owner"].queryset = member_choices(organization)
 
 
+derive_form(SupplierForm, SUPPLIER_EDITABLE)
+
+
 class ContactForm(forms.Form):
     name = forms.CharField(max_length=200)
     email = forms.EmailField(required=False)
@@ -61,7 +66,7 @@ class ContactForm(forms.Form):
     role = forms.CharField(max_length=100, required=False, help_text="e.g. security contact")
 
 
-ACCEPT = ",".join(ALLOWED_UPLOAD_TYPES)
+ACCEPT = uploads.accept(uploads.EVIDENCE)
 
 
 class CertificationForm(forms.Form):
@@ -76,7 +81,7 @@ class CertificationForm(forms.Form):
     file = forms.FileField(
         required=False,
         label="Certificate file",
-        help_text="PDF, PNG, JPEG or DOCX, up to 10 MB.",
+        help_text="PDF, PNG, JPEG, DOCX or XLSX, up to 10 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
@@ -116,9 +121,10 @@ class CommentForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8, first line the header. Columns: name, owner_email (required), website, "
+        label="CSV or XLSX file",
+        help_text="UTF-8 CSV or an Excel workbook, first line the header. "
+        "Columns: name, owner_email (required), website, "
         "provides, ai_services, criticality, status, data_categories, next_reassessment_date. "
         "Separate several values with ';'.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
     )

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
-from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -13,7 +11,9 @@ from django.db import models
 from django.utils import timezone
 
 from isms.choices import DataCategory
+from isms.fields import EditableFields
 from isms.tenancy import TenantModel
+from isms.uploads import storage_name
 
 
 class Rating(models.TextChoices):
@@ -107,21 +107,31 @@ class Supplier(TenantModel):
         )
 
 
+# The editable fields: the form, the API's writable fields and the spreadsheet columns derive
+# from this one declaration (tests/isms/test_fields.py ties them).
+SUPPLIER_EDITABLE = EditableFields(
+    Supplier,
+    (
+        "name",
+        "website",
+        "provides",
+        "ai_services",
+        "criticality",
+        "status",
+        "owner",
+        "data_categories",
+        "next_reassessment_date",
+    ),
+    table_names={"owner": "owner_email"},
+)
+
+
 # Files live under a path that names the organisation (DESIGN: files include the tenant).
-ALLOWED_UPLOAD_TYPES = {
-    ".pdf": "application/pdf",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-}
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 EXPIRING_SOON_DAYS = 60
 
 
 def _upload_path(kind: str, instance, filename: str) -> str:
-    suffix = PurePosixPath(filename).suffix.lower()
-    return f"org-{instance.organization_id}/suppliers/{kind}/{uuid.uuid4().hex}{suffix}"
+    return storage_name(instance.organization_id, f"suppliers/{kind}", filename)
 
 
 def certificate_upload_to(instance, filename: str) -> str:

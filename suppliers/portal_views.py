@@ -77,7 +77,7 @@ class PortalAnswersForm(forms.Form):
 
     file = forms.FileField(
         required=False,
-        label="Attach evidence (PDF, PNG, JPEG or DOCX, up to 10 MB)",
+        label="Attach evidence (PDF, PNG, JPEG, DOCX or XLSX, up to 10 MB)",
     )
 
     def __init__(self, *args, answers: list[SupplierAnswer], editable: bool, **kwargs):

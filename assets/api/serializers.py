@@ -11,6 +11,7 @@ from suppliers.models import Supplier
 from .. import services
 from ..models import (
     AI_TYPES,
+    ASSET_EDITABLE,
     Asset,
     AssetDependency,
     AssetType,
@@ -19,42 +20,6 @@ from ..models import (
     ResponsibleAIEvaluation,
 )
 
-ASSET_FIELDS = [
-    "id",
-    "name",
-    "description",
-    "asset_type",
-    "is_ai",
-    "owner",
-    "owner_name",
-    "owner_is_member",
-    "custodian",
-    "classification",
-    "lifecycle",
-    "data_categories",
-    "supplier",
-    "customer_facing",
-    "tags",
-    "external_id",
-    "last_reviewed_at",
-    "retired_at",
-    "intended_purpose",
-    "known_limitations",
-    "human_oversight",
-    "affected_groups",
-    "model_provider",
-    "model_version",
-    "provider_trains_on_our_data",
-    "eu_ai_act_role",
-    "risk_tier",
-    "concern_contact",
-    "transparency_notice_url",
-    "transparency_notice_text",
-    "source",
-    "triage_status",
-    "created",
-    "updated",
-]
 READ_ONLY = [
     "id",
     "is_ai",
@@ -67,6 +32,8 @@ READ_ONLY = [
     "created",
     "updated",
 ]
+# The writable fields are the one declaration in assets.models; the rest is shown only.
+ASSET_FIELDS = ASSET_EDITABLE.serializer_fields(*(f for f in READ_ONLY if f != "id"))
 
 
 def _actor(serializer):

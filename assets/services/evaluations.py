@@ -17,6 +17,7 @@ from assets.models import (
 from assets.services.register import (
     can_record_evaluation,
 )
+from isms import uploads
 from isms.access import Actor
 from isms.errors import NotPermitted
 
@@ -63,6 +64,8 @@ def evaluation_record(
         organization_id=asset.organization_id,
     )
     if evidence is not None:
-        evaluation.evidence = evidence
+        evaluation.evidence = uploads.check_upload(
+            evidence, allowed=uploads.EVIDENCE, field="evidence"
+        ).as_file()
     evaluation.save()
     return evaluation

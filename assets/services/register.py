@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from assets.models import (
     AI_TYPES,
+    ASSET_EDITABLE,
     AffectedGroup,
     Asset,
     AssetType,
@@ -50,33 +51,9 @@ LIFECYCLE_TRANSITIONS: dict[str, frozenset[str]] = {
     Lifecycle.RETIRED: frozenset({Lifecycle.PROPOSED}),  # reinstated: starts over
 }
 
-# Fields a caller may set through asset_create/asset_update (not risk tier, not triage state).
-EDITABLE_FIELDS = (
-    "name",
-    "asset_type",
-    "description",
-    "owner",
-    "custodian",
-    "classification",
-    "lifecycle",
-    "data_categories",
-    "supplier",
-    "customer_facing",
-    "tags",
-    "external_id",
-    "last_reviewed_at",
-    "intended_purpose",
-    "known_limitations",
-    "human_oversight",
-    "affected_groups",
-    "model_provider",
-    "model_version",
-    "provider_trains_on_our_data",
-    "eu_ai_act_role",
-    "concern_contact",
-    "transparency_notice_url",
-    "transparency_notice_text",
-)
+# Fields a caller may set through asset_create/asset_update (not risk tier, not triage state):
+# the one declaration in assets.models.
+EDITABLE_FIELDS = ASSET_EDITABLE.names
 _CHOICES = {
     "asset_type": AssetType,
     "classification": Classification,

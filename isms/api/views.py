@@ -1,9 +1,12 @@
 """The ISMS core in the API: the control library, members and the audit trail."""
 
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 
-from isms import selectors
+from isms import exports, selectors, tabular
 from isms.api.serializers import (
     AuditEventSerializer,
     ControlDetailSerializer,
@@ -75,3 +78,25 @@ class AuditEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
 
     def get_base_queryset(self):
         return AuditEvent.objects.all()
+
+    @extend_schema(
+        summary="The (filtered) audit trail as a CSV or XLSX file",
+        description="Every text cell is cleaned of control characters and neutralised against "
+        "spreadsheet formulas (a leading = + - @ gets an apostrophe). Takes the list's filters.",
+        parameters=[
+            OpenApiParameter(
+                "file_format", str, enum=list(tabular.FORMATS), default="csv", required=False
+            )
+        ],
+        responses={
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, tabular.XLSX_CONTENT_TYPE): OpenApiTypes.BINARY,
+        },
+    )
+    @action(detail=False, methods=["get"], url_path="export", pagination_class=None)
+    def export(self, request, *args, **kwargs):
+        fmt = request.query_params.get("file_format", "csv")
+        if fmt not in tabular.FORMATS:
+            raise ValidationError({"file_format": f"Use one of: {', '.join(tabular.FORMATS)}."})
+        events = self.filter_queryset(self.get_queryset())
+        return exports.audit_trail_response(events, fmt=fmt, organization=self.actor.organization)

@@ -23,6 +23,9 @@ class Organization(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=50, unique=True, validators=[slug_validator])
     created = models.DateTimeField(default=timezone.now, editable=False)
+    # Set only by `manage.py seed_bench` (bench settings): the benchmark seeder may reset an
+    # organisation only when this is true, so it can never touch a real one.
+    seeded_by_bench = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import FormView, ListView, TemplateView, View
 
-from isms import home
+from isms import exports, home, tabular
 from isms.filters import AuditEventFilterSet
 from isms.forms import APIKeyForm, InvitationForm, MembershipForm
 from isms.models import APIKey, AuditEvent, Invitation, Membership
@@ -183,4 +184,18 @@ class AuditTrailView(OrgViewMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
         context["api_url"] = reverse("auditevent-list", kwargs={"org_slug": self.organization.slug})
+        context["export_query"] = self.request.GET.urlencode()
         return context
+
+
+class AuditTrailExportView(OrgViewMixin, View):
+    """The (filtered) audit trail as CSV or XLSX, through isms.tabular like every export."""
+
+    scope_map = {"GET": ["audit:read"]}
+
+    def get(self, request, *args, **kwargs):
+        fmt = kwargs["fmt"]
+        if fmt not in tabular.FORMATS:
+            raise Http404
+        events = AuditEventFilterSet(request.GET, queryset=AuditEvent.objects.all()).qs
+        return exports.audit_trail_response(events, fmt=fmt, organization=self.organization)

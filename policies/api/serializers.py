@@ -8,6 +8,7 @@ from isms.api.serializers import MemberField, TenantRelatedField, UserSummarySer
 from isms.models import Role
 from policies import rules, services
 from policies.models import (
+    POLICY_EDITABLE,
     STAFF_ROLES,
     Acknowledgement,
     AISection,
@@ -36,24 +37,16 @@ class PolicySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Policy
-        fields = [
-            "id",
-            "title",
-            "kind",
-            "owner",
-            "audience",
-            "audience_roles",
-            "review_interval_months",
+        # The writable fields are the one declaration in policies.models; the rest is shown.
+        fields = POLICY_EDITABLE.serializer_fields(
             "next_review_date",
-            "covers_ai",
-            "ai_sections",
             "missing_ai_sections",
             "latest_number",
             "latest_status",
             "published_number",
             "created",
             "updated",
-        ]
+        )
         read_only_fields = ["next_review_date", "created", "updated"]
 
     def create(self, validated_data):

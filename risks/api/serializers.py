@@ -20,6 +20,7 @@ from risks.models import (
     TreatmentAction,
 )
 from risks.models.change import HarmLevel, HarmTo
+from risks.models.register import RISK_EDITABLE
 from risks.models.soa import InclusionReason
 from risks.services import change, register, soa
 from suppliers.models import Supplier, SupplierAnswer
@@ -77,32 +78,19 @@ class RiskSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Risk
-        fields = [
-            "id",
-            "title",
-            "description",
-            "category",
-            "owner",
+        # The writable fields are the one declaration in risks.models; the rest is shown only.
+        fields = RISK_EDITABLE.serializer_fields(
             "owner_name",
-            "inherent_likelihood",
-            "inherent_impact",
             "inherent_score",
             "inherent_band",
-            "residual_likelihood",
-            "residual_impact",
             "residual_score",
             "residual_band",
-            "treatment",
             "status",
             "acceptance_expires_on",
-            "next_review_date",
-            "assets",
-            "suppliers",
-            "controls",
             "source_gap",
             "created",
             "updated",
-        ]
+        )
         read_only_fields = ["id", "inherent_score", "residual_score", "source_gap", "created"]
 
     def get_owner_name(self, risk) -> str:

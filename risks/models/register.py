@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from isms.fields import EditableFields
 from isms.tenancy import TenantModel
 
 DEFAULT_LIKELIHOOD_LABELS = ["Rare", "Unlikely", "Possible", "Likely", "Almost certain"]
@@ -243,6 +244,29 @@ class Risk(TenantModel):
         if self.inherent_likelihood is not None:
             return self.inherent_likelihood * self.inherent_impact
         return None
+
+
+# The editable fields: the form, the API's writable fields and the spreadsheet columns derive
+# from this one declaration (tests/isms/test_fields.py ties them).
+RISK_EDITABLE = EditableFields(
+    Risk,
+    (
+        "title",
+        "description",
+        "category",
+        "owner",
+        "inherent_likelihood",
+        "inherent_impact",
+        "residual_likelihood",
+        "residual_impact",
+        "treatment",
+        "next_review_date",
+        "assets",
+        "suppliers",
+        "controls",
+    ),
+    table_names={"owner": "owner_email"},
+)
 
 
 class RiskAsset(TenantModel):

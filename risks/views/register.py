@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.views.generic import DetailView, FormView, ListView, View
 
+from isms import tabular
 from isms.errors import DomainError
 from isms.models import AuditEvent
 from isms.views.mixins import OrgViewMixin
@@ -22,6 +23,7 @@ from risks.forms import (
     TreatmentActionStatusForm,
 )
 from risks.models import Risk, RiskAcceptance, TreatmentAction
+from risks.models.register import RISK_EDITABLE, RiskStatus
 from risks.services import register
 from suppliers.models import SupplierAnswer
 
@@ -73,6 +75,47 @@ class RiskListView(OrgViewMixin, ListView):
             cell=[self.request.GET.get(n, "") for n in CELL_PARAMS],
         )
         return context
+
+
+_STATUS_LABELS = dict(RiskStatus.choices)
+
+RISK_EXPORT_COLUMNS = [
+    tabular.Column("ref", lambda r: f"R-{r.pk}"),
+    *tabular.declared_columns(
+        RISK_EDITABLE,
+        overrides={
+            "controls": tabular.Column("controls", lambda r: [c.ref for c in r.controls.all()])
+        },
+    ),
+    tabular.attr("inherent_score"),
+    tabular.attr("inherent_band"),
+    tabular.attr("residual_score"),
+    tabular.attr("residual_band"),
+    tabular.Column("status", lambda r: _STATUS_LABELS.get(r.effective_status, r.effective_status)),
+    tabular.attr("acceptance_expires_on"),
+]
+
+
+class RiskExportView(OrgViewMixin, View):
+    """The filtered register as CSV or XLSX (isms.tabular: formulas neutralised, labels)."""
+
+    scope_map = READ
+
+    def get(self, request, *args, **kwargs):
+        fmt = kwargs["fmt"]
+        if fmt not in tabular.FORMATS:
+            raise Http404
+        base = selectors.risks_for_list(register.criteria_get()).prefetch_related(
+            "assets", "suppliers", "controls"
+        )
+        risks = RiskFilterSet(request.GET, queryset=base).qs.order_by("id")
+        return tabular.export_response(
+            RISK_EXPORT_COLUMNS,
+            risks.iterator(chunk_size=1000),
+            fmt=fmt,
+            filename=f"{self.organization.slug}-risks",
+            sheet="Risk register",
+        )
 
 
 class RiskFormMixin:

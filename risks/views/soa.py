@@ -3,17 +3,15 @@ snapshots with their diff, and CSV/XLSX exports."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.generic import DetailView, TemplateView, View
 
+from isms import tabular
 from isms.errors import DomainError
 from isms.models import Framework
 from isms.views.forms import apply_errors
@@ -22,24 +20,24 @@ from risks import selectors
 from risks.filters import SoARowFilterSet
 from risks.forms import SoARowForm
 from risks.models import SoARow, SoASnapshot, StatementOfApplicability
-from risks.models.soa import ImplementationStatus, InclusionReason
+from risks.models.soa import InclusionReason
 from risks.services import soa as services
 
 from .common import error_status, form_errors, refused
 from .register import READ
 
 EXPORT_COLUMNS = [
-    "Control",
-    "Title",
-    "Applicable",
-    "Inclusion reasons",
-    "Justification",
-    "Implementation status",
-    "Owner",
-    "Linked risks",
-    "Evidence",
-    "Evidence links",
-    "Stale since last approval",
+    tabular.attr("Control", "control.ref"),
+    tabular.attr("Title", "control.title"),
+    tabular.attr("Applicable", "applicable"),
+    tabular.choice_list("Inclusion reasons", InclusionReason.choices, "inclusion_reasons"),
+    tabular.attr("Justification", "justification"),
+    tabular.choice("Implementation status", "implementation_status"),
+    tabular.attr("Owner", "owner.email"),
+    tabular.Column("Linked risks", lambda row: [f"R-{r['id']} {r['title']}" for r in row.linked]),
+    tabular.attr("Evidence", "evidence"),
+    tabular.Column("Evidence links", lambda row: " ".join(row.evidence_links)),
+    tabular.attr("Stale since last approval", "is_stale"),
 ]
 
 
@@ -194,27 +192,6 @@ class SoAApproveView(OrgViewMixin, View):
         )
 
 
-def _export_rows(rows) -> list[list[str]]:
-    reasons = dict(InclusionReason.choices)
-    statuses = dict(ImplementationStatus.choices)
-    return [
-        [
-            row.control.ref,
-            row.control.title,
-            "yes" if row.applicable else "no",
-            "; ".join(reasons.get(r, r) for r in row.inclusion_reasons),
-            row.justification,
-            statuses.get(row.implementation_status, row.implementation_status),
-            row.owner.email if row.owner else "",
-            "; ".join(f"R-{r['id']} {r['title']}" for r in row.linked),
-            row.evidence,
-            " ".join(row.evidence_links),
-            "yes" if row.is_stale else "no",
-        ]
-        for row in rows
-    ]
-
-
 class SoAExportView(OrgViewMixin, SoATableMixin, View):
     scope_map = READ
 
@@ -223,31 +200,13 @@ class SoAExportView(OrgViewMixin, SoATableMixin, View):
         if fmt not in ("csv", "xlsx"):
             raise Http404
         self.setup_soa()
-        data = _export_rows(self.rows())
-        name = f"{self.organization.slug}-soa-{self.framework.code}.{fmt}"
-        if fmt == "csv":
-            buffer = io.StringIO()
-            writer = csv.writer(buffer)
-            writer.writerow(EXPORT_COLUMNS)
-            writer.writerows(data)
-            response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        else:
-            from openpyxl import Workbook
-
-            workbook = Workbook()
-            sheet = workbook.active
-            sheet.title = "Statement of Applicability"
-            sheet.append(EXPORT_COLUMNS)
-            for line in data:
-                sheet.append(line)
-            out = io.BytesIO()
-            workbook.save(out)
-            response = HttpResponse(
-                out.getvalue(),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return tabular.export_response(
+            EXPORT_COLUMNS,
+            self.rows(),
+            fmt=fmt,
+            filename=f"{self.organization.slug}-soa-{self.framework.code}",
+            sheet="Statement of Applicability",
+        )
 
 
 class SnapshotDetailView(OrgViewMixin, DetailView):

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from isms.api.serializers import MemberField, TenantRelatedField, UserSummarySerializer
 from suppliers.models import (
+    SUPPLIER_EDITABLE,
     AnswerComment,
     AssessmentFile,
     AssessmentTransition,
@@ -76,19 +77,10 @@ class SupplierSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Supplier
-        fields = [
-            "id",
-            "name",
-            "website",
-            "provides",
-            "ai_services",
+        # The writable fields are the one declaration in suppliers.models; the rest is shown.
+        fields = SUPPLIER_EDITABLE.serializer_fields(
             "provides_ai",
-            "criticality",
-            "status",
-            "owner",
             "owner_detail",
-            "data_categories",
-            "next_reassessment_date",
             "reassessment_overdue",
             "rating",
             "last_assessed_on",
@@ -97,7 +89,7 @@ class SupplierSerializer(serializers.ModelSerializer):
             "contacts",
             "created",
             "updated",
-        ]
+        )
         read_only_fields = ["rating", "last_assessed_on", "created", "updated"]
 
     def get_certifications_expiring(self, supplier) -> int:

@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from isms import uploads
 from isms.access import Actor
 from isms.errors import Conflict, NotPermitted, TransitionRefused
 from suppliers.models import (
@@ -30,7 +31,7 @@ from suppliers.models import (
     SupplierAssessment,
 )
 from suppliers.scoring import Scoring, score_assessment
-from suppliers.services.common import require_change, require_scope, validate_upload
+from suppliers.services.common import require_change, require_scope
 from suppliers.services.question_sets import default_question_set
 
 Status = SupplierAssessment.Status
@@ -389,14 +390,18 @@ def assessment_file_add(
     _require_editable(assessment)
     if answer is not None and answer.assessment_id != assessment.pk:
         raise ValidationError({"answer": "That answer belongs to another assessment."})
-    content_type = validate_upload(upload)
+    checked = uploads.check_upload(
+        upload,
+        allowed=uploads.EVIDENCE,
+        name_length=AssessmentFile._meta.get_field("original_name").max_length,
+    )
     return AssessmentFile.objects.create(
         assessment=assessment,
         answer=answer,
-        file=upload,
-        original_name=upload.name[:255],
-        content_type=content_type,
-        size=upload.size,
+        file=checked.as_file(),
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
         uploaded_by_label=by_label,
     )
 

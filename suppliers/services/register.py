@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
+from isms import uploads
 from isms.access import Actor
 from suppliers.models import (
     ContractClause,
@@ -20,7 +21,6 @@ from suppliers.services.common import (
     require_change,
     require_scope,
     validate_active_member,
-    validate_upload,
 )
 from suppliers.services.question_sets import starter_question_set_install
 
@@ -178,8 +178,7 @@ def certification_create(
     )
     _check_certification(cert)
     if file is not None:
-        validate_upload(file)
-        cert.file = file
+        cert.file = uploads.check_upload(file, allowed=uploads.EVIDENCE).as_file()
     _full_clean_and_save(cert, exclude=["file"])
     return cert
 
@@ -197,8 +196,7 @@ def certification_update(
             setattr(certification, field, changes[field])
     _check_certification(certification)
     if file is not None:
-        validate_upload(file)
-        certification.file = file
+        certification.file = uploads.check_upload(file, allowed=uploads.EVIDENCE).as_file()
     _full_clean_and_save(certification, exclude=["file"])
     return certification
 

@@ -1,55 +1,33 @@
-"""CSV import (all-or-nothing, every bad row reported) and CSV/XLSX export of suppliers."""
+"""Suppliers as a table: CSV/XLSX import (all-or-nothing, every bad row reported) and export,
+through isms.tabular (formula neutralisation, control characters, choice labels)."""
 
 from __future__ import annotations
 
-import csv
-import io
-from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from isms import tabular
 from isms.access import Actor
 from isms.choices import DataCategory
 from isms.models import Membership
-from suppliers.models import Supplier
+from isms.tabular import ImportRefused, RowError
+from suppliers.models import SUPPLIER_EDITABLE, Supplier
 from suppliers.services.common import require_scope
 from suppliers.services.register import supplier_create
 
-COLUMNS = [
-    "name",
-    "website",
-    "provides",
-    "ai_services",
-    "criticality",
-    "status",
-    "owner_email",
-    "data_categories",
-    "next_reassessment_date",
+COLUMNS = SUPPLIER_EDITABLE.table_columns()
+EXPORT_COLUMNS = [
+    *tabular.declared_columns(SUPPLIER_EDITABLE),
+    tabular.choice("rating"),
+    tabular.attr("last_assessed_on"),
+    tabular.Column("certifications_expiring", lambda s: getattr(s, "certs_expiring", "")),
 ]
-EXPORT_COLUMNS = [*COLUMNS, "rating", "last_assessed_on", "certifications_expiring"]
 REQUIRED = {"name", "owner_email"}
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    field: str
-    message: str
-
-
-class ImportRejected(Exception):
-    def __init__(self, errors: list[RowError]):
-        super().__init__(f"{len(errors)} problem(s); nothing was imported.")
-        self.errors = errors
-
-
-def _split(value: str) -> list[str]:
-    return [part.strip() for part in value.replace(",", ";").split(";") if part.strip()]
 
 
 def _parse_row(line: int, row: dict, members: dict, seen: dict) -> tuple[dict, list[RowError]]:
@@ -72,21 +50,26 @@ def _parse_row(line: int, row: dict, members: dict, seen: dict) -> tuple[dict, l
     data["website"] = (row.get("website") or "").strip()
     data["provides"] = (row.get("provides") or "").strip()
     for field, choices in (
-        ("ai_services", Supplier.AIService.values),
-        ("data_categories", DataCategory.values),
+        ("ai_services", Supplier.AIService.choices),
+        ("data_categories", DataCategory.choices),
     ):
-        values = _split(row.get(field) or "")
-        unknown = [v for v in values if v not in choices]
+        names = [value for value, _ in choices]
+        values = [
+            tabular.choice_value(v, choices)
+            for v in tabular.split_list(row.get(field) or "", commas=True)
+        ]
+        unknown = [v for v in values if v not in names]
         if unknown:
-            bad(field, f"Unknown value(s) {', '.join(unknown)}; use {', '.join(choices)}.")
+            bad(field, f"Unknown value(s) {', '.join(unknown)}; use {', '.join(names)}.")
         data[field] = values
     for field, choices, default in (
-        ("criticality", Supplier.Criticality.values, "medium"),
-        ("status", Supplier.Status.values, "prospective"),
+        ("criticality", Supplier.Criticality.choices, "medium"),
+        ("status", Supplier.Status.choices, "prospective"),
     ):
-        value = (row.get(field) or "").strip().lower() or default
-        if value not in choices:
-            bad(field, f"'{value}' is not one of {', '.join(choices)}.")
+        names = [value for value, _ in choices]
+        value = tabular.choice_value(row.get(field) or "", choices) or default
+        if value not in names:
+            bad(field, f"'{value}' is not one of {', '.join(names)}.")
         data[field] = value
     email = (row.get("owner_email") or "").strip().lower()
     if not email:
@@ -105,23 +88,16 @@ def _parse_row(line: int, row: dict, members: dict, seen: dict) -> tuple[dict, l
     return data, errors
 
 
-def suppliers_import_csv(*, actor: Actor, content: bytes) -> list[Supplier]:
-    """Create every row's supplier, or none: ImportRejected lists each bad row and field."""
+def suppliers_import(*, actor: Actor, content: bytes, filename: str = "") -> list[Supplier]:
+    """Create every row's supplier, or none: ImportRefused lists each bad row and field."""
     require_scope(actor, "suppliers:write")
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ImportRejected([RowError(0, "file", "The file is larger than 2 MB.")])
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportRejected([RowError(0, "file", "The file is not UTF-8 text.")]) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    reader.fieldnames = header
-    missing = sorted(REQUIRED - set(header))
-    if missing:
-        raise ImportRejected(
-            [RowError(1, col, "Missing column (the first line is the header).") for col in missing]
-        )
+    table = tabular.read_table(
+        content,
+        filename=filename,
+        required=sorted(REQUIRED),
+        max_bytes=MAX_IMPORT_BYTES,
+        max_rows=MAX_IMPORT_ROWS,
+    )
     User = get_user_model()
     members = {
         u.email.lower(): u
@@ -134,11 +110,7 @@ def suppliers_import_csv(*, actor: Actor, content: bytes) -> list[Supplier]:
     existing = {n.lower(): "existing" for n in Supplier.objects.values_list("name", flat=True)}
     seen: dict[str, int] = {}
     parsed, errors = [], []
-    for index, row in enumerate(reader):
-        line = index + 2
-        if index >= MAX_IMPORT_ROWS:
-            errors.append(RowError(line, "file", f"At most {MAX_IMPORT_ROWS} rows per import."))
-            break
+    for line, row in table.rows:
         data, row_errors = _parse_row(line, row, members, seen)
         if data["name"].lower() in existing:
             row_errors.append(RowError(line, "name", "A supplier with this name already exists."))
@@ -147,7 +119,7 @@ def suppliers_import_csv(*, actor: Actor, content: bytes) -> list[Supplier]:
     if not parsed and not errors:
         errors.append(RowError(2, "file", "The file has a header but no rows."))
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRefused(errors)
     created = []
     with transaction.atomic():
         for line, data in parsed:
@@ -161,52 +133,11 @@ def suppliers_import_csv(*, actor: Actor, content: bytes) -> list[Supplier]:
                 ]
         if errors:
             transaction.set_rollback(True)
-            raise ImportRejected(errors)
+            raise ImportRefused(errors)
     return created
 
 
-def _export_row(supplier: Supplier) -> list:
-    return [
-        supplier.name,
-        supplier.website,
-        supplier.provides,
-        ";".join(supplier.ai_services),
-        supplier.criticality,
-        supplier.status,
-        supplier.owner.email,
-        ";".join(supplier.data_categories),
-        supplier.next_reassessment_date.isoformat() if supplier.next_reassessment_date else "",
-        supplier.rating,
-        supplier.last_assessed_on.isoformat() if supplier.last_assessed_on else "",
-        getattr(supplier, "certs_expiring", ""),
-    ]
-
-
-def _safe_cell(value):
-    """Neutralise spreadsheet formulas in text cells (CSV injection)."""
-    if isinstance(value, str) and value[:1] in {"=", "+", "-", "@"}:
-        return "'" + value
-    return value
-
-
-def suppliers_export_csv(suppliers) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for supplier in suppliers:
-        writer.writerow([_safe_cell(v) for v in _export_row(supplier)])
-    return out.getvalue().encode("utf-8")
-
-
-def suppliers_export_xlsx(suppliers) -> bytes:
-    from openpyxl import Workbook
-
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Suppliers"
-    sheet.append(EXPORT_COLUMNS)
-    for supplier in suppliers:
-        sheet.append([_safe_cell(v) for v in _export_row(supplier)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def suppliers_export_response(suppliers, *, fmt: str, filename: str):
+    return tabular.export_response(
+        EXPORT_COLUMNS, suppliers, fmt=fmt, filename=filename, sheet="Suppliers"
+    )

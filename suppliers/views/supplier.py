@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.generic import DetailView, ListView, TemplateView, View
 
+from isms import tabular, uploads
 from isms.errors import DomainError
 from isms.models import AuditEvent
 from isms.views.forms import apply_errors
@@ -85,20 +88,10 @@ class SupplierExportView(SupplierListView):
         queryset = self.filtered()
         if not self.filterset.is_valid():
             return HttpResponse("Invalid filter.", status=400, content_type="text/plain")
-        kind = request.GET.get("as", "csv")
-        name = f"suppliers-{self.organization.slug}"
-        if kind == "xlsx":
-            response = HttpResponse(
-                transfer.suppliers_export_xlsx(queryset),
-                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
-            response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
-        else:
-            response = HttpResponse(
-                transfer.suppliers_export_csv(queryset), content_type="text/csv; charset=utf-8"
-            )
-            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
+        kind = "xlsx" if request.GET.get("as") == "xlsx" else "csv"
+        return transfer.suppliers_export_response(
+            queryset, fmt=kind, filename=f"suppliers-{self.organization.slug}"
+        )
 
 
 class SupplierImportView(SupplierViewMixin, TemplateView):
@@ -116,10 +109,11 @@ class SupplierImportView(SupplierViewMixin, TemplateView):
         if not form.is_valid():
             return _bad(self.render_to_response(self.get_context_data(form=form)))
         try:
-            created = transfer.suppliers_import_csv(
-                actor=self.actor, content=form.cleaned_data["file"].read()
+            upload = form.cleaned_data["file"]
+            created = transfer.suppliers_import(
+                actor=self.actor, content=upload.read(), filename=upload.name or ""
             )
-        except transfer.ImportRejected as rejected:
+        except tabular.ImportRefused as rejected:
             context = self.get_context_data(form=form, row_errors=rejected.errors)
             return _bad(self.render_to_response(context))
         messages.success(request, f"Imported {len(created)} supplier(s).")
@@ -347,9 +341,8 @@ class CertificationFileView(SupplierViewMixin, View):
         cert = self.get_object()
         if not cert.file:
             raise Http404
-        return FileResponse(
-            cert.file.open("rb"), as_attachment=True, filename=cert.file.name.rsplit("/", 1)[-1]
-        )
+        suffix = PurePosixPath(cert.file.name).suffix
+        return uploads.attachment_response(cert.file, filename=f"certificate-{cert.type}{suffix}")
 
 
 class AssessmentFileDownloadView(SupplierViewMixin, View):
@@ -358,6 +351,6 @@ class AssessmentFileDownloadView(SupplierViewMixin, View):
 
     def get(self, request, *args, **kwargs):
         stored = self.get_object()
-        return FileResponse(
-            stored.file.open("rb"), as_attachment=True, filename=stored.original_name
+        return uploads.attachment_response(
+            stored.file, filename=stored.original_name, content_type=stored.content_type
         )

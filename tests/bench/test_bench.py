@@ -1,6 +1,7 @@
 """The benchmark cannot rot: a small seed and every scenario's code path, correctness only."""
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import override_settings
 
 from assets.models import Asset, AssetDependency, AssetUserObjectPermission
@@ -22,6 +23,7 @@ from isms.tenancy import tenant_context
 from policies.models import Acknowledgement, Policy, PolicyVersion
 from risks.models import Risk
 from suppliers.models import Question, Supplier, SupplierAnswer, SupplierAssessment
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -121,8 +123,42 @@ def test_published_versions_stay_immutable_after_seeding(seeded):
 
 @pytest.mark.django_db(transaction=True)
 def test_reset_removes_only_bench_data(seeded, org_a):
+    # A real organisation whose slug and member look like bench data is not bench data.
+    lookalike = Organization.objects.create(name="Bench Press Gym", slug="bench-press")
+    user = UserFactory(username="bench-press-u0001@bench.example")
+    Membership.objects.create(organization=lookalike, user=user, role=Role.ADMIN)
+    with tenant_context(lookalike.pk):
+        Supplier.objects.create(name="Barbell Co", owner=user)
+    assert all(o.organization.seeded_by_bench for o in seeded)
     bench_seed.reset()
-    assert list(Organization.objects.values_list("slug", flat=True)) == [org_a.slug]
+    assert sorted(Organization.objects.values_list("slug", flat=True)) == [
+        "alpha",
+        "bench-press",
+    ]
+    with tenant_context(lookalike.pk):
+        assert Supplier.objects.get().name == "Barbell Co"
+    assert Membership.objects.filter(user=user, organization=lookalike).exists()
+
+
+def test_seed_refuses_to_touch_an_organisation_it_did_not_create(db):
+    real = Organization.objects.create(name="Bench Medium Group (a customer)", slug="bench-medium")
+    plan = bench_seed.SeedPlan.scaled(seed=7, organizations=3, scale=0.01)
+    with pytest.raises(bench_seed.NotBenchData, match="bench-medium"):
+        bench_seed.seed(plan, log=lambda *_: None, vacuum=False)
+    with pytest.raises(CommandError, match="not created by seed_bench"):
+        call_command("seed_bench", "--keep", "--organizations", "3", "--scale", "0.01")
+    assert list(Organization.objects.values_list("slug", flat=True)) == ["bench-medium"]
+    real.refresh_from_db()
+    assert real.name == "Bench Medium Group (a customer)" and not real.seeded_by_bench
+
+
+def test_bench_is_installed_by_the_bench_settings_only():
+    import bench.settings
+    import isms.settings
+
+    assert "bench" not in isms.settings.INSTALLED_APPS
+    assert "bench" in bench.settings.INSTALLED_APPS
+    assert bench.settings.ROOT_URLCONF == "bench.urls"
 
 
 @override_settings(ROOT_URLCONF="bench.urls")

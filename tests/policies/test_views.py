@@ -121,7 +121,7 @@ def test_from_template_then_edit_then_submit_in_the_ui(org_a, people, client_for
         version = PolicyVersion.objects.get()
     assert created.url.endswith(f"/versions/{version.pk}/edit/")
     bad = client.post(created.url, {"document": upload("x.pdf", b"not a pdf")})
-    assert bad.status_code == 400 and "not a PDF or a Word" in bad.content.decode()
+    assert bad.status_code == 400 and "content is not a PDF file" in bad.content.decode()
     saved = client.post(
         created.url, {"body_markdown": "# Text\n<script>x()</script>", "change_summary": "tidy"}
     )

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from bench import seed as bench_seed
 
@@ -23,4 +23,7 @@ class Command(BaseCommand):
             if removed:
                 self.stdout.write(f"removed {removed} rows of earlier bench data")
         plan = bench_seed.SeedPlan.scaled(seed, organizations, scale)
-        bench_seed.seed(plan, log=self.stdout.write)
+        try:
+            bench_seed.seed(plan, log=self.stdout.write)
+        except bench_seed.NotBenchData as refused:
+            raise CommandError(str(refused)) from None
