@@ -65,6 +65,10 @@ INSTALLED_APPS = [
     "monitoring",
     "monitoring.inbox",
     "monitoring.reviews",
+    "monitoring.incidents",
+    "monitoring.improvement",
+    "monitoring.audits",
+    "monitoring.management",
 ]  # `bench` (seed_bench, the ceiling views) is installed by bench.settings only
 
 MIDDLEWARE = [
@@ -274,6 +278,12 @@ SPECTACULAR_SETTINGS = {
         "EvaluationKindEnum": "assets.models.EvaluationKind",
         "PolicyKindEnum": "policies.models.PolicyKind",
         "HarmLevelEnum": "risks.models.change.HarmLevel",
+        "IncidentStatusEnum": "monitoring.incidents.models.Status",
+        "NonconformityStatusEnum": "monitoring.improvement.models.NCStatus",
+        "CorrectiveActionStatusEnum": "monitoring.improvement.models.ActionStatus",
+        "ImprovementStatusEnum": "monitoring.improvement.models.ImprovementStatus",
+        "AuditStatusEnum": "monitoring.audits.models.AuditStatus",
+        "ManagementReviewStatusEnum": "monitoring.management.models.ReviewStatus",
     },
 }
 

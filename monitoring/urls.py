@@ -5,4 +5,8 @@ from django.urls import include, path
 urlpatterns: list = [
     path("", include("monitoring.inbox.urls")),
     path("reviews/", include("monitoring.reviews.urls")),
+    path("incidents/", include("monitoring.incidents.urls")),
+    path("improvement/", include("monitoring.improvement.urls")),
+    path("audits/", include("monitoring.audits.urls")),
+    path("management-review/", include("monitoring.management.urls")),
 ]

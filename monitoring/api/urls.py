@@ -1,4 +1,8 @@
 """Register this app's viewsets on isms.api.routers.org_router here."""
 
+import monitoring.audits.api.urls
+import monitoring.improvement.api.urls
 import monitoring.inbox.api.urls
+import monitoring.incidents.api.urls
+import monitoring.management.api.urls
 import monitoring.reviews.api.urls  # noqa: F401

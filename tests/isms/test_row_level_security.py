@@ -151,6 +151,8 @@ UNSCOPED_BY_DESIGN = {
     "isms.Invitation": "an invitation link is looked up by its token hash before log-in",
     "isms.APIKey": "an API key is looked up by its prefix before the tenant is known",
     "suppliers.PortalTokenIndex": "the supplier link maps a token hash to its organisation",
+    "monitoring_incidents.ConcernTokenIndex": "the public concern link maps a token hash to "
+    "its organisation",
 }
 
 

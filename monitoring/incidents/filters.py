@@ -1,0 +1,15 @@
+import django_filters
+
+from monitoring.incidents.models import Category, Incident, Severity, Status
+
+
+class IncidentFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Search")
+    status = django_filters.ChoiceFilter(choices=Status.choices)
+    category = django_filters.ChoiceFilter(choices=Category.choices)
+    severity = django_filters.ChoiceFilter(choices=Severity.choices)
+    source = django_filters.CharFilter()
+
+    class Meta:
+        model = Incident
+        fields = ["q", "status", "category", "severity", "source"]

@@ -1,0 +1,134 @@
+"""Management review (Clause 9.3): inputs assembled from the registers, outputs as due
+items, approval with segregation of duties, approved minutes immutable to raw SQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from isms.errors import Conflict, ErrorCode, NotPermitted
+from isms.models import Role
+from monitoring.incidents import services as incidents
+from monitoring.management import services
+from monitoring.management.due import review_action_items
+from monitoring.management.models import ManagementReview
+from tests.incidents.factories import actor_for, make_nonconformity
+
+pytestmark = pytest.mark.django_db
+
+
+def _review(actor, **fields):
+    today = timezone.localdate()
+    values = {
+        "title": "Management review 2026",
+        "period_start": today - timedelta(days=365),
+        "period_end": today,
+    }
+    return services.review_create(actor=actor, **(values | fields))
+
+
+def test_inputs_are_assembled_from_the_registers_9_3_2(org_a, in_tenant):
+    with in_tenant(org_a):
+        officer = actor_for(org_a)
+        incident = incidents.incident_report(
+            actor=officer,
+            title="Biased ranking",
+            description="Scores lower for older people.",
+            category="biased_output",
+            severity="high",
+        )
+        incidents.incident_triage(actor=officer, incident=incident, owner=officer.user)
+        incidents.incident_close(actor=officer, incident=incident, lessons_learned="Test for age.")
+        make_nonconformity(org_a)
+        earlier = _review(officer, title="Earlier review")
+        services.output_add(
+            actor=officer,
+            review=earlier,
+            kind="action",
+            description="Hire a DPO",
+            owner=officer.user,
+            due_date=timezone.localdate() - timedelta(days=1),
+        )
+        review = _review(officer)
+        inputs = review.inputs
+        assert inputs["incidents"]["total"] == 1 and inputs["incidents"]["ai_incidents"] == 1
+        assert inputs["incidents"]["lessons_learned"][0]["lessons"] == "Test for age."
+        assert inputs["nonconformities"]["open"] == 1
+        (previous,) = inputs["previous_actions"]
+        assert previous["description"] == "Hire a DPO" and previous["overdue"] is True
+        assert review.inputs_assembled_at is not None and review.prepared_by == officer.user
+
+
+def test_the_preparer_cannot_approve_and_approved_minutes_are_immutable(org_a, in_tenant):
+    with in_tenant(org_a):
+        preparer = actor_for(org_a)
+        review = _review(preparer)
+        with pytest.raises(ValidationError):  # no minutes yet
+            services.review_submit(actor=preparer, review=review)
+        services.review_update(actor=preparer, review=review, minutes="Decided: more audits.")
+        review = services.review_submit(actor=preparer, review=review)
+        with pytest.raises(NotPermitted) as error:
+            services.review_approve(actor=preparer, review=review)
+        assert error.value.code == ErrorCode.SEGREGATION_OF_DUTIES
+        contributor = actor_for(org_a, Role.CONTRIBUTOR)
+        with pytest.raises(NotPermitted):  # lacks monitoring:approve
+            services.review_approve(actor=contributor, review=review)
+        approver = actor_for(org_a, Role.ADMIN)
+        review = services.review_approve(actor=approver, review=review)
+        assert review.status == "approved" and review.approved_by == approver.user
+        with pytest.raises(Conflict) as refused:
+            services.review_update(actor=approver, review=review, minutes="Rewritten")
+        assert refused.value.code == "immutable"
+    # Raw SQL, as the application's database role: the trigger refuses both.
+    for statement in [
+        "UPDATE monitoring_management_managementreview SET minutes = 'forged' WHERE id = %s",
+        "DELETE FROM monitoring_management_managementreview WHERE id = %s",
+    ]:
+        with pytest.raises(DatabaseError, match="immutable"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('app.organization_id', %s, true)", [str(org_a.pk)]
+                )
+                cursor.execute(statement, [review.pk])
+    with in_tenant(org_a):
+        assert ManagementReview.objects.get(pk=review.pk).minutes == "Decided: more audits."
+
+
+def test_a_draft_review_changes_freely(org_a, in_tenant):
+    with in_tenant(org_a):
+        officer = actor_for(org_a)
+        review = _review(officer)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE monitoring_management_managementreview SET minutes = 'draft text'"
+                " WHERE id = %s",
+                [review.pk],
+            )
+        review.refresh_from_db()
+        assert review.minutes == "draft text"
+
+
+def test_review_actions_need_owner_and_date_and_become_due_items(org_a, in_tenant):
+    with in_tenant(org_a):
+        officer = actor_for(org_a)
+        review = _review(officer)
+        with pytest.raises(ValidationError):
+            services.output_add(actor=officer, review=review, kind="action", description="x")
+        services.output_add(
+            actor=officer, review=review, kind="decision", description="Adopt ISO 42001"
+        )
+        output = services.output_add(
+            actor=officer,
+            review=review,
+            kind="action",
+            description="Budget a red team",
+            owner=officer.user,
+            due_date=timezone.localdate() + timedelta(days=30),
+        )
+    (item,) = review_action_items(org_a.pk, timezone.localdate())
+    assert item.key == f"management-review-action:{output.pk}"
+    assert item.recipient_ids == [officer.user.pk]
