@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from isms.tenancy import tenant_context
-from monitoring.incidents.due import DueItem, due_source, horizon
+from monitoring.inbox.sources import DueItem, due_source, horizon
 
 
 @due_source("internal_audit", "Internal audit")

@@ -8,42 +8,16 @@ installed; `reporting_clock_items()` is tested directly either way.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 
 from django.urls import reverse
 
-from isms.access import roles_with_scope
-from isms.models import Membership
 from isms.tenancy import tenant_context
-
-try:
-    from monitoring.inbox.sources import DueItem, due_source, horizon
-except ImportError:  # the inbox is not on main yet: same shape, registered later
-    from datetime import timedelta
-
-    def horizon(today: date) -> date:  # type: ignore[no-redef]
-        return today + timedelta(days=90)
-
-    @dataclass(frozen=True)
-    class DueItem:  # type: ignore[no-redef]
-        recipient_ids: list[int]
-        key: str
-        subject: str
-        url: str
-        due_on: date
-        escalate_after_days: int | None = None
-
-    def due_source(kind: str, label: str = ""):  # type: ignore[no-redef]
-        return lambda fn: fn
+from monitoring.inbox.sources import DueItem, due_source, horizon, members_with_scope
 
 
 def officer_ids(organization_id: int) -> list[int]:
-    return list(
-        Membership.objects.active()
-        .filter(organization_id=organization_id, role__in=roles_with_scope("monitoring:manage"))
-        .values_list("user_id", flat=True)
-    )
+    return members_with_scope(organization_id, "monitoring:manage")
 
 
 @due_source("incident_reporting_clock", "Incident report to an authority")

@@ -9,7 +9,7 @@ from datetime import date
 from django.urls import reverse
 
 from isms.tenancy import tenant_context
-from monitoring.incidents.due import DueItem, due_source, horizon
+from monitoring.inbox.sources import DueItem, due_source, horizon
 
 
 @due_source("management_review_action", "Management review action")
