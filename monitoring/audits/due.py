@@ -9,7 +9,6 @@ from datetime import date
 from django.db.models import Q
 from django.urls import reverse
 
-from isms.tenancy import tenant_context
 from monitoring.inbox.sources import DueItem, due_source, horizon
 
 
@@ -17,26 +16,25 @@ from monitoring.inbox.sources import DueItem, due_source, horizon
 def audit_items(organization_id: int, today: date) -> Iterable[DueItem]:
     from monitoring.audits.models import Audit, AuditStatus
 
-    with tenant_context(organization_id, actor="inbox sweep"):
-        soon = horizon(today)
-        audits = Audit.objects.filter(
-            Q(status=AuditStatus.PLANNED, planned_start__lte=soon)
-            | Q(status=AuditStatus.IN_PROGRESS, planned_end__lte=soon)
-        ).select_related("organization")
-        return [
-            DueItem(
-                recipient_ids=[audit.auditor_id],
-                key=f"internal-audit:{audit.pk}:{audit.status}",
-                subject=(
-                    f"Internal audit “{audit.title}” starts"
-                    if audit.status == AuditStatus.PLANNED
-                    else f"Internal audit “{audit.title}”: report due"
-                ),
-                url=reverse("audit_detail", args=[audit.organization.slug, audit.pk]),
-                due_on=audit.planned_start
+    soon = horizon(today)
+    audits = Audit.objects.filter(
+        Q(status=AuditStatus.PLANNED, planned_start__lte=soon)
+        | Q(status=AuditStatus.IN_PROGRESS, planned_end__lte=soon)
+    ).select_related("organization")
+    return [
+        DueItem(
+            recipient_ids=[audit.auditor_id],
+            key=f"internal-audit:{audit.pk}:{audit.status}",
+            subject=(
+                f"Internal audit “{audit.title}” starts"
                 if audit.status == AuditStatus.PLANNED
-                else audit.planned_end,
-                escalate_after_days=7,
-            )
-            for audit in audits
-        ]
+                else f"Internal audit “{audit.title}”: report due"
+            ),
+            url=reverse("audit_detail", args=[audit.organization.slug, audit.pk]),
+            due_on=audit.planned_start
+            if audit.status == AuditStatus.PLANNED
+            else audit.planned_end,
+            escalate_after_days=7,
+        )
+        for audit in audits
+    ]

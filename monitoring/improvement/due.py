@@ -8,7 +8,6 @@ from datetime import date
 
 from django.urls import reverse
 
-from isms.tenancy import tenant_context
 from monitoring.inbox.sources import DueItem, due_source, horizon
 
 
@@ -16,21 +15,20 @@ from monitoring.inbox.sources import DueItem, due_source, horizon
 def corrective_action_items(organization_id: int, today: date) -> Iterable[DueItem]:
     from monitoring.improvement.models import ActionStatus, CorrectiveAction
 
-    with tenant_context(organization_id, actor="inbox sweep"):
-        actions = CorrectiveAction.objects.filter(
-            status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS],
-            due_date__lte=horizon(today),
-        ).select_related("organization")
-        return [
-            DueItem(
-                recipient_ids=[action.owner_id],
-                key=f"corrective-action:{action.pk}",
-                subject=f"Corrective action due: {action.description[:80]}",
-                url=reverse(
-                    "nonconformity_detail", args=[action.organization.slug, action.nonconformity_id]
-                ),
-                due_on=action.due_date,
-                escalate_after_days=7,
-            )
-            for action in actions
-        ]
+    actions = CorrectiveAction.objects.filter(
+        status__in=[ActionStatus.PLANNED, ActionStatus.IN_PROGRESS],
+        due_date__lte=horizon(today),
+    ).select_related("organization")
+    return [
+        DueItem(
+            recipient_ids=[action.owner_id],
+            key=f"corrective-action:{action.pk}",
+            subject=f"Corrective action due: {action.description[:80]}",
+            url=reverse(
+                "nonconformity_detail", args=[action.organization.slug, action.nonconformity_id]
+            ),
+            due_on=action.due_date,
+            escalate_after_days=7,
+        )
+        for action in actions
+    ]

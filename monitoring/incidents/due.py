@@ -12,7 +12,6 @@ from datetime import date
 
 from django.urls import reverse
 
-from isms.tenancy import tenant_context
 from monitoring.inbox.sources import DueItem, due_source, horizon, members_with_scope
 
 
@@ -24,31 +23,30 @@ def officer_ids(organization_id: int) -> list[int]:
 def reporting_clock_items(organization_id: int, today: date) -> Iterable[DueItem]:
     from monitoring.incidents.models import ReportingClock, Status
 
-    with tenant_context(organization_id, actor="inbox sweep"):
-        clocks = list(
-            ReportingClock.objects.filter(
-                reported_at__isnull=True, not_required_reason="", due_at__date__lte=horizon(today)
-            )
-            .exclude(incident__status=Status.DISMISSED)
-            .select_related("incident", "organization")
+    clocks = list(
+        ReportingClock.objects.filter(
+            reported_at__isnull=True, not_required_reason="", due_at__date__lte=horizon(today)
         )
-        officers = None
-        items = []
-        for clock in clocks:
-            incident = clock.incident
-            if incident.owner_id:
-                recipients = [incident.owner_id]
-            else:
-                officers = officers if officers is not None else officer_ids(organization_id)
-                recipients = officers
-            items.append(
-                DueItem(
-                    recipient_ids=recipients,
-                    key=f"incident-clock:{clock.pk}",
-                    subject=f"{clock.article} report for “{incident.title}”",
-                    url=reverse("incident_detail", args=[clock.organization.slug, incident.pk]),
-                    due_on=clock.due_at.date(),
-                    escalate_after_days=0,
-                )
+        .exclude(incident__status=Status.DISMISSED)
+        .select_related("incident", "organization")
+    )
+    officers = None
+    items = []
+    for clock in clocks:
+        incident = clock.incident
+        if incident.owner_id:
+            recipients = [incident.owner_id]
+        else:
+            officers = officers if officers is not None else officer_ids(organization_id)
+            recipients = officers
+        items.append(
+            DueItem(
+                recipient_ids=recipients,
+                key=f"incident-clock:{clock.pk}",
+                subject=f"{clock.article} report for “{incident.title}”",
+                url=reverse("incident_detail", args=[clock.organization.slug, incident.pk]),
+                due_on=clock.due_at.date(),
+                escalate_after_days=0,
             )
-        return items
+        )
+    return items

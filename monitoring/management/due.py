@@ -8,7 +8,6 @@ from datetime import date
 
 from django.urls import reverse
 
-from isms.tenancy import tenant_context
 from monitoring.inbox.sources import DueItem, due_source, horizon
 
 
@@ -16,22 +15,21 @@ from monitoring.inbox.sources import DueItem, due_source, horizon
 def review_action_items(organization_id: int, today: date) -> Iterable[DueItem]:
     from monitoring.management.models import ActionState, ReviewOutput
 
-    with tenant_context(organization_id, actor="inbox sweep"):
-        outputs = ReviewOutput.objects.filter(
-            kind="action",
-            state=ActionState.OPEN,
-            owner__isnull=False,
-            due_date__isnull=False,
-            due_date__lte=horizon(today),
-        ).select_related("organization")
-        return [
-            DueItem(
-                recipient_ids=[o.owner_id],
-                key=f"management-review-action:{o.pk}",
-                subject=f"Management review action: {o.description[:80]}",
-                url=reverse("management_review_detail", args=[o.organization.slug, o.review_id]),
-                due_on=o.due_date,
-                escalate_after_days=7,
-            )
-            for o in outputs
-        ]
+    outputs = ReviewOutput.objects.filter(
+        kind="action",
+        state=ActionState.OPEN,
+        owner__isnull=False,
+        due_date__isnull=False,
+        due_date__lte=horizon(today),
+    ).select_related("organization")
+    return [
+        DueItem(
+            recipient_ids=[o.owner_id],
+            key=f"management-review-action:{o.pk}",
+            subject=f"Management review action: {o.description[:80]}",
+            url=reverse("management_review_detail", args=[o.organization.slug, o.review_id]),
+            due_on=o.due_date,
+            escalate_after_days=7,
+        )
+        for o in outputs
+    ]

@@ -129,6 +129,7 @@ def test_review_actions_need_owner_and_date_and_become_due_items(org_a, in_tenan
             owner=officer.user,
             due_date=timezone.localdate() + timedelta(days=30),
         )
-    (item,) = review_action_items(org_a.pk, timezone.localdate())
+    with in_tenant(org_a):  # the sweep calls sources inside the organisation's context
+        (item,) = review_action_items(org_a.pk, timezone.localdate())
     assert item.key == f"management-review-action:{output.pk}"
     assert item.recipient_ids == [officer.user.pk]

@@ -189,7 +189,8 @@ def test_reporting_clock_due_items_go_to_the_owner_or_the_officers(org_a, in_ten
     with in_tenant(org_a):
         incident = _report(officer)
         clock_id = incident.clocks.get().pk
-    items = list(reporting_clock_items(org_a.pk, timezone.localdate()))
+    with in_tenant(org_a):  # the sweep calls sources inside the organisation's context
+        items = list(reporting_clock_items(org_a.pk, timezone.localdate()))
     assert [i.key for i in items] == [f"incident-clock:{clock_id}"]
     assert officer.user.pk in items[0].recipient_ids
     assert items[0].escalate_after_days == 0
@@ -262,7 +263,8 @@ def test_a_nonconformity_closes_only_after_verification_by_someone_else(org_a, i
 def test_corrective_action_due_items(org_a, in_tenant, officer):
     with in_tenant(org_a):
         owner, _, _, action = _nc_with_action(org_a, officer)
-    (item,) = corrective_action_items(org_a.pk, timezone.localdate())
+    with in_tenant(org_a):  # the sweep calls sources inside the organisation's context
+        (item,) = corrective_action_items(org_a.pk, timezone.localdate())
     assert item.recipient_ids == [owner.user.pk] and item.due_on == action.due_date
 
 
