@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "risks",
     "policies",
     "monitoring",
+    "monitoring.checks",
 ]  # `bench` (seed_bench, the ceiling views) is installed by bench.settings only
 
 MIDDLEWARE = [
@@ -133,6 +134,10 @@ CELERY_BEAT_SCHEDULE = {
     "risks.sweep_expired_acceptances": {
         "task": "risks.sweep_expired_acceptances",
         "schedule": crontab(hour=2, minute=10),
+    },
+    "monitoring.checks.sweep": {
+        "task": "monitoring.checks.sweep",
+        "schedule": crontab(minute=20),  # hourly: a fix turns green within the hour
     },
 }
 CACHES = {

@@ -1,3 +1,7 @@
 """The monitoring pages, under /o/<org_slug>/monitoring/."""
 
-urlpatterns: list = []
+from django.urls import include, path
+
+urlpatterns: list = [
+    path("checks/", include("monitoring.checks.urls")),
+]
