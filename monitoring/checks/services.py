@@ -220,7 +220,12 @@ def metric_points_ingest(*, actor: Actor, points: list[dict], source: str = "") 
 
 @transaction.atomic
 def metric_threshold_set(
-    *, actor: Actor, asset: Asset, metric: str, minimum: float | None, maximum: float | None
+    *,
+    actor: Actor,
+    asset: Asset,
+    metric: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
 ) -> MetricThreshold:
     """Create or change the threshold of one metric of one AI asset."""
     probe = MetricThreshold(organization_id=current_organization_id(), asset=asset, metric=metric)
