@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from assets.models import AI_TYPES, Asset
+from assets.models import Asset
+from isms.api.serializers import TenantRelatedField
 from monitoring.checks.models import CheckRun, Metric, MetricPoint, MetricThreshold
 
 
@@ -52,18 +53,12 @@ class MetricBatchResultSerializer(serializers.Serializer):
 
 
 class MetricThresholdSerializer(serializers.ModelSerializer):
-    asset = serializers.PrimaryKeyRelatedField(queryset=Asset.objects.none())
+    asset = TenantRelatedField(model=Asset)
 
     class Meta:
         model = MetricThreshold
         fields = ["id", "asset", "metric", "minimum", "maximum", "updated"]
         read_only_fields = ["id", "updated"]
-
-    def get_fields(self):
-        fields = super().get_fields()
-        if not getattr(self.context.get("view"), "swagger_fake_view", False):
-            fields["asset"].queryset = Asset.objects.filter(asset_type__in=AI_TYPES)
-        return fields
 
     def create(self, validated_data):
         from monitoring.checks.services import metric_threshold_set

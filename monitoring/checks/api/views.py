@@ -14,6 +14,11 @@ from monitoring.checks.api.serializers import (
     MetricPointSerializer,
     MetricThresholdSerializer,
 )
+from monitoring.checks.filters import (
+    CheckRunFilterSet,
+    MetricPointFilterSet,
+    MetricThresholdFilterSet,
+)
 from monitoring.checks.models import CheckRun, MetricPoint, MetricThreshold
 
 READ = ["monitoring:read"]
@@ -28,7 +33,7 @@ class CheckRunViewSet(TenantReadOnlyViewSet):
     serializer_class = CheckRunSerializer
     scope_map = {"GET": READ, "POST": MANAGE}
     action_scopes = {"run": MANAGE}
-    filterset_fields = ["check_code", "status"]
+    filterset_class = CheckRunFilterSet
 
     @extend_schema(
         summary="Run every check now for this organisation",
@@ -50,7 +55,7 @@ class MetricPointViewSet(TenantReadOnlyViewSet):
     serializer_class = MetricPointSerializer
     scope_map = {"GET": READ, "POST": MANAGE}
     action_scopes = {"batch": MANAGE}
-    filterset_fields = ["asset", "metric"]
+    filterset_class = MetricPointFilterSet
 
     @extend_schema(
         summary="Push a batch of AI metric points (all or nothing; idempotent by asset, "
@@ -74,7 +79,7 @@ class MetricThresholdViewSet(TenantModelViewSet):
     model = MetricThreshold
     serializer_class = MetricThresholdSerializer
     scope_map = {"GET": READ, "POST": MANAGE, "PATCH": MANAGE, "DELETE": MANAGE}
-    filterset_fields = ["asset", "metric"]
+    filterset_class = MetricThresholdFilterSet
 
     def perform_destroy(self, instance):
         services.metric_threshold_delete(actor=self.actor, threshold=instance)
