@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from isms import policy
 from isms.access import Actor
-from monitoring.checks.models import CheckRun, MetricPoint, MetricThreshold
+from monitoring.checks.models import (
+    CheckRun,
+    ControlEvidence,
+    ControlTestResult,
+    MetricPoint,
+    MetricThreshold,
+    MonitoringPlan,
+)
 
 
 class _RecordPolicy(policy.ModelPolicy):
@@ -44,3 +51,24 @@ class MetricPointPolicy(_RecordPolicy):
 class MetricThresholdPolicy(policy.ModelPolicy):
     model = MetricThreshold
     domain = "monitoring"  # no owner grant: changing a threshold needs monitoring:manage
+
+
+@policy.register
+class ControlTestResultPolicy(_RecordPolicy):
+    model = ControlTestResult
+    record = "control test result"
+
+    def rule_ingest(self, actor: Actor, obj) -> policy.Refusal | None:
+        return self.rule_manage(actor, obj)
+
+
+@policy.register
+class ControlEvidencePolicy(policy.ModelPolicy):
+    model = ControlEvidence
+    domain = "monitoring"
+
+
+@policy.register
+class MonitoringPlanPolicy(policy.ModelPolicy):
+    model = MonitoringPlan
+    domain = "monitoring"

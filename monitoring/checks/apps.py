@@ -12,3 +12,7 @@ class ChecksConfig(AppConfig):
         from monitoring.checks.home import check_figures
 
         home.register(check_figures)
+
+        from monitoring.checks import due_sources
+
+        due_sources.register()

@@ -12,6 +12,7 @@ point of each pair against it.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
@@ -112,3 +113,134 @@ class MetricThreshold(TenantModel):
         return (self.minimum is not None and value < self.minimum) or (
             self.maximum is not None and value > self.maximum
         )
+
+
+def evidence_path(instance: ControlEvidence, filename: str) -> str:
+    from isms.uploads import storage_name
+
+    return storage_name(instance.organization_id, "monitoring/evidence", filename)
+
+
+class ControlEvidence(TenantModel):
+    """What proves a control works, as of when: a file, a link or a check run, attached to
+    the control's SoA row, with who collected it, from where, and until when it holds."""
+
+    class Kind(models.TextChoices):
+        FILE = "file", "File"
+        LINK = "link", "Link"
+        CHECK_RUN = "check_run", "Check run"
+
+    soa_row = models.ForeignKey("risks.SoARow", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    file = models.FileField(upload_to=evidence_path, blank=True, max_length=300)
+    file_name = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    check_run = models.ForeignKey(
+        CheckRun, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    collected_on = models.DateField(default=timezone.localdate)
+    valid_until = models.DateField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    source = models.CharField(max_length=100, blank=True, help_text="Where it came from.")
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-collected_on", "-id"]
+        indexes = [
+            models.Index(fields=["organization", "soa_row"]),
+            models.Index(fields=["organization", "valid_until"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TestType(models.TextChoices):
+    DESIGN = "design", "Design test"
+    OPERATING = "operating", "Operating-effectiveness test"
+
+
+class MonitoringPlan(TenantModel):
+    """Clause 9.1 for one control: what is measured, how, when, who measures, who analyses
+    and when, target and tolerance; and the manual test it schedules (tester independent of
+    the control's owner: a policy rule)."""
+
+    soa_row = models.ForeignKey("risks.SoARow", on_delete=models.CASCADE, related_name="+")
+    measured = models.CharField("What is measured", max_length=300)
+    method = models.TextField("Method")
+    test_type = models.CharField(
+        max_length=10, choices=TestType.choices, default=TestType.OPERATING
+    )
+    interval_days = models.PositiveIntegerField("Every (days)", default=90)
+    next_due = models.DateField()
+    tester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="Who measures",
+    )
+    analyst = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name="Who analyses",
+    )
+    analysis_when = models.CharField("When analysed", max_length=200, blank=True)
+    target = models.CharField(max_length=200, blank=True)
+    tolerance = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["next_due", "id"]
+        indexes = [models.Index(fields=["organization", "next_due"])]
+
+    def __str__(self) -> str:
+        return self.measured
+
+
+class TestResult(models.TextChoices):
+    EFFECTIVE = "effective", "Effective"
+    PARTIAL = "partial", "Partially effective"
+    INEFFECTIVE = "ineffective", "Ineffective"
+
+
+class ControlTestResult(TenantModel):
+    """One control test: manual (by the plan's tester) or pushed by an integration (a scanner
+    posts "MFA enforced: pass"), idempotent by its key. Immutable (migration trigger)."""
+
+    soa_row = models.ForeignKey("risks.SoARow", on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(
+        MonitoringPlan, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    test_type = models.CharField(
+        max_length=10, choices=TestType.choices, default=TestType.OPERATING
+    )
+    result = models.CharField(max_length=12, choices=TestResult.choices)
+    sample = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    tester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=100, blank=True)
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    evidence = models.ForeignKey(
+        ControlEvidence, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    tested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-tested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "idempotency_key"], name="controltestresult_unique_key"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "soa_row", "-tested_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_result_display()} at {self.tested_at:%Y-%m-%d}"

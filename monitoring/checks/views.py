@@ -11,7 +11,13 @@ from django.views.generic import TemplateView
 from isms import policy
 from isms.views.mixins import OrgViewMixin
 from monitoring.checks import registry, selectors, services, svg
-from monitoring.checks.models import CheckRun
+from monitoring.checks.models import (
+    CheckRun,
+    ControlEvidence,
+    ControlTestResult,
+    MonitoringPlan,
+    TestResult,
+)
 from monitoring.checks.notifications import nonconformity_url
 
 
@@ -88,6 +94,9 @@ class ControlMonitoringView(OrgViewMixin, TemplateView):
         for run in runs:
             latest_by_check.setdefault(run.check_code, run)
         failing = [r for r in latest_by_check.values() if r.status != "pass"]
+        results = list(ControlTestResult.objects.filter(soa_row=row).select_related("tester")[:20])
+        if results and results[0].result != TestResult.EFFECTIVE:
+            failing.append(results[0])
         context.update(
             row=row,
             checks=registry.checks_for_control(framework_code, row.control.ref),
@@ -95,6 +104,9 @@ class ControlMonitoringView(OrgViewMixin, TemplateView):
             runs=runs[:30],
             chart=svg.status_strip(runs, f"Checks of control {row.control.ref}"),
             failing=failing,
+            evidence=ControlEvidence.objects.filter(soa_row=row).select_related("owner"),
+            plans=MonitoringPlan.objects.filter(soa_row=row).select_related("tester", "analyst"),
+            results=results,
             as_of=runs[0].ran_at if runs else None,
             nonconformity_url=nonconformity_url(self.organization.slug) if failing else None,
         )

@@ -7,7 +7,15 @@ from datetime import timedelta
 from django.utils import timezone
 
 from assets.models import AssetType
-from monitoring.checks.models import CheckRun, Metric, MetricPoint, MetricThreshold
+from monitoring.checks.models import (
+    CheckRun,
+    ControlEvidence,
+    ControlTestResult,
+    Metric,
+    MetricPoint,
+    MetricThreshold,
+    MonitoringPlan,
+)
 from tests.assets.factories import AssetFactory
 from tests.factories import MembershipFactory, object_factory
 
@@ -45,4 +53,39 @@ def make_point(organization):
         metric=Metric.DRIFT,
         measured_at=timezone.now() - timedelta(hours=1),
         value=0.1,
+    )
+
+
+@object_factory(ControlEvidence)
+def make_evidence(organization):
+    from tests.risks.factories import make_soa_row
+
+    return ControlEvidence.objects.create(
+        soa_row=make_soa_row(organization),
+        kind=ControlEvidence.Kind.LINK,
+        title="MFA report",
+        url="https://example.test/mfa",
+    )
+
+
+@object_factory(MonitoringPlan)
+def make_plan(organization):
+    from tests.risks.factories import make_soa_row
+
+    tester = MembershipFactory(organization=organization, role="contributor").user
+    return MonitoringPlan.objects.create(
+        soa_row=make_soa_row(organization),
+        measured="MFA coverage",
+        method="Sample 20 accounts",
+        tester=tester,
+        next_due=timezone.localdate(),
+    )
+
+
+@object_factory(ControlTestResult)
+def make_test_result(organization):
+    from tests.risks.factories import make_soa_row
+
+    return ControlTestResult.objects.create(
+        soa_row=make_soa_row(organization), result="effective", source="test"
     )
