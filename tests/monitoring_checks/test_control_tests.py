@@ -102,7 +102,7 @@ def test_a_control_test_result_is_immutable_in_the_database(org_a, in_tenant, co
 def test_the_control_page_answers_how_and_what_proves_it(
     org_a, in_tenant, control, member, client_for, api_for
 ):
-    row, owner = control
+    row, _owner = control
     officer = member(org_a, Role.OFFICER)
     api = api_for(officer)
     response = api.post(
