@@ -237,6 +237,8 @@ SPECTACULAR_SETTINGS = {
     ],
     # One name per choice set that shares a field name ("status", "kind") with another.
     "ENUM_NAME_OVERRIDES": {
+        "ControlTestResultEnum": "monitoring.checks.models.TestResult",
+        "PushedControlResultEnum": "monitoring.checks.models.PUSHED_RESULTS",
         "SupplierStatusEnum": "suppliers.models.Supplier.Status",
         "RiskLevelEnum": "suppliers.models.Rating",
         "ContractClauseStatusEnum": "suppliers.models.SupplierContractClause.Status",

@@ -209,6 +209,9 @@ class TestResult(models.TextChoices):
     INEFFECTIVE = "ineffective", "Ineffective"
 
 
+PUSHED_RESULTS = ["pass", "fail", *TestResult.values]  # what an integration may post
+
+
 class ControlTestResult(TenantModel):
     """One control test: manual (by the plan's tester) or pushed by an integration (a scanner
     posts "MFA enforced: pass"), idempotent by its key. Immutable (migration trigger)."""

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from assets.models import Asset
 from isms.api.serializers import MemberField, TenantRelatedField
 from monitoring.checks.models import (
+    PUSHED_RESULTS,
     CheckRun,
     ControlEvidence,
     ControlTestResult,
@@ -112,9 +113,7 @@ class ControlTestResultSerializer(serializers.ModelSerializer):
 
 class PushedResultSerializer(serializers.Serializer):
     control = serializers.CharField(help_text="framework:ref, e.g. iso27001-2022:8.5")
-    result = serializers.ChoiceField(
-        choices=["pass", "fail", "effective", "partial", "ineffective"]
-    )
+    result = serializers.ChoiceField(choices=PUSHED_RESULTS)
     idempotency_key = serializers.CharField(max_length=100)
     tested_at = serializers.DateTimeField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
