@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -206,16 +206,37 @@ def metric_points_ingest(*, actor: Actor, points: list[dict], source: str = "") 
                 source=source[:100],
             )
         )
-    # One query finds what a retry already stored; the unique index settles any race.
-    existing = set(
-        MetricPoint.objects.filter(
-            asset_id__in={r.asset_id for r in rows},
-            measured_at__in={r.measured_at for r in rows},
-        ).values_list("asset_id", "metric", "measured_at")
-    )
-    new = [r for r in rows if (r.asset_id, r.metric, r.measured_at) not in existing]
-    MetricPoint.objects.bulk_create(new, ignore_conflicts=True, batch_size=MAX_BATCH)
-    return {"received": len(points), "stored": len(new), "duplicates": len(points) - len(new)}
+    stored = _insert_points(rows)
+    return {"received": len(points), "stored": stored, "duplicates": len(points) - stored}
+
+
+def _insert_points(rows: list[MetricPoint]) -> int:
+    """One INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING: the unique index makes a
+    retried point a no-op (also under a race), RETURNING counts what was new. Row-level
+    security and the audit trigger apply as to any insert."""
+    if not rows:
+        return 0
+    table = MetricPoint._meta.db_table
+    received = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organization_id, asset_id, metric, measured_at, value,"
+            " source, received_at)"
+            " SELECT %s, a, m, t, v, %s, %s FROM unnest(%s::bigint[], %s::varchar[],"
+            " %s::timestamptz[], %s::float8[]) AS p(a, m, t, v)"
+            " ON CONFLICT (organization_id, asset_id, metric, measured_at) DO NOTHING"
+            " RETURNING 1",
+            [
+                rows[0].organization_id,
+                rows[0].source,
+                received,
+                [r.asset_id for r in rows],
+                [r.metric for r in rows],
+                [r.measured_at for r in rows],
+                [r.value for r in rows],
+            ],
+        )
+        return len(cursor.fetchall())
 
 
 @transaction.atomic
