@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "monitoring.improvement",
     "monitoring.audits",
     "monitoring.management",
+    "monitoring.checks",
     # Last among the registers: the reviews demo runs the first reminder sweep over them all.
     "monitoring.inbox",
     "monitoring.reviews",
@@ -162,6 +163,10 @@ CELERY_BEAT_SCHEDULE = {
     "monitoring.reviews.sweep_schedules": {
         "task": "monitoring.reviews.sweep_schedules",
         "schedule": crontab(hour=1, minute=40),
+    },
+    "monitoring.checks.sweep": {
+        "task": "monitoring.checks.sweep",
+        "schedule": crontab(minute=20),  # hourly: a fix turns green within the hour
     },
 }
 CACHES = {
@@ -267,6 +272,8 @@ SPECTACULAR_SETTINGS = {
     ],
     # One name per choice set that shares a field name ("status", "kind") with another.
     "ENUM_NAME_OVERRIDES": {
+        "ControlTestResultEnum": "monitoring.checks.models.TestResult",
+        "PushedControlResultEnum": "monitoring.checks.models.PUSHED_RESULTS",
         "SupplierStatusEnum": "suppliers.models.Supplier.Status",
         "RiskLevelEnum": "suppliers.models.Rating",
         "ContractClauseStatusEnum": "suppliers.models.SupplierContractClause.Status",

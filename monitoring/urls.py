@@ -9,4 +9,5 @@ urlpatterns: list = [
     path("improvement/", include("monitoring.improvement.urls")),
     path("audits/", include("monitoring.audits.urls")),
     path("management-review/", include("monitoring.management.urls")),
+    path("checks/", include("monitoring.checks.urls")),
 ]

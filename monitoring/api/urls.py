@@ -1,6 +1,7 @@
 """Register this app's viewsets on isms.api.routers.org_router here."""
 
 import monitoring.audits.api.urls
+import monitoring.checks.api.urls
 import monitoring.improvement.api.urls
 import monitoring.inbox.api.urls
 import monitoring.incidents.api.urls

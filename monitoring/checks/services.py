@@ -1,0 +1,274 @@
+"""Writes for checks and metrics: keyword-only, atomic, never given a request."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from assets.models import AI_TYPES, Asset
+from isms import policy
+from isms.access import Actor
+from isms.tenancy import current_organization_id
+from isms.writes import model_update
+from monitoring.checks.models import CheckRun, CheckStatus, Metric, MetricPoint, MetricThreshold
+from monitoring.checks.notifications import notify_owner
+from monitoring.checks.registry import CheckType, all_checks
+
+MAX_BATCH = 1000
+
+
+@transaction.atomic
+def run_checks(*, today: date | None = None, codes: list[str] | None = None) -> list[CheckRun]:
+    """Run every registered check (or `codes`) for the organisation in context and record
+    each result as an immutable CheckRun; notify the owners of the controls a failure
+    evidences. Queries: a constant per check, one insert, one owner lookup."""
+    today = today or timezone.localdate()
+    now = timezone.now()
+    organization_id = current_organization_id()
+    runs: list[CheckRun] = []
+    for check_type in all_checks():
+        if codes is not None and check_type.code not in codes:
+            continue
+        runs.append(_run_one(check_type, today, now, organization_id))
+    CheckRun.objects.bulk_create(runs)
+    _notify_failures([r for r in runs if r.status != CheckStatus.PASS], today)
+    return runs
+
+
+def _run_one(check_type: CheckType, today: date, now: datetime, organization_id: int) -> CheckRun:
+    try:
+        with transaction.atomic():
+            outcome = check_type.run(today)
+    except Exception as error:  # a broken check is recorded, not a broken sweep
+        return CheckRun(
+            organization_id=organization_id,
+            check_code=check_type.code,
+            status=CheckStatus.ERROR,
+            evidence=f"The check could not run: {type(error).__name__}.",
+            controls=check_type.control_keys,
+            ran_at=now,
+        )
+    return CheckRun(
+        organization_id=organization_id,
+        check_code=check_type.code,
+        status=CheckStatus.PASS if outcome.passed else CheckStatus.FAIL,
+        value=outcome.value,
+        threshold=outcome.threshold,
+        failing=[f.as_dict() for f in outcome.failing],
+        failing_count=outcome.failing_count,
+        evidence=outcome.evidence,
+        controls=check_type.control_keys,
+        ran_at=now,
+    )
+
+
+def _notify_failures(failed: list[CheckRun], today: date) -> None:
+    """Tell each owner of a control a failing run evidences (SoA row owners), once a day."""
+    if not failed:
+        return
+    from isms.models import Organization
+    from risks.models import SoARow
+
+    keys = {key for run in failed for key in run.controls}
+    pairs = [key.split(":", 1) for key in keys]
+    from django.db.models import Q
+
+    match = Q()
+    for framework_code, ref in pairs:
+        match |= Q(soa__framework__code=framework_code, control__ref=ref)
+    rows = list(
+        SoARow.objects.filter(match, applicable=True, owner__isnull=False).values(
+            "pk", "owner_id", "control__ref", "soa__framework__code"
+        )
+    )
+    if not rows:
+        return
+    slug = Organization.objects.values_list("slug", flat=True).get(pk=failed[0].organization_id)
+    for run in failed:
+        for row in rows:
+            if f"{row['soa__framework__code']}:{row['control__ref']}" not in run.controls:
+                continue
+            notify_owner(
+                recipient_id=row["owner_id"],
+                subject=f"Check failing: {run.check_code} (control {row['control__ref']})",
+                url=reverse("control_monitoring", args=[slug, row["pk"]]),
+                key=f"check:{run.check_code}:{row['pk']}:{today.isoformat()}",
+                body=run.evidence,
+            )
+
+
+# --- AI metrics -------------------------------------------------------------------------
+
+
+def _parse_time(value) -> datetime | None:
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, str):
+        try:
+            parsed = parse_datetime(value)
+        except ValueError:
+            return None
+    else:
+        return None
+    if parsed is None:
+        return None
+    if timezone.is_naive(parsed):
+        return None
+    return parsed
+
+
+def _parse_value(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        try:
+            number = float(Decimal(value.strip()))
+        except (InvalidOperation, ValueError):
+            return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
+
+
+@transaction.atomic
+def metric_points_ingest(*, actor: Actor, points: list[dict], source: str = "") -> dict:
+    """Store a batch of AI metric points, all or nothing.
+
+    Each item: {"asset": <id>, "metric": <Metric>, "measured_at": ISO 8601 with offset,
+    "value": number}. Validation names the first bad item (`points[<i>].<field>`); an
+    asset of another organisation is reported exactly like an unknown one. Idempotent by
+    (asset, metric, measured_at): points already stored are skipped (and counted).
+    Returns {"received", "stored", "duplicates"}.
+    """
+    policy.require(actor, "ingest", MetricPoint(organization_id=current_organization_id()))
+    if not isinstance(points, list) or not points:
+        raise ValidationError({"points": "Send a non-empty list of points."})
+    if len(points) > MAX_BATCH:
+        raise ValidationError({"points": f"At most {MAX_BATCH} points per batch."})
+    asset_ids = set()
+    for item in points:
+        if isinstance(item, dict):
+            raw = item.get("asset")
+            if isinstance(raw, int) and not isinstance(raw, bool):
+                asset_ids.add(raw)
+    known = set(
+        Asset.objects.filter(pk__in=asset_ids, asset_type__in=AI_TYPES).values_list("pk", flat=True)
+    )
+    metrics = set(Metric.values)
+    organization_id = current_organization_id()
+    rows: list[MetricPoint] = []
+    seen: set[tuple] = set()
+    for index, item in enumerate(points):
+        where = f"points[{index}]"
+        if not isinstance(item, dict):
+            raise ValidationError({where: "Each point is an object."})
+        asset_id = item.get("asset")
+        if not (isinstance(asset_id, int) and not isinstance(asset_id, bool)) or (
+            asset_id not in known
+        ):
+            raise ValidationError({f"{where}.asset": f"No AI asset with id {asset_id!r}."})
+        metric = item.get("metric")
+        if metric not in metrics:
+            raise ValidationError(
+                {
+                    f"{where}.metric": f"Unknown metric {metric!r}: one of "
+                    + ", ".join(sorted(metrics))
+                }
+            )
+        measured_at = _parse_time(item.get("measured_at"))
+        if measured_at is None:
+            raise ValidationError(
+                {f"{where}.measured_at": "A date and time in ISO 8601 with a UTC offset."}
+            )
+        value = _parse_value(item.get("value"))
+        if value is None:
+            raise ValidationError({f"{where}.value": "A finite number."})
+        key = (asset_id, metric, measured_at)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(
+            MetricPoint(
+                organization_id=organization_id,
+                asset_id=asset_id,
+                metric=metric,
+                measured_at=measured_at,
+                value=value,
+                source=source[:100],
+            )
+        )
+    stored = _insert_points(rows)
+    return {"received": len(points), "stored": stored, "duplicates": len(points) - stored}
+
+
+def _insert_points(rows: list[MetricPoint]) -> int:
+    """One INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING: the unique index makes a
+    retried point a no-op (also under a race), RETURNING counts what was new. Row-level
+    security and the audit trigger apply as to any insert."""
+    if not rows:
+        return 0
+    table = MetricPoint._meta.db_table
+    received = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (organization_id, asset_id, metric, measured_at, value,"
+            " source, received_at)"
+            " SELECT %s, a, m, t, v, %s, %s FROM unnest(%s::bigint[], %s::varchar[],"
+            " %s::timestamptz[], %s::float8[]) AS p(a, m, t, v)"
+            " ON CONFLICT (organization_id, asset_id, metric, measured_at) DO NOTHING"
+            " RETURNING 1",
+            [
+                rows[0].organization_id,
+                rows[0].source,
+                received,
+                [r.asset_id for r in rows],
+                [r.metric for r in rows],
+                [r.measured_at for r in rows],
+                [r.value for r in rows],
+            ],
+        )
+        return len(cursor.fetchall())
+
+
+@transaction.atomic
+def metric_threshold_set(
+    *,
+    actor: Actor,
+    asset: Asset,
+    metric: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+) -> MetricThreshold:
+    """Create or change the threshold of one metric of one AI asset."""
+    probe = MetricThreshold(organization_id=current_organization_id(), asset=asset, metric=metric)
+    policy.require(actor, "change", probe)
+    if minimum is None and maximum is None:
+        raise ValidationError({"minimum": "Give a minimum, a maximum or both."})
+    if minimum is not None and maximum is not None and minimum > maximum:
+        raise ValidationError({"maximum": "The maximum is below the minimum."})
+    if asset.asset_type not in AI_TYPES:
+        raise ValidationError({"asset": "Thresholds are for AI assets."})
+    existing = MetricThreshold.objects.filter(asset=asset, metric=metric).first()
+    if existing is None:
+        return MetricThreshold.objects.create(
+            asset=asset, metric=metric, minimum=minimum, maximum=maximum
+        )
+    model_update(
+        existing, data={"minimum": minimum, "maximum": maximum}, fields=["minimum", "maximum"]
+    )
+    return existing
+
+
+@transaction.atomic
+def metric_threshold_delete(*, actor: Actor, threshold: MetricThreshold) -> None:
+    policy.require(actor, "delete", threshold)
+    threshold.delete()
