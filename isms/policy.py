@@ -187,6 +187,16 @@ class ModelPolicy:
         return f"{noun} “{name}”" if name else f"this {noun}"
 
 
+class ManagedPolicy(ModelPolicy):
+    """A record only the register's managers change (settings, the SoA, criteria, question
+    sets, audit programmes…): change and delete need `<domain>:manage`. Lists need nothing
+    more: with no owner grant, the base `restrict` already gives managers every row and
+    everyone else none."""
+
+    def rule_change(self, actor: Actor, obj) -> Refusal | None:
+        return self.rule_manage(actor, obj)
+
+
 _registry: dict[type[Model], ModelPolicy] = {}
 
 

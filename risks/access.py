@@ -29,7 +29,7 @@ from __future__ import annotations
 from isms import permissions, policy
 from isms.access import ACCEPT_ABOVE_APPETITE, OWN_SCOPE, Actor
 from isms.errors import ErrorCode, NotPermitted
-from isms.policy import ModelPolicy, Refusal
+from isms.policy import ManagedPolicy, ModelPolicy, Refusal
 from risks.models import (
     AIChangeRequest,
     ImpactAssessment,
@@ -218,13 +218,10 @@ class ImpactAssessmentPolicy(ModelPolicy):
 
 
 @policy.register
-class StatementOfApplicabilityPolicy(ModelPolicy):
+class StatementOfApplicabilityPolicy(ManagedPolicy):
     model = StatementOfApplicability
     domain = DOMAIN
     separation_of_duties = {"approve": {"submitted_by": "prepared and submitted"}}
-
-    def rule_change(self, actor: Actor, obj) -> Refusal | None:
-        return self.rule_manage(actor, obj)
 
     def rule_submit(self, actor: Actor, obj) -> Refusal | None:
         if actor.user is None:
@@ -236,12 +233,9 @@ class StatementOfApplicabilityPolicy(ModelPolicy):
 
 
 @policy.register
-class SoARowPolicy(ModelPolicy):
+class SoARowPolicy(ManagedPolicy):
     model = SoARow
     domain = DOMAIN
-
-    def rule_change(self, actor: Actor, obj) -> Refusal | None:
-        return self.rule_manage(actor, obj)
 
 
 @policy.register
@@ -254,12 +248,9 @@ class SoASnapshotPolicy(ModelPolicy):
 
 
 @policy.register
-class RiskCriteriaPolicy(ModelPolicy):
+class RiskCriteriaPolicy(ManagedPolicy):
     model = RiskCriteria
     domain = DOMAIN
-
-    def rule_change(self, actor: Actor, obj) -> Refusal | None:
-        return self.rule_manage(actor, obj)
 
     def rule_set_appetite(self, actor: Actor, obj) -> Refusal | None:
         refused = self.rule_manage(actor, obj)

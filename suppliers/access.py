@@ -201,16 +201,8 @@ class SupplierAssessmentPolicy(SupplierPartPolicy):
         return None  # approval_refusal has already checked scope and duties
 
 
-class QuestionSetRules(policy.ModelPolicy):
+class QuestionSetRules(policy.ManagedPolicy):
     domain = "suppliers"
-
-    def rule_change(self, actor: Actor, obj) -> Refusal | None:
-        return self.rule_manage(actor, obj)
-
-    def restrict(self, actor: Actor, action: str, queryset: QuerySet) -> QuerySet:
-        if action in {"change", "delete"}:
-            return queryset if self.rule_manage(actor, None) is None else queryset.none()
-        return super().restrict(actor, action, queryset)
 
 
 @policy.register

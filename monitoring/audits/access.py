@@ -7,23 +7,14 @@ from django.db.models import QuerySet
 
 from isms import policy
 from isms.access import Actor
-from isms.policy import ModelPolicy, Refusal
+from isms.policy import ManagedPolicy, ModelPolicy, Refusal
 from monitoring.audits.models import Audit, AuditFinding, AuditProgramme
 
 
 @policy.register
-class AuditProgrammePolicy(ModelPolicy):
+class AuditProgrammePolicy(ManagedPolicy):
     model = AuditProgramme
     domain = "monitoring"
-
-    def rule_change(self, actor: Actor, obj) -> Refusal | None:
-        return self.rule_manage(actor, obj)
-
-    def restrict(self, actor: Actor, action: str, queryset: QuerySet) -> QuerySet:
-        if action in {"change", "delete"}:
-            ok = actor.has_scopes([self.write_scope, self.manage_scope])
-            return queryset if ok else queryset.none()
-        return super().restrict(actor, action, queryset)
 
 
 @policy.register

@@ -50,9 +50,6 @@ class NotificationPolicy(policy.ModelPolicy):
 
 
 @policy.register
-class InboxSettingsPolicy(policy.ModelPolicy):
+class InboxSettingsPolicy(policy.ManagedPolicy):
     model = InboxSettings
     domain = "monitoring"
-
-    def rule_change(self, actor: Actor, obj) -> policy.Refusal | None:
-        return self.rule_manage(actor, obj)

@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 
 from isms import policy
 from isms.access import Actor
-from isms.policy import ModelPolicy, Refusal
+from isms.policy import ManagedPolicy, ModelPolicy, Refusal
 from monitoring.incidents.models import (
     ConcernChannel,
     Incident,
@@ -80,20 +80,10 @@ for _model in (IncidentAsset, IncidentSupplier, TimelineEntry, IncidentEvidence,
     policy.register(type(f"{_model.__name__}Policy", (IncidentChildPolicy,), {"model": _model}))
 
 
-class OfficerOnlyPolicy(ModelPolicy):
+class OfficerOnlyPolicy(ManagedPolicy):
     """Organisation-wide settings: officers change them."""
 
     domain = "monitoring"
-
-    def rule_change(self, actor: Actor, obj) -> Refusal | None:
-        return self.rule_manage(actor, obj)
-
-    def restrict(self, actor: Actor, action: str, queryset: QuerySet) -> QuerySet:
-        if action in {"change", "delete"}:
-            if actor.has_scopes([self.write_scope, self.manage_scope]):
-                return queryset
-            return queryset.none()
-        return super().restrict(actor, action, queryset)
 
 
 @policy.register

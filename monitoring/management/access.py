@@ -8,30 +8,21 @@ from django.db.models import QuerySet
 
 from isms import policy
 from isms.access import Actor
-from isms.policy import ModelPolicy, Refusal
+from isms.policy import ManagedPolicy, ModelPolicy, Refusal
 from monitoring.management.models import ManagementReview, ReviewOutput
 
 
 @policy.register
-class ManagementReviewPolicy(ModelPolicy):
+class ManagementReviewPolicy(ManagedPolicy):
     model = ManagementReview
     domain = "monitoring"
     separation_of_duties = {"approve": {"prepared_by": "prepared"}}
-
-    def rule_change(self, actor: Actor, obj) -> Refusal | None:
-        return self.rule_manage(actor, obj)
 
     def rule_submit(self, actor: Actor, obj) -> Refusal | None:
         return self.rule_manage(actor, obj)
 
     def rule_return(self, actor: Actor, obj) -> Refusal | None:
         return self.rule_manage(actor, obj)
-
-    def restrict(self, actor: Actor, action: str, queryset: QuerySet) -> QuerySet:
-        if action in {"change", "delete"}:
-            ok = actor.has_scopes([self.write_scope, self.manage_scope])
-            return queryset if ok else queryset.none()
-        return super().restrict(actor, action, queryset)
 
 
 @policy.register

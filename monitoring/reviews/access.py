@@ -116,9 +116,6 @@ class AIReviewPolicy(policy.ModelPolicy):
 
 
 @policy.register
-class ReviewSettingsPolicy(policy.ModelPolicy):
+class ReviewSettingsPolicy(policy.ManagedPolicy):
     model = ReviewSettings
     domain = "monitoring"
-
-    def rule_change(self, actor: Actor, obj) -> policy.Refusal | None:
-        return self.rule_manage(actor, obj)
