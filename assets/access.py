@@ -20,7 +20,7 @@ ResponsibleAIEvaluation: view `assets:read`; change/delete = record_evaluation o
 
 from __future__ import annotations
 
-from isms import permissions, policy
+from isms import policy
 from isms.access import Actor
 from isms.errors import ErrorCode
 from isms.policy import Refusal
@@ -51,21 +51,12 @@ class AssetPolicy(policy.ModelPolicy):
         refused = self._scope_refusal(actor, self.write_scope)
         if refused is not None:
             return refused
-        if actor.has_scope(self.manage_scope) or self._holds(actor, "record_evaluation", obj):
+        if actor.has_scope(self.manage_scope) or self.holds(actor, "record_evaluation", obj):
             return None
         return Refusal(
             f"Only the owner of {self.describe(obj)} or a compliance officer may record its "
             "evaluations."
         )
-
-    def _holds(self, actor: Actor, codename: str, obj) -> bool:
-        """Whether the actor holds this guardian grant on the asset (prefetched for lists)."""
-        if actor.user is None or not isinstance(obj, Asset):
-            return False
-        prefetched = getattr(obj, "_my_grants", None)
-        if prefetched is not None:
-            return codename in prefetched
-        return permissions.has_object_permission(actor.user, codename, obj)
 
     def rule_triage(self, actor: Actor, obj) -> Refusal | None:
         return self.rule_manage(actor, obj)

@@ -149,12 +149,17 @@ class ModelPolicy:
     # --- ownership (django-guardian) ----------------------------------------------------------
 
     def owns(self, actor: Actor, obj) -> bool:
-        if self.owner_grant is None or actor.user is None:
+        return self.owner_grant is not None and self.holds(actor, self.owner_grant, obj)
+
+    def holds(self, actor: Actor, codename: str, obj) -> bool:
+        """Whether the actor's user holds this guardian grant on `obj` (read from the grants
+        `attach_grants` prefetched for list pages when present, else one query)."""
+        if actor.user is None:
             return False
         prefetched = getattr(obj, "_my_grants", None)
         if prefetched is not None:
-            return self.owner_grant in prefetched
-        return permissions.has_object_permission(actor.user, self.owner_grant, obj)
+            return codename in prefetched
+        return permissions.has_object_permission(actor.user, codename, obj)
 
     def grant_owner(self, obj, user, *, previous=None) -> None:
         """Give the new owner their grants; take them from the previous one."""
