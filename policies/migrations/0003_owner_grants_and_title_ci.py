@@ -13,31 +13,22 @@ import django.db.models.manager
 from django.conf import settings
 from django.db import migrations, models
 
-ORG_SETTING = "app.organization_id"
-
-
-def _each_organization(schema_editor):
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM isms_organization ORDER BY id")
-        organization_ids = [row[0] for row in cursor.fetchall()]
-    for organization_id in organization_ids:
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, %s, true)", [ORG_SETTING, str(organization_id)])
-            yield organization_id, cursor
+from isms.migration_support import execute_for_each_organization
 
 
 def rename_case_duplicates(apps, schema_editor):
-    for _, cursor in _each_organization(schema_editor):
-        cursor.execute(
-            """
+    execute_for_each_organization(
+        apps,
+        schema_editor,
+        """
             UPDATE policies_policy p SET title = left(p.title, 180) || ' (' || p.id || ')'
             WHERE EXISTS (
                 SELECT 1 FROM policies_policy q
                 WHERE q.organization_id = p.organization_id
                   AND lower(q.title) = lower(p.title) AND q.id < p.id
             )
-            """
-        )
+            """,
+    )
 
 
 def grant_owners(apps, schema_editor):
@@ -52,16 +43,17 @@ def grant_owners(apps, schema_editor):
         codename="change_policy",
         defaults={"name": "Can change policy"},
     )
-    for _, cursor in _each_organization(schema_editor):
-        cursor.execute(
-            """
+    execute_for_each_organization(
+        apps,
+        schema_editor,
+        """
             INSERT INTO policies_policyuserobjectpermission
                 (organization_id, user_id, permission_id, content_object_id)
             SELECT organization_id, owner_id, %s, id FROM policies_policy
             ON CONFLICT DO NOTHING
             """,
-            [permission.pk],
-        )
+        [permission.pk],
+    )
 
 
 class Migration(migrations.Migration):

@@ -10,24 +10,20 @@ import django.db.models.deletion
 import django.db.models.manager
 from django.db import migrations, models
 
-ORG_SETTING = "app.organization_id"
-
+from isms.migration_support import execute_for_each_organization
 
 def fill_organization(apps, schema_editor):
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT id FROM isms_organization ORDER BY id")
-        organization_ids = [row[0] for row in cursor.fetchall()]
-        for organization_id in organization_ids:
-            cursor.execute("SELECT set_config(%s, %s, true)", [ORG_SETTING, str(organization_id)])
-            cursor.execute(
-                """
-                UPDATE policies_policyversionuserobjectpermission g
-                SET organization_id = v.organization_id
-                FROM policies_policyversion v
-                WHERE v.id = g.content_object_id AND g.organization_id IS NULL
-                """
-            )
+    execute_for_each_organization(
+        apps,
+        schema_editor,
+        """
+        UPDATE policies_policyversionuserobjectpermission g
+        SET organization_id = v.organization_id
+        FROM policies_policyversion v
+        WHERE v.id = g.content_object_id AND g.organization_id IS NULL
+        """,
+    )
+    with schema_editor.connection.cursor() as cursor:
         # Run the deferred foreign-key checks now: the ALTER TABLE that follows refuses to
         # run while trigger events are pending.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

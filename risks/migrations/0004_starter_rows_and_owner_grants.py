@@ -12,16 +12,12 @@ each organisation's rows are written in its own transaction with the tenant set
 (`set_config('app.organization_id', …, true)`), as the application does.
 """
 
-from django.db import migrations, transaction
+from django.db import migrations
 
-
-def _tenant(schema_editor, organization_id: int) -> None:
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('app.organization_id', %s, true)", [str(organization_id)])
+from isms.migration_support import for_each_organization
 
 
 def forwards(apps, schema_editor):
-    Organization = apps.get_model("isms", "Organization")
     Framework = apps.get_model("isms", "Framework")
     Control = apps.get_model("isms", "Control")
     ContentType = apps.get_model("contenttypes", "ContentType")
@@ -42,50 +38,52 @@ def forwards(apps, schema_editor):
         for framework in Framework.objects.using(alias).all()
     }
     permission = None
-    for organization_id in Organization.objects.using(alias).values_list("pk", flat=True):
-        with transaction.atomic(using=alias):
-            _tenant(schema_editor, organization_id)
-            RiskCriteria.objects.using(alias).get_or_create(organization_id=organization_id)
-            for framework_id, control_ids in controls_by_framework.items():
-                soa, _ = Statement.objects.using(alias).get_or_create(
-                    organization_id=organization_id, framework_id=framework_id
-                )
-                SoARow.objects.using(alias).bulk_create(
-                    [
-                        SoARow(organization_id=organization_id, soa=soa, control_id=pk)
-                        for pk in control_ids
-                    ],
-                    ignore_conflicts=True,
-                )
-            Statement.objects.using(alias).filter(
-                organization_id=organization_id, last_approved_at__isnull=False
-            ).update(status="approved")
-            owners = list(
-                Risk.objects.using(alias)
-                .filter(organization_id=organization_id)
-                .values_list("pk", "owner_id")
+
+    def work(apps, organization_id, alias):
+        nonlocal permission
+        RiskCriteria.objects.using(alias).get_or_create(organization_id=organization_id)
+        for framework_id, control_ids in controls_by_framework.items():
+            soa, _ = Statement.objects.using(alias).get_or_create(
+                organization_id=organization_id, framework_id=framework_id
             )
-            if owners and permission is None:
-                content_type, _ = ContentType.objects.using(alias).get_or_create(
-                    app_label="risks", model="risk"
-                )
-                permission, _ = Permission.objects.using(alias).get_or_create(
-                    content_type=content_type,
-                    codename="change_risk",
-                    defaults={"name": "Can change risk"},
-                )
-            Grant.objects.using(alias).bulk_create(
+            SoARow.objects.using(alias).bulk_create(
                 [
-                    Grant(
-                        organization_id=organization_id,
-                        content_object_id=risk_id,
-                        user_id=owner_id,
-                        permission=permission,
-                    )
-                    for risk_id, owner_id in owners
+                    SoARow(organization_id=organization_id, soa=soa, control_id=pk)
+                    for pk in control_ids
                 ],
                 ignore_conflicts=True,
             )
+        Statement.objects.using(alias).filter(
+            organization_id=organization_id, last_approved_at__isnull=False
+        ).update(status="approved")
+        owners = list(
+            Risk.objects.using(alias)
+            .filter(organization_id=organization_id)
+            .values_list("pk", "owner_id")
+        )
+        if owners and permission is None:
+            content_type, _ = ContentType.objects.using(alias).get_or_create(
+                app_label="risks", model="risk"
+            )
+            permission, _ = Permission.objects.using(alias).get_or_create(
+                content_type=content_type,
+                codename="change_risk",
+                defaults={"name": "Can change risk"},
+            )
+        Grant.objects.using(alias).bulk_create(
+            [
+                Grant(
+                    organization_id=organization_id,
+                    content_object_id=risk_id,
+                    user_id=owner_id,
+                    permission=permission,
+                )
+                for risk_id, owner_id in owners
+            ],
+            ignore_conflicts=True,
+        )
+
+    for_each_organization(apps, schema_editor, work)
 
 
 class Migration(migrations.Migration):

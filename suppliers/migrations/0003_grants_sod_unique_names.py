@@ -6,7 +6,7 @@ import django.db.models.manager
 from django.conf import settings
 from django.db import migrations, models
 
-from suppliers.migrations._tenant import for_each_organization
+from isms.migration_support import for_each_organization
 
 def _dedupe(apps, organization_id, alias):
     """Before the unique indexes: rename suppliers whose names differ only in case, keep one

@@ -7,7 +7,7 @@ organisation set for its transaction.
 
 from django.db import migrations
 
-from suppliers.migrations._tenant import for_each_organization
+from isms.migration_support import for_each_organization
 
 
 def _grant_and_backfill(apps, organization_id, alias):
