@@ -19,30 +19,18 @@ class AuditProgrammePolicy(ManagedPolicy):
 
 @policy.register
 class AuditPolicy(ModelPolicy):
+    """Change and conduct: `monitoring:write` and either `monitoring:manage` or the auditor's
+    grant (given to whoever is named auditor, taken back when another is named)."""
+
     model = Audit
     domain = "monitoring"
-
-    def rule_change(self, actor: Actor, obj) -> Refusal | None:
-        refused = self._scope_refusal(actor, self.write_scope)
-        if refused is not None:
-            return refused
-        if actor.has_scope(self.manage_scope) or (
-            actor.user_id is not None and actor.user_id == obj.auditor_id
-        ):
-            return None
-        return Refusal("Only the audit's auditor or a compliance officer may change it.")
+    owner_grant = "change_audit"
 
     def rule_conduct(self, actor: Actor, obj) -> Refusal | None:
         return self.rule_change(actor, obj)
 
-    def restrict(self, actor: Actor, action: str, queryset: QuerySet) -> QuerySet:
-        if action in {"change", "delete"}:
-            if not actor.has_scope(self.write_scope):
-                return queryset.none()
-            if actor.has_scope(self.manage_scope):
-                return queryset
-            return queryset.filter(auditor_id=actor.user_id)
-        return super().restrict(actor, action, queryset)
+    def describe(self, obj) -> str:
+        return f"the audit “{obj.title}”" if isinstance(obj, Audit) else "this audit"
 
 
 @policy.register

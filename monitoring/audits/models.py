@@ -15,6 +15,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from isms.models.grants import TenantUserObjectPermission
 from isms.tenancy import TenantModel
 
 User = settings.AUTH_USER_MODEL
@@ -129,3 +130,14 @@ class AuditFinding(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.description[:60]}"
+
+
+class AuditUserObjectPermission(TenantUserObjectPermission):
+    """guardian's grants on audits: the audit's auditor conducts it (AuditPolicy moves the
+    grant with the auditor), the same ownership mechanism as every register."""
+
+    content_object = models.ForeignKey(Audit, on_delete=models.CASCADE)
+
+    class Meta(TenantUserObjectPermission.Meta):
+        abstract = False
+        indexes = [models.Index(fields=["organization", "user"])]

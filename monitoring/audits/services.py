@@ -163,7 +163,9 @@ def audit_plan(
     user = validate_member(auditor, "auditor", scope=None)
     _check_scope(values)
     _check_independence(user, values)
-    return Audit.objects.create(programme=programme, auditor=user, **values)
+    audit = Audit.objects.create(programme=programme, auditor=user, **values)
+    policy.policy_for(Audit).grant_owner(audit, user)
+    return audit
 
 
 @transaction.atomic
@@ -178,7 +180,10 @@ def audit_update(*, actor: Actor, audit: Audit, **fields) -> Audit:
     }
     _check_scope(merged)
     _check_independence(fields.get("auditor") or audit.auditor, merged)
+    previous = audit.auditor
     model_update(audit, data=fields, fields=AUDIT_FIELDS)
+    if "auditor" in fields:
+        policy.policy_for(Audit).grant_owner(audit, audit.auditor, previous=previous)
     return audit
 
 

@@ -4,8 +4,6 @@ an action's owner (or an officer) updates its state."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
-
 from isms import policy
 from isms.access import Actor
 from isms.policy import ManagedPolicy, ModelPolicy, Refusal
@@ -27,24 +25,11 @@ class ManagementReviewPolicy(ManagedPolicy):
 
 @policy.register
 class ReviewOutputPolicy(ModelPolicy):
+    """An action's owner (their grant) or an officer updates its state."""
+
     model = ReviewOutput
     domain = "monitoring"
+    owner_grant = "change_reviewoutput"
 
-    def rule_change(self, actor: Actor, obj) -> Refusal | None:
-        refused = self._scope_refusal(actor, self.write_scope)
-        if refused is not None:
-            return refused
-        if actor.has_scope(self.manage_scope) or (
-            actor.user_id is not None and actor.user_id == obj.owner_id
-        ):
-            return None
-        return Refusal("Only the action's owner or a compliance officer may update it.")
-
-    def restrict(self, actor: Actor, action: str, queryset: QuerySet) -> QuerySet:
-        if action in {"change", "delete"}:
-            if not actor.has_scope(self.write_scope):
-                return queryset.none()
-            if actor.has_scope(self.manage_scope):
-                return queryset
-            return queryset.filter(owner_id=actor.user_id)
-        return super().restrict(actor, action, queryset)
+    def describe(self, obj) -> str:
+        return "this action" if not isinstance(obj, ReviewOutput) else f"the action “{obj}”"

@@ -14,6 +14,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from isms.models.grants import TenantUserObjectPermission
 from isms.tenancy import TenantModel
 
 User = settings.AUTH_USER_MODEL
@@ -114,3 +115,13 @@ class ReviewOutput(TenantModel):
 
     def __str__(self) -> str:
         return self.description[:80]
+
+
+class ReviewOutputUserObjectPermission(TenantUserObjectPermission):
+    """guardian's grants on review outputs: an action's owner updates its state."""
+
+    content_object = models.ForeignKey(ReviewOutput, on_delete=models.CASCADE)
+
+    class Meta(TenantUserObjectPermission.Meta):
+        abstract = False
+        indexes = [models.Index(fields=["organization", "user"])]

@@ -120,9 +120,11 @@ def output_add(
     user = validate_member(owner, "owner", required=kind == OutputKind.ACTION)
     if kind == OutputKind.ACTION and due_date is None:
         raise ValidationError({"due_date": "An action needs a due date."})
-    return ReviewOutput.objects.create(
+    output = ReviewOutput.objects.create(
         review=review, kind=kind, description=description.strip(), owner=user, due_date=due_date
     )
+    policy.policy_for(ReviewOutput).grant_owner(output, user)
+    return output
 
 
 @transaction.atomic

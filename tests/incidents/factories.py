@@ -10,7 +10,7 @@ from django.utils import timezone
 from isms import permissions
 from isms.access import Actor
 from isms.models import Membership, Role
-from monitoring.audits.models import Audit, AuditFinding, AuditProgramme
+from monitoring.audits.models import Audit, AuditFinding, AuditProgramme, AuditUserObjectPermission
 from monitoring.improvement.models import (
     CorrectiveAction,
     CorrectiveActionUserObjectPermission,
@@ -29,7 +29,11 @@ from monitoring.incidents.models import (
     ReportingClock,
     TimelineEntry,
 )
-from monitoring.management.models import ManagementReview, ReviewOutput
+from monitoring.management.models import (
+    ManagementReview,
+    ReviewOutput,
+    ReviewOutputUserObjectPermission,
+)
 from tests.assets.factories import make_asset
 from tests.factories import MembershipFactory, object_factory
 from tests.suppliers.factories import make_supplier
@@ -188,6 +192,13 @@ def make_audit(organization):
     )
 
 
+@object_factory(AuditUserObjectPermission)
+def make_audit_grant(organization):
+    audit = make_audit(organization)
+    permissions.grant(audit.auditor, "change_audit", audit)
+    return AuditUserObjectPermission.objects.get(content_object=audit)
+
+
 @object_factory(AuditFinding)
 def make_finding(organization):
     return AuditFinding.objects.create(
@@ -218,3 +229,10 @@ def make_review_output(organization):
         owner=owner,
         due_date=timezone.localdate() + timedelta(days=30),
     )
+
+
+@object_factory(ReviewOutputUserObjectPermission)
+def make_review_output_grant(organization):
+    output = make_review_output(organization)
+    permissions.grant(output.owner, "change_reviewoutput", output)
+    return ReviewOutputUserObjectPermission.objects.get(content_object=output)

@@ -9,9 +9,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from isms import policy
 from isms.errors import Conflict
 from isms.models import Control, Framework, Role
 from monitoring.audits import selectors, services
+from monitoring.audits.models import Audit
 from tests.assets.factories import AssetFactory
 from tests.incidents.factories import actor_for
 
@@ -146,3 +148,36 @@ def test_findings_become_nonconformities_in_one_click_and_the_report_is_kept(org
         assert audit.status == "reported" and audit.reported_by == auditor.user
         with pytest.raises(Conflict):
             services.audit_update(actor=officer, audit=audit, title="Changed")
+
+
+def test_the_named_auditor_conducts_through_their_grant_and_it_moves_with_the_role(
+    org_a, in_tenant
+):
+    """One ownership mechanism (guardian grants): naming another auditor moves the right to
+    conduct the audit; the previous auditor, a contributor, can no longer change it."""
+    with in_tenant(org_a):
+        officer = actor_for(org_a)
+        first = actor_for(org_a, Role.CONTRIBUTOR)
+        second = actor_for(org_a, Role.CONTRIBUTOR)
+        bystander = actor_for(org_a, Role.CONTRIBUTOR)
+        programme = services.programme_create(
+            actor=officer, title="P", start_year=2026, end_year=2028
+        )
+        audit = services.audit_plan(
+            actor=officer,
+            programme=programme,
+            title="Clause 8",
+            auditor=first.user,
+            clauses=["8"],
+            **_dates(),
+        )
+        assert policy.can(first, "conduct", audit)
+        assert not policy.can(bystander, "conduct", audit)
+        assert list(policy.restrict(first, "change", Audit.objects.all())) == [audit]
+
+        services.audit_update(actor=officer, audit=audit, auditor=second.user)
+        assert not policy.can(first, "conduct", audit)
+        assert policy.can(second, "conduct", audit)
+        assert list(policy.restrict(first, "change", Audit.objects.all())) == []
+        audit = services.audit_start(actor=second, audit=audit)
+        assert audit.status == "in_progress"

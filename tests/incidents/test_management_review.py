@@ -10,12 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from isms import policy
 from isms.errors import Conflict, ErrorCode, NotPermitted
 from isms.models import Role
 from monitoring.incidents import services as incidents
 from monitoring.management import services
 from monitoring.management.due import review_action_items
-from monitoring.management.models import ManagementReview
+from monitoring.management.models import ManagementReview, ReviewOutput
 from tests.incidents.factories import actor_for, make_nonconformity
 
 pytestmark = pytest.mark.django_db
@@ -133,3 +134,26 @@ def test_review_actions_need_owner_and_date_and_become_due_items(org_a, in_tenan
         (item,) = review_action_items(org_a.pk, timezone.localdate())
     assert item.key == f"management-review-action:{output.pk}"
     assert item.recipient_ids == [officer.user.pk]
+
+
+def test_an_action_owner_updates_their_action_through_their_grant(org_a, in_tenant):
+    """The owner of a management-review action (a contributor) may move its state, another
+    contributor may not: the owner's guardian grant, not a foreign-key comparison."""
+    with in_tenant(org_a):
+        officer = actor_for(org_a)
+        owner = actor_for(org_a, Role.CONTRIBUTOR)
+        other = actor_for(org_a, Role.CONTRIBUTOR)
+        review = _review(officer)
+        output = services.output_add(
+            actor=officer,
+            review=review,
+            kind="action",
+            description="Train the product teams on AI incident reporting",
+            owner=owner.user,
+            due_date=timezone.localdate() + timedelta(days=30),
+        )
+        assert not policy.can(other, "change", output)
+        assert list(policy.restrict(owner, "change", ReviewOutput.objects.all())) == [output]
+        services.output_set_state(actor=owner, output=output, state="done")
+        output.refresh_from_db()
+        assert output.state == "done"
