@@ -1,29 +1,77 @@
 import json
 
 from django import template
+from django.forms.utils import flatatt
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 register = template.Library()
 
 
+CHOICE_LISTS = {"checkboxselectmultiple", "radioselect"}
+
+
 @register.filter
 def bootstrap_widget(field):
-    """Render a bound field's widget with Bootstrap classes and ARIA ties to help/errors."""
+    """Render a bound field's widget with Bootstrap classes and ARIA ties to help/errors.
+
+    Lists of checkboxes and radio buttons get Bootstrap's `form-check` markup (an input and
+    its label per choice): given `form-control`, they are drawn as an empty box."""
+    if field.widget_type in CHOICE_LISTS:
+        return _choice_list(field)
     widget_type = field.widget_type
     css = "form-select" if widget_type in {"select", "selectmultiple"} else "form-control"
     if field.errors:
         css += " is-invalid"
+    attrs = {"class": css, **_aria(field)}
+    return field.as_widget(attrs=attrs)
+
+
+def _aria(field) -> dict[str, str]:
     described = []
     if field.help_text:
-        described.append(f"{field.id_for_label}_help")
+        described.append(f"{field.auto_id}_help")
     if field.errors:
-        described.append(f"{field.id_for_label}_error")
-    attrs = {"class": css}
+        described.append(f"{field.auto_id}_error")
+    attrs = {}
     if described:
         attrs["aria-describedby"] = " ".join(described)
     if field.errors:
         attrs["aria-invalid"] = "true"
-    return field.as_widget(attrs=attrs)
+    return attrs
+
+
+def _choice_list(field):
+    invalid = " is-invalid" if field.errors else ""
+    items = []
+    for choice in field.subwidgets:
+        data = choice.data
+        attrs = {
+            **data["attrs"],
+            "type": data["type"],
+            "name": data["name"],
+            "value": "" if data["value"] is None else data["value"],
+            "class": f"form-check-input{invalid}",
+        }
+        attrs.pop("checked", None)
+        if data["selected"]:
+            attrs["checked"] = True
+        items.append(
+            format_html(
+                '<div class="form-check"><input{}><label class="form-check-label" for="{}">{}'
+                "</label></div>",
+                flatatt(attrs),
+                attrs.get("id", ""),
+                data["label"],
+            )
+        )
+    return format_html(
+        '<div role="group" id="{}" aria-labelledby="{}_label"{}>{}</div>',
+        field.auto_id or "",
+        field.auto_id or "",
+        flatatt(_aria(field)),
+        mark_safe("".join(items)),  # noqa: S308 - each item is built with format_html
+    )
 
 
 @register.filter
