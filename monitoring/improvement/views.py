@@ -20,10 +20,14 @@ from monitoring.incidents.views import READ, WRITE, IncidentActionView
 
 
 def nonconformities_for_list():
-    return Nonconformity.objects.select_related("owner", "source_incident").annotate(
-        action_count=Count("actions"),
-        verified_count=Count("actions", filter=Q(actions__status=ActionStatus.VERIFIED)),
-    )
+    return (
+        Nonconformity.objects.select_related("owner", "source_incident")
+        .annotate(
+            action_count=Count("actions"),
+            verified_count=Count("actions", filter=Q(actions__status=ActionStatus.VERIFIED)),
+        )
+        .order_by(*Nonconformity._meta.ordering)
+    )  # GROUP BY drops Meta.ordering: page stably
 
 
 class NonconformityListView(OrgListView):
