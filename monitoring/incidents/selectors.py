@@ -20,4 +20,6 @@ def incidents_for_list() -> QuerySet[Incident]:
 
 
 def incident_detail_queryset() -> QuerySet[Incident]:
-    return Incident.objects.select_related("owner", "reported_by", "closed_by", "triaged_by")
+    return Incident.objects.select_related(
+        "owner", "reported_by", "closed_by", "triaged_by", "check_run"
+    )
