@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +26,13 @@ from monitoring.incidents.models import (
     IncidentSettings,
     ReportingClock,
 )
+
+
+def _actions_with_verifier():
+    from monitoring.improvement.models import CorrectiveAction
+
+    return CorrectiveAction.objects.select_related("verified_by")
+
 
 READ = {"GET": ["monitoring:read"]}
 WRITE = {"GET": ["monitoring:read"], "POST": ["monitoring:write"]}
@@ -103,7 +111,9 @@ class IncidentDetailView(OrgViewMixin, DetailView):
             evidence=incident.evidence.all(),
             asset_links=incident.asset_links.select_related("asset"),
             supplier_links=incident.supplier_links.select_related("supplier"),
-            nonconformities=incident.nonconformities.all(),
+            nonconformities=incident.nonconformities.prefetch_related(
+                Prefetch("actions", queryset=_actions_with_verifier())
+            ),
             transitions={t.name for t in services.INCIDENT.available(self.actor, incident)},
             can_change=can_change and incident.status != "closed",
             can_suspend=policy.can(self.actor, "suspend", incident) and incident.is_open,

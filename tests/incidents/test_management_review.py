@@ -44,6 +44,15 @@ def test_inputs_are_assembled_from_the_registers_9_3_2(org_a, in_tenant):
         incidents.incident_triage(actor=officer, incident=incident, owner=officer.user)
         incidents.incident_close(actor=officer, incident=incident, lessons_learned="Test for age.")
         make_nonconformity(org_a)
+        # Monitoring results (9.1) and the improvement log (10.1) enter without typing.
+        from monitoring.checks.models import CheckRun
+        from monitoring.improvement.services import improvement_log
+
+        CheckRun.objects.create(check_code="ai_assets_owned", status="pass", controls=[])
+        CheckRun.objects.create(
+            check_code="ai_metric_thresholds", status="fail", failing_count=2, controls=[]
+        )
+        improvement_log(actor=officer, title="Share lessons at the AI steering meeting")
         earlier = _review(officer, title="Earlier review")
         services.output_add(
             actor=officer,
@@ -60,6 +69,12 @@ def test_inputs_are_assembled_from_the_registers_9_3_2(org_a, in_tenant):
         assert inputs["nonconformities"]["open"] == 1
         (previous,) = inputs["previous_actions"]
         assert previous["description"] == "Hire a DPO" and previous["overdue"] is True
+        monitoring = inputs["monitoring_results"]
+        assert (monitoring["check_runs"], monitoring["pass_rate"]) == (2, 50)
+        assert [f["check"] for f in monitoring["failing_at_end"]] == [
+            "AI metric thresholds respected"
+        ]
+        assert inputs["improvement"]["open_entries"] == ["Share lessons at the AI steering meeting"]
         assert review.inputs_assembled_at is not None and review.prepared_by == officer.user
 
 
