@@ -143,7 +143,7 @@ def _nonconformity(actor: Actor, incident: Incident, run, owner):
 
     return nonconformity_raise(
         actor=actor,
-        title=f"Control check failed: {incident.title}"[:200],
+        title=f"Failed control check: {incident.title.removeprefix('Check failed: ')}"[:200],
         description=incident.description,
         owner=owner or actor.user_id,
         source=NCSource.CONTROL_TEST,

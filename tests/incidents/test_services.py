@@ -151,6 +151,12 @@ def test_suspending_moves_the_asset_out_of_production(org_a, in_tenant, officer)
         assert incident.timeline.filter(kind="decision").exists()
         with pytest.raises(Conflict):  # nothing left to suspend
             services.incident_suspend(actor=officer, incident=incident, reason="Again")
+        # It returns to production only through an approved AI change request (8.32 gate).
+        from assets.services import asset_set_lifecycle
+
+        with pytest.raises(Conflict) as gate:
+            asset_set_lifecycle(actor=officer, asset=asset, lifecycle=Lifecycle.PRODUCTION)
+        assert gate.value.code == ErrorCode.GATE_CLOSED
 
 
 def test_evidence_keeps_its_sha256_and_bad_files_are_refused_a5_28(org_a, in_tenant, officer):
