@@ -96,6 +96,12 @@ def test_concern_to_verified_corrective_action(browser_page, in_tenant):
     page.get_by_text("Nonconformity closed").wait_for()
     _shot(page, "04-nonconformity-closed")
 
+    # Back on the incident: what was learned is next to how the fix was verified.
+    page.get_by_role("link", name=re.compile("Public concern: Loan chatbot")).first.click()
+    page.get_by_text("verified effective").wait_for()
+    assert page.get_by_text("Re-ran 500 applications").is_visible()
+    _shot(page, "05-incident-with-verified-fix")
+
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
