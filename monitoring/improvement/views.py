@@ -49,7 +49,11 @@ class NonconformityCreateView(OrgFormView):
     success_message = "Nonconformity “{obj}” raised."
 
     def get_initial(self):
-        return {"owner": self.actor.user_id, "source": self.request.GET.get("source", "other")}
+        return {
+            "owner": self.actor.user_id,
+            "source": self.request.GET.get("source", "other"),
+            "source_reference": self.request.GET.get("reference", "")[:200],
+        }
 
     def perform(self, form):
         data = dict(form.cleaned_data)
