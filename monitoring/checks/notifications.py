@@ -25,3 +25,27 @@ def nonconformity_url(organization_slug: str) -> str | None:
     from django.urls import reverse
 
     return reverse("nonconformity_create", args=[organization_slug])
+
+
+def incident_link(organization_slug: str, actor, run) -> dict | None:
+    """For a failing run: the incident it raised, or where one click raises it (None when
+    the run passed, or the actor may not report and nothing was raised)."""
+    if run is None or run.status == "pass":
+        return None
+    from django.urls import reverse
+
+    from isms import policy
+    from monitoring.incidents.from_checks import incident_for_check_run
+    from monitoring.incidents.models import Incident
+
+    existing = incident_for_check_run(run.pk)
+    can = existing is None and policy.can(
+        actor, "report", Incident(organization_id=run.organization_id)
+    )
+    if existing is None and not can:
+        return None
+    return {
+        "incident": existing,
+        "url": reverse("incident_from_check_run", args=[organization_slug, run.pk]) if can else "",
+        "with_nonconformity": bool(run.controls),
+    }

@@ -18,7 +18,7 @@ from monitoring.checks.models import (
     MonitoringPlan,
     TestResult,
 )
-from monitoring.checks.notifications import nonconformity_url
+from monitoring.checks.notifications import incident_link, nonconformity_url
 
 
 class CheckListView(OrgViewMixin, TemplateView):
@@ -66,6 +66,9 @@ class CheckDetailView(OrgViewMixin, TemplateView):
             runs=runs[:50],
             latest=runs[0] if runs else None,
             chart=svg.status_strip(runs, check_type.title),
+            incident_link=incident_link(
+                self.organization.slug, self.actor, runs[0] if runs else None
+            ),
         )
         return context
 

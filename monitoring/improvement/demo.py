@@ -1,5 +1,7 @@
 """Demo Clause 10 records (idempotent): an open nonconformity raised from the demo's closed
-incident, with a corrective action in progress, and one entry in the improvement log."""
+incident, with its immediate fix verified effective by someone other than its owner (how we
+know the fix worked) and the lasting corrective action still in progress, and one entry in
+the improvement log."""
 
 from __future__ import annotations
 
@@ -28,6 +30,23 @@ def load(demo) -> None:
             management_system_change="Release checklist for AI systems gains a "
             "cross-customer leakage test.",
         )
+        contributor = _actor(demo, "contributor")
+        fix = services.action_plan(
+            actor=officer,
+            nonconformity=nc,
+            description="Switch off support-history search for the marketing assistant",
+            owner=demo.user("contributor"),
+            due_date=timezone.localdate() - timedelta(days=40),
+        )
+        services.action_complete(
+            actor=contributor, action=fix, note="Search tool removed from the assistant's config."
+        )
+        services.action_verify(
+            actor=officer,
+            action=fix,
+            note="Replayed the 200 logged prompts of the incident week and 300 cross-customer "
+            "probes: no answer contained another customer's data.",
+        )
         action = services.action_plan(
             actor=officer,
             nonconformity=nc,
@@ -35,7 +54,7 @@ def load(demo) -> None:
             owner=demo.user("contributor"),
             due_date=timezone.localdate() + timedelta(days=10),
         )
-        services.action_start(actor=_actor(demo, "contributor"), action=action)
+        services.action_start(actor=contributor, action=action)
     title = "Share incident lessons learned at the monthly AI steering meeting"
     if not ImprovementEntry.objects.filter(title=title).exists():
         services.improvement_log(

@@ -20,10 +20,14 @@ from monitoring.incidents.views import READ, WRITE, IncidentActionView
 
 
 def nonconformities_for_list():
-    return Nonconformity.objects.select_related("owner", "source_incident").annotate(
-        action_count=Count("actions"),
-        verified_count=Count("actions", filter=Q(actions__status=ActionStatus.VERIFIED)),
-    )
+    return (
+        Nonconformity.objects.select_related("owner", "source_incident")
+        .annotate(
+            action_count=Count("actions"),
+            verified_count=Count("actions", filter=Q(actions__status=ActionStatus.VERIFIED)),
+        )
+        .order_by(*Nonconformity._meta.ordering)
+    )  # GROUP BY drops Meta.ordering: page stably
 
 
 class NonconformityListView(OrgListView):
@@ -45,7 +49,11 @@ class NonconformityCreateView(OrgFormView):
     success_message = "Nonconformity “{obj}” raised."
 
     def get_initial(self):
-        return {"owner": self.actor.user_id, "source": self.request.GET.get("source", "other")}
+        return {
+            "owner": self.actor.user_id,
+            "source": self.request.GET.get("source", "other"),
+            "source_reference": self.request.GET.get("reference", "")[:200],
+        }
 
     def perform(self, form):
         data = dict(form.cleaned_data)

@@ -119,6 +119,16 @@ class Incident(TenantModel):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
     )
     reporter_label = models.CharField(max_length=200, blank=True, editable=False)
+    check_run = models.ForeignKey(
+        "monitoring_checks.CheckRun",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name="Raised from check run",
+        help_text="The failing monitoring check run this incident was raised from.",
+    )
     reporter_contact = models.CharField(
         max_length=200, blank=True, help_text="How to reach a public reporter, if they said."
     )
@@ -169,7 +179,13 @@ class Incident(TenantModel):
             models.CheckConstraint(
                 condition=~Q(status="closed") | ~Q(lessons_learned=""),
                 name="incident_closed_has_lessons",
-            )
+            ),
+            # Raising twice from one check run gives one incident (services rely on it).
+            models.UniqueConstraint(
+                fields=["organization", "check_run"],
+                condition=Q(check_run__isnull=False),
+                name="incident_one_per_check_run",
+            ),
         ]
         indexes = [
             models.Index(fields=["organization", "status"]),

@@ -31,6 +31,11 @@ urlpatterns = [
         views.IncidentRaiseNonconformityView.as_view(),
         name="incident_raise_nc",
     ),
+    path(
+        "from-check-run/<int:pk>/",
+        views.IncidentFromCheckRunView.as_view(),
+        name="incident_from_check_run",
+    ),
     path("clocks/<int:pk>/report/", views.ClockReportView.as_view(), name="clock_report"),
     path(
         "evidence/<int:pk>/download/",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,7 @@ from isms.errors import DomainError
 from isms.members import bind_member_fields
 from isms.views.errors import error_message
 from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
+from monitoring.checks.models import CheckRun
 from monitoring.incidents import forms, selectors, services
 from monitoring.incidents.clocks import countdown
 from monitoring.incidents.filters import IncidentFilterSet
@@ -24,6 +26,13 @@ from monitoring.incidents.models import (
     IncidentSettings,
     ReportingClock,
 )
+
+
+def _actions_with_verifier():
+    from monitoring.improvement.models import CorrectiveAction
+
+    return CorrectiveAction.objects.select_related("verified_by")
+
 
 READ = {"GET": ["monitoring:read"]}
 WRITE = {"GET": ["monitoring:read"], "POST": ["monitoring:write"]}
@@ -102,7 +111,9 @@ class IncidentDetailView(OrgViewMixin, DetailView):
             evidence=incident.evidence.all(),
             asset_links=incident.asset_links.select_related("asset"),
             supplier_links=incident.supplier_links.select_related("supplier"),
-            nonconformities=incident.nonconformities.all(),
+            nonconformities=incident.nonconformities.prefetch_related(
+                Prefetch("actions", queryset=_actions_with_verifier())
+            ),
             transitions={t.name for t in services.INCIDENT.available(self.actor, incident)},
             can_change=can_change and incident.status != "closed",
             can_suspend=policy.can(self.actor, "suspend", incident) and incident.is_open,
@@ -250,6 +261,41 @@ class IncidentRaiseNonconformityView(IncidentActionView):
         from monitoring.improvement.services import nonconformity_from_incident
 
         return nonconformity_from_incident(actor=self.actor, incident=obj)
+
+
+class IncidentFromCheckRunView(OrgViewMixin, View):
+    """One click on a failing check run: its incident, pre-filled (and its nonconformity
+    where the run evidences controls). A second click opens the same incident."""
+
+    model = CheckRun
+    scope_map = POST_WRITE
+
+    def post(self, request, *args, **kwargs):
+        from monitoring.incidents.from_checks import incident_from_check_run
+
+        run = self.get_object()
+        back = reverse("check_detail", args=[self.organization.slug, run.check_code])
+        try:
+            raised = incident_from_check_run(
+                actor=self.actor, run=run, nonconformity=bool(request.POST.get("nonconformity"))
+            )
+        except (DomainError, ValidationError) as error:
+            messages.error(request, f"No incident raised. {error_message(error)}")
+            return HttpResponseRedirect(back)
+        incident = raised.incident
+        if not raised.created:
+            messages.info(request, f"This check run already raised incident “{incident}”.")
+        elif raised.nonconformity is not None:
+            messages.success(
+                request,
+                f"Incident “{incident}” raised from the check run, with a nonconformity: "
+                "triage the incident and plan the corrective action.",
+            )
+        else:
+            messages.success(
+                request, f"Incident “{incident}” raised from the check run: triage it next."
+            )
+        return HttpResponseRedirect(incident.get_absolute_url())
 
 
 class EvidenceDownloadView(OrgViewMixin, View):

@@ -94,5 +94,60 @@ def inputs(*, review_id: int | None, start: date, end: date) -> dict:
             "approved_in_period": assessments.count(),
             "by_risk_tier": _counts(assessments, "risk_tier"),
         },
-        "monitoring_results": None,  # filled once the checks app records results
+        "monitoring_results": monitoring_results(begin, finish),
+        "improvement": improvement_opportunities(begin, finish, audits),
+    }
+
+
+def monitoring_results(begin: datetime, finish: datetime) -> dict:
+    """9.1 results for the period: check runs (immutable, monitoring.checks), the checks
+    failing at the end of the period, and the control tests by result."""
+    from monitoring.checks import registry
+    from monitoring.checks.models import CheckRun, ControlTestResult
+
+    runs = CheckRun.objects.filter(ran_at__range=(begin, finish))
+    latest = (
+        CheckRun.objects.filter(ran_at__lte=finish)
+        .order_by("check_code", "-ran_at", "-id")
+        .distinct("check_code")
+        .values("check_code", "status", "ran_at", "failing_count")
+    )
+    failing = []
+    for row in latest:
+        if row["status"] == "pass":
+            continue
+        check = registry.get(row["check_code"])
+        failing.append(
+            {
+                "check": check.title if check else row["check_code"],
+                "status": row["status"],
+                "failing": row["failing_count"],
+                "ran_at": row["ran_at"].isoformat(),
+            }
+        )
+    total = runs.count()
+    passed = runs.filter(status="pass").count()
+    return {
+        "check_runs": total,
+        "pass_rate": round(100 * passed / total) if total else None,
+        "failing_at_end": failing,
+        "control_tests": _counts(
+            ControlTestResult.objects.filter(tested_at__range=(begin, finish)), "result"
+        ),
+    }
+
+
+def improvement_opportunities(begin: datetime, finish: datetime, audits) -> dict:
+    """10.1: the continual-improvement log and the audits' opportunities for improvement."""
+    from monitoring.audits.models import AuditFinding
+    from monitoring.improvement.models import ImprovementEntry
+
+    return {
+        "log": _counts(ImprovementEntry.objects.filter(created__range=(begin, finish)), "status"),
+        "open_entries": list(
+            ImprovementEntry.objects.filter(status__in=["proposed", "planned"])
+            .order_by("-created", "-id")
+            .values_list("title", flat=True)[:10]
+        ),
+        "audit_opportunities": AuditFinding.objects.filter(audit__in=audits, kind="ofi").count(),
     }

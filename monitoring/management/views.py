@@ -85,8 +85,25 @@ class ReviewDetailView(OrgViewMixin, DetailView):
             approve_refusal=approve_refusal,
             can_edit=review.status == "draft" and policy.can(self.actor, "change", review),
             inputs=review.inputs or {},
+            raise_nc_url=_raise_nc_url(self.actor, review),
         )
         return context
+
+
+def _raise_nc_url(actor, review) -> str | None:
+    """Clause 10.2 from a review: the nonconformity form, pre-filled with its source."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from monitoring.improvement.models import Nonconformity
+
+    if not policy.can(actor, "raise", Nonconformity(organization_id=review.organization_id)):
+        return None
+    query = urlencode(
+        {"source": "management_review", "reference": f"Management review #{review.pk}: {review}"}
+    )
+    return f"{reverse('nonconformity_create', args=[actor.organization.slug])}?{query}"
 
 
 class ReviewAssembleView(IncidentActionView):

@@ -7,13 +7,14 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from isms import policy
 from isms.errors import Conflict
 from isms.models import Control, Framework, Role
 from monitoring.audits import selectors, services
-from monitoring.audits.models import Audit
+from monitoring.audits.models import Audit, AuditFinding
 from tests.assets.factories import AssetFactory
 from tests.incidents.factories import actor_for
 
@@ -148,6 +149,69 @@ def test_findings_become_nonconformities_in_one_click_and_the_report_is_kept(org
         assert audit.status == "reported" and audit.reported_by == auditor.user
         with pytest.raises(Conflict):
             services.audit_update(actor=officer, audit=audit, title="Changed")
+
+
+def _raw(org, statement: str, params) -> None:
+    """One statement as the application's database role, inside the organisation."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('app.organization_id', %s, true)", [str(org.pk)])
+        cursor.execute(statement, params)
+
+
+def test_the_reported_audit_is_kept_unchanged_even_by_raw_sql_9_2_2(org_a, in_tenant):
+    """Clause 9.2.2: the audit results are retained as documented information. Before the
+    report the audit and its findings change freely; after it, a raw UPDATE or DELETE of the
+    audit or of a finding is refused by the database, and only the link to the
+    nonconformity a finding raises may still be set."""
+    with in_tenant(org_a):
+        officer = actor_for(org_a)
+        auditor = actor_for(org_a, Role.CONTRIBUTOR)
+        programme = services.programme_create(
+            actor=officer, title="P", start_year=2026, end_year=2027
+        )
+        audit = services.audit_plan(
+            actor=officer,
+            programme=programme,
+            title="Clause 9",
+            auditor=auditor.user,
+            clauses=["9"],
+            **_dates(),
+        )
+        audit = services.audit_start(actor=auditor, audit=audit)
+        finding = services.finding_add(
+            actor=auditor, audit=audit, kind="minor", description="Review minutes unsigned."
+        )
+    # In progress: raw changes still pass (the trigger guards the issued report only).
+    _raw(org_a, "UPDATE monitoring_audits_audit SET plan = 'Revised' WHERE id = %s", [audit.pk])
+    _raw(
+        org_a,
+        "UPDATE monitoring_audits_auditfinding SET evidence = 'Minutes of May' WHERE id = %s",
+        [finding.pk],
+    )
+    with in_tenant(org_a):
+        audit.refresh_from_db()
+        audit = services.audit_report(actor=auditor, audit=audit, report="One minor finding.")
+    refused = [
+        ("UPDATE monitoring_audits_audit SET report = 'forged' WHERE id = %s", audit.pk),
+        ("UPDATE monitoring_audits_audit SET status = 'in_progress' WHERE id = %s", audit.pk),
+        ("DELETE FROM monitoring_audits_audit WHERE id = %s", audit.pk),
+        ("UPDATE monitoring_audits_auditfinding SET kind = 'ofi' WHERE id = %s", finding.pk),
+        (
+            "UPDATE monitoring_audits_auditfinding SET description = 'x' WHERE id = %s",
+            finding.pk,
+        ),
+        ("DELETE FROM monitoring_audits_auditfinding WHERE id = %s", finding.pk),
+    ]
+    for statement, pk in refused:
+        with pytest.raises(DatabaseError, match="immutable"):
+            _raw(org_a, statement, [pk])
+    with in_tenant(org_a):
+        assert AuditFinding.objects.filter(pk=finding.pk).exists()
+        nc = services.finding_raise_nonconformity(actor=officer, finding=finding)
+        finding.refresh_from_db()
+        kept = Audit.objects.get(pk=audit.pk)
+    assert finding.nonconformity_id == nc.pk and finding.evidence == "Minutes of May"
+    assert (kept.status, kept.report, kept.plan) == ("reported", "One minor finding.", "Revised")
 
 
 def test_the_named_auditor_conducts_through_their_grant_and_it_moves_with_the_role(

@@ -95,3 +95,42 @@ def test_concern_to_verified_corrective_action(browser_page, in_tenant):
     page.get_by_role("button", name="Close the nonconformity").click()
     page.get_by_text("Nonconformity closed").wait_for()
     _shot(page, "04-nonconformity-closed")
+
+    # Back on the incident: what was learned is next to how the fix was verified.
+    page.get_by_role("link", name=re.compile("Public concern: Loan chatbot")).first.click()
+    page.get_by_text("verified effective").wait_for()
+    assert page.get_by_text("Re-ran 500 applications").is_visible()
+    _shot(page, "05-incident-with-verified-fix")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_ai_metric_check_raises_its_incident_in_one_click(browser_page, in_tenant):
+    """ISO 42001 A.6.2.6 / ISO 27001 A.5.25: a drift breach seen by the monitoring check
+    becomes an incident (and a Clause 10.2 nonconformity) from the run's page."""
+    from django.utils import timezone
+
+    from monitoring.checks.models import MetricPoint, MetricThreshold
+    from monitoring.checks.services import run_checks
+    from tests.monitoring_checks.factories import make_ai_asset
+
+    page = browser_page
+    org = OrganizationFactory(name="Civic Bank", slug="civic")
+    officer = MembershipFactory(organization=org, role=Role.OFFICER).user
+    with in_tenant(org):
+        asset = make_ai_asset(org, name="Credit scoring model", model_version="4.2.0")
+        MetricThreshold.objects.create(asset=asset, metric="drift", maximum=0.2)
+        MetricPoint.objects.create(
+            asset=asset, metric="drift", value=0.37, measured_at=timezone.now()
+        )
+        run_checks(codes=["ai_metric_thresholds"])
+    log_in(page, officer.email)
+    page.goto("/o/civic/monitoring/checks/ai_metric_thresholds/")
+    _shot(page, "20-failing-check")
+    page.get_by_role("button", name="Raise an incident from this run").click()
+    page.get_by_text("raised from the check run, with a nonconformity").wait_for()
+    _shot(page, "21-incident-from-check")
+    assert page.get_by_text("model 4.2.0 at the time").is_visible()
+    assert page.get_by_text("Malfunction or drift").first.is_visible()
+    page.get_by_role("link", name=re.compile(r"check run #\d+")).click()
+    page.get_by_text("This run raised incident").wait_for()

@@ -3,6 +3,7 @@ items, approval with segregation of duties, approved minutes immutable to raw SQ
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -45,6 +46,15 @@ def test_inputs_are_assembled_from_the_registers_9_3_2(org_a, in_tenant):
         incidents.incident_triage(actor=officer, incident=incident, owner=officer.user)
         incidents.incident_close(actor=officer, incident=incident, lessons_learned="Test for age.")
         make_nonconformity(org_a)
+        # Monitoring results (9.1) and the improvement log (10.1) enter without typing.
+        from monitoring.checks.models import CheckRun
+        from monitoring.improvement.services import improvement_log
+
+        CheckRun.objects.create(check_code="ai_assets_owned", status="pass", controls=[])
+        CheckRun.objects.create(
+            check_code="ai_metric_thresholds", status="fail", failing_count=2, controls=[]
+        )
+        improvement_log(actor=officer, title="Share lessons at the AI steering meeting")
         earlier = _review(officer, title="Earlier review")
         services.output_add(
             actor=officer,
@@ -61,6 +71,12 @@ def test_inputs_are_assembled_from_the_registers_9_3_2(org_a, in_tenant):
         assert inputs["nonconformities"]["open"] == 1
         (previous,) = inputs["previous_actions"]
         assert previous["description"] == "Hire a DPO" and previous["overdue"] is True
+        monitoring = inputs["monitoring_results"]
+        assert (monitoring["check_runs"], monitoring["pass_rate"]) == (2, 50)
+        assert [f["check"] for f in monitoring["failing_at_end"]] == [
+            "AI metric thresholds respected"
+        ]
+        assert inputs["improvement"]["open_entries"] == ["Share lessons at the AI steering meeting"]
         assert review.inputs_assembled_at is not None and review.prepared_by == officer.user
 
 
@@ -134,6 +150,51 @@ def test_review_actions_need_owner_and_date_and_become_due_items(org_a, in_tenan
         (item,) = review_action_items(org_a.pk, timezone.localdate())
     assert item.key == f"management-review-action:{output.pk}"
     assert item.recipient_ids == [officer.user.pk]
+
+
+def test_a_review_raises_a_nonconformity_with_its_source_clause_10_2(
+    org_a, member, client_for, in_tenant
+):
+    """Clause 10.2: nonconformities are raised from management reviews too; the review page
+    opens the form pre-filled with the review as the source; an auditor gets no link."""
+    from html import unescape
+
+    from monitoring.improvement.models import Nonconformity
+
+    officer = member(org_a, Role.OFFICER)
+    with in_tenant(org_a):
+        review = _review(actor_for(org_a, user=officer))
+    client = client_for(officer)
+    page = client.get(f"/o/{org_a.slug}/monitoring/management-review/{review.pk}/").content
+    link = re.search(
+        r'href="([^"]*/improvement/new/\?source=management_review[^"]*)"', unescape(page.decode())
+    )
+    assert link, "no link to raise a nonconformity"
+    form = client.get(link.group(1)).content.decode()
+    assert 'value="management_review" selected' in form
+    assert f"Management review #{review.pk}" in unescape(form)
+    response = client.post(
+        link.group(1),
+        {
+            "title": "Objectives not measured",
+            "description": "Two AI objectives have no measure.",
+            "source": "management_review",
+            "source_reference": f"Management review #{review.pk}",
+            "owner": officer.pk,
+        },
+    )
+    assert response.status_code == 302
+    with in_tenant(org_a):
+        nc = Nonconformity.objects.get()
+    assert (nc.source, nc.source_reference) == (
+        "management_review",
+        f"Management review #{review.pk}",
+    )
+    auditor = client_for(member(org_a, Role.AUDITOR))
+    assert (
+        b"new/?source=management_review"
+        not in auditor.get(f"/o/{org_a.slug}/monitoring/management-review/{review.pk}/").content
+    )
 
 
 def test_an_action_owner_updates_their_action_through_their_grant(org_a, in_tenant):

@@ -151,6 +151,12 @@ def test_suspending_moves_the_asset_out_of_production(org_a, in_tenant, officer)
         assert incident.timeline.filter(kind="decision").exists()
         with pytest.raises(Conflict):  # nothing left to suspend
             services.incident_suspend(actor=officer, incident=incident, reason="Again")
+        # It returns to production only through an approved AI change request (8.32 gate).
+        from assets.services import asset_set_lifecycle
+
+        with pytest.raises(Conflict) as gate:
+            asset_set_lifecycle(actor=officer, asset=asset, lifecycle=Lifecycle.PRODUCTION)
+        assert gate.value.code == ErrorCode.GATE_CLOSED
 
 
 def test_evidence_keeps_its_sha256_and_bad_files_are_refused_a5_28(org_a, in_tenant, officer):
@@ -185,15 +191,45 @@ def test_clock_report_records_when_and_to_whom_and_nis2_final_follows_it(org_a, 
         assert incident.timeline.filter(kind="report", text__contains="CERT-Bund").exists()
 
 
-def test_reporting_clock_due_items_go_to_the_owner_or_the_officers(org_a, in_tenant, officer):
+def test_reporting_clock_due_items_go_to_the_owner_and_the_officers_gdpr_art33(
+    org_a, in_tenant, officer
+):
+    """GDPR Art. 33(1): 72 hours from awareness. The item falls on the deadline's local day
+    (Europe/Brussels by default), names the article and the exact time, and goes to the
+    officers (members with monitoring:manage) and, once named, the incident's owner."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    owner = actor_for(org_a, Role.CONTRIBUTOR)
+    actor_for(org_a, Role.AUDITOR)  # read-only: never reminded
+    aware = datetime(2026, 12, 1, 23, 30, tzinfo=ZoneInfo("Europe/Brussels"))
     with in_tenant(org_a):
-        incident = _report(officer)
-        clock_id = incident.clocks.get().pk
-    with in_tenant(org_a):  # the sweep calls sources inside the organisation's context
-        items = list(reporting_clock_items(org_a.pk, timezone.localdate()))
-    assert [i.key for i in items] == [f"incident-clock:{clock_id}"]
-    assert officer.user.pk in items[0].recipient_ids
-    assert items[0].escalate_after_days == 0
+        incident = _report(officer, aware_at=aware)
+        clock = incident.clocks.get()
+        (item,) = reporting_clock_items(org_a.pk, aware.date())
+        assert item.recipient_ids == [officer.user.pk]
+        assert item.due_on.isoformat() == "2026-12-04"  # 72 h later: 4 Dec 23:30 local
+        assert item.key == f"incident-clock:{clock.pk}:2026-12-04"
+        assert "GDPR Art. 33(1)" in item.subject and "04 Dec 2026 23:30" in item.subject
+        services.incident_triage(actor=officer, incident=incident, owner=owner.user)
+        (item,) = reporting_clock_items(org_a.pk, aware.date())
+        assert item.recipient_ids == [owner.user.pk, officer.user.pk]
+        services.clock_record_report(actor=officer, clock=clock, recipient="CNIL")
+        assert list(reporting_clock_items(org_a.pk, aware.date())) == []
+
+
+def test_a_day_period_falls_on_its_last_local_day_ai_act_art73_4(org_a, in_tenant, officer):
+    """EU AI Act Art. 73(4), a death: 10 days, ending at local midnight, so the reminder's
+    day is the tenth day itself, not the day of the following midnight."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    aware = datetime(2026, 12, 1, 9, 0, tzinfo=ZoneInfo("Europe/Brussels"))
+    with in_tenant(org_a):
+        _report(officer, aware_at=aware, personal_data_breach=False, serious_incident="death")
+        (item,) = reporting_clock_items(org_a.pk, aware.date())
+    assert item.due_on.isoformat() == "2026-12-11"
+    assert "EU AI Act Art. 73(4)" in item.subject and "the end of 11 Dec 2026" in item.subject
 
 
 # --- Clause 10 ---------------------------------------------------------------------------------

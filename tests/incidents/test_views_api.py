@@ -3,6 +3,7 @@ words, query counts pinned, and API codes."""
 
 from __future__ import annotations
 
+import warnings
 from datetime import timedelta
 
 import pytest
@@ -81,6 +82,30 @@ def test_nonconformity_list_query_count_is_flat(
     client = client_for(member(org_a, Role.OFFICER))
     with django_assert_max_num_queries(12):
         assert client.get(f"/o/{org_a.slug}/monitoring/improvement/").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["incidents/", "improvement/"])
+def test_annotated_lists_page_in_a_stable_order(path, org_a, member, client_for, in_tenant):
+    """Counting per row groups the query, which drops Meta.ordering: without an explicit
+    order the paginator warns and page 2 may repeat or skip rows."""
+    from django.core.paginator import UnorderedObjectListWarning
+
+    from tests.incidents.factories import make_action
+
+    officer = member(org_a, Role.OFFICER)
+    with in_tenant(org_a):
+        for n in range(55):
+            make_incident(org_a, title=f"Incident {n:02}", owner=officer)
+            make_action(org_a)
+    client = client_for(officer)
+    seen = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnorderedObjectListWarning)
+        for page in (1, 2):
+            response = client.get(f"/o/{org_a.slug}/monitoring/{path}?page={page}")
+            assert response.status_code == 200
+            seen += [o.pk for o in response.context["object_list"]]
+    assert len(seen) == len(set(seen)) == 55
 
 
 def test_api_report_and_triage_with_a_key_but_verify_needs_a_named_person(

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from assets.models import Asset
 from isms.api.serializers import MemberField, TenantRelatedField
+from monitoring.checks.models import CheckRun
 from monitoring.incidents import services
 from monitoring.incidents.models import (
     Incident,
@@ -89,6 +90,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "containment",
             "suspended",
             "lessons_learned",
+            "check_run",
             "assets",
             "suppliers",
             "created",
@@ -100,6 +102,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "owner",
             "suspended",
             "lessons_learned",
+            "check_run",
             "created",
             "updated",
         ]
@@ -119,6 +122,19 @@ class TriageSerializer(serializers.Serializer):
         choices=Incident._meta.get_field("severity").choices, required=False
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class FromCheckRunSerializer(serializers.Serializer):
+    """Raise the incident of a failing check run (idempotent: one incident per run)."""
+
+    check_run = TenantRelatedField(model=CheckRun)
+    nonconformity = serializers.BooleanField(
+        default=False,
+        help_text="Also raise a nonconformity (Clause 10.2) where the run evidences controls.",
+    )
+    nonconformity_owner = MemberField(
+        required=False, help_text="Owner of the nonconformity (default: the caller)."
+    )
 
 
 class CloseSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins
+from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -47,6 +47,29 @@ class IncidentViewSet(
             actor=self.actor, incident=incident, **data.validated_data
         )
         return Response(s.IncidentSerializer(incident).data)
+
+    @extend_schema(
+        request=s.FromCheckRunSerializer,
+        responses={201: s.IncidentSerializer, 200: s.IncidentSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="from-check-run")
+    def from_check_run(self, request, *args, **kwargs):
+        """201 with the incident raised from a failing check run; 200 with the same incident
+        when the run already raised it."""
+        from monitoring.incidents.from_checks import incident_from_check_run
+
+        data = s.FromCheckRunSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        raised = incident_from_check_run(
+            actor=self.actor,
+            run=data.validated_data["check_run"],
+            nonconformity=data.validated_data["nonconformity"],
+            owner=data.validated_data.get("nonconformity_owner"),
+        )
+        return Response(
+            s.IncidentSerializer(raised.incident).data,
+            status=status.HTTP_201_CREATED if raised.created else status.HTTP_200_OK,
+        )
 
     @extend_schema(request=s.CloseSerializer, responses=s.IncidentSerializer)
     @action(detail=True, methods=["post"])
