@@ -55,6 +55,7 @@ def evidence_add(
 ) -> ControlEvidence:
     policy.require(actor, "change", _probe(ControlEvidence, soa_row=soa_row))
     evidence = ControlEvidence(
+        organization_id=current_organization_id(),  # the file's path names the organisation
         soa_row=soa_row,
         kind=kind,
         title=title,

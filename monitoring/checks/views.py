@@ -289,7 +289,7 @@ class TestRecordView(_ControlFormView):
     form_class = forms.ControlTestForm
     title = "Record a test of {row.control.ref} {row.control.title}"
     submit_label = "Record the result"
-    success_message = "Test recorded: {obj.get_result_display}."
+    success_message = "Test recorded: {obj}. The next test is due {obj.plan.next_due:%d %b %Y}."
 
     def get_plan(self) -> MonitoringPlan:
         return PlanEditView.get_plan(self)
