@@ -52,6 +52,7 @@ class ControlState:
     latest_test: str | None
     test_overdue: bool = False
     checks: list[str] = field(default_factory=list)
+    action: tuple[str, str] | None = None  # set by the coverage page for the viewer
 
     @property
     def gaps(self) -> list[str]:

@@ -7,14 +7,16 @@ from django import forms
 from isms.members import MemberChoiceField
 from monitoring.checks.models import ControlEvidence, TestResult, TestType
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what type=date reads
 
 
 class EvidenceForm(forms.Form):
     kind = forms.ChoiceField(
         label="Evidence is",
-        choices=[(ControlEvidence.Kind.FILE, "A file"), (ControlEvidence.Kind.LINK, "A link")],
-        widget=forms.RadioSelect,
+        choices=[
+            (ControlEvidence.Kind.FILE, "A file (upload it below)"),
+            (ControlEvidence.Kind.LINK, "A link (give it below)"),
+        ],
     )
     title = forms.CharField(max_length=200, help_text="What it shows, e.g. “MFA report, Q3”.")
     file = forms.FileField(label="File", required=False, help_text="For a file.")
@@ -59,7 +61,7 @@ class MonitoringPlanForm(forms.Form):
 
 
 class ControlTestForm(forms.Form):
-    result = forms.ChoiceField(choices=TestResult.choices, widget=forms.RadioSelect)
+    result = forms.ChoiceField(choices=[("", "—"), *TestResult.choices])
     sample = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
@@ -71,6 +73,7 @@ class ControlTestForm(forms.Form):
     evidence = forms.ModelChoiceField(
         queryset=ControlEvidence.objects.none(),
         required=False,
+        empty_label="No evidence attached",
         help_text="Evidence of this control that supports the result (add it first if missing).",
     )
 

@@ -143,6 +143,13 @@ class ControlCoverageView(OrgViewMixin, TemplateView):
         states = dashboard.control_states(framework=framework)
         if gap:
             states = [s for s in states if gap in s.gaps]
+        slug = self.organization.slug
+        may_add = self.actor.has_scope("monitoring:write") and policy.can(
+            self.actor, "change", ControlEvidence(organization_id=self.organization.pk)
+        )
+        may_edit_soa = self.actor.has_scope("risks:write")
+        for state in states:
+            state.action = self._action(state, gap, slug, may_add, may_edit_soa)
         context.update(
             states=states,
             framework=framework,
@@ -152,6 +159,21 @@ class ControlCoverageView(OrgViewMixin, TemplateView):
             frameworks=[(c.code, c.name) for c in dashboard.coverage()],
         )
         return context
+
+    @staticmethod
+    def _action(state, gap, slug, may_add, may_edit_soa) -> tuple[str, str] | None:
+        """(label, url) of the next thing to do for the gap shown (else the first gap), or
+        None when this person cannot do it (readers see the gaps, not the buttons)."""
+        wanted = gap or (state.gaps[0] if state.gaps else None)
+        page = reverse("control_monitoring", args=[slug, state.soa_row_id])
+        if wanted == "not_implemented" and may_edit_soa:
+            soa = reverse("soa_table", args=[slug, state.framework])
+            return "Update the SoA", f"{soa}#soa-row-{state.soa_row_id}"
+        if wanted == "not_evidenced" and may_add:
+            return "Add evidence", reverse("control_evidence_add", args=[slug, state.soa_row_id])
+        if wanted in ("not_effective", "test_overdue"):
+            return ("Plan or record a test" if may_add else "See its tests"), page
+        return None
 
 
 class _ControlFormView(OrgFormView):
@@ -310,9 +332,16 @@ class TestRecordView(_ControlFormView):
         context.update(
             plan=plan,
             refused=refused,
-            intro=f"{plan.get_test_type_display()}: {plan.measured}. Method: {plan.method}"
-            + (f" Target: {plan.target}." if plan.target else "")
-            + (f" Tolerance: {plan.tolerance}." if plan.tolerance else ""),
+            intro=" ".join(
+                f"{label}: {value.rstrip('.')}."
+                for label, value in (
+                    (plan.get_test_type_display(), plan.measured),
+                    ("Method", plan.method),
+                    ("Target", plan.target),
+                    ("Tolerance", plan.tolerance),
+                )
+                if value
+            ),
         )
         return context
 
