@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -120,11 +119,9 @@ def portfolio_rows(user) -> list[PortfolioRow]:
         .order_by("organization__name", "organization_id")
     )
     ids = [m.organization_id for m in memberships]
-    stored = (
-        {f.organization_id: f for f in PortfolioFigures.objects.filter(Q(organization_id__in=ids))}
-        if ids
-        else {}
-    )
+    stored = {
+        f.organization_id: f for f in PortfolioFigures.objects.filter(organization_id__in=ids)
+    }
     rows = []
     for m in memberships:
         figures = stored.get(m.organization_id)
