@@ -30,3 +30,25 @@ def register(provider: Callable) -> Callable:
 
 def figures(actor) -> list[HomeFigure]:
     return [figure for provider in _providers for figure in provider(actor)]
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A larger block of the home page (a chart, a table): a template and its context."""
+
+    template: str
+    context: dict
+
+
+_panel_providers: list[Callable] = []
+
+
+def register_panel(provider: Callable) -> Callable:
+    """Register a function (actor) -> list[HomePanel]; panels show below the figures."""
+    if provider not in _panel_providers:
+        _panel_providers.append(provider)
+    return provider
+
+
+def panels(actor) -> list[HomePanel]:
+    return [panel for provider in _panel_providers for panel in provider(actor)]

@@ -63,6 +63,8 @@ urlpatterns = [
     # The supplier's account-free questionnaire link: no organisation in the URL (suppliers).
     path("supplier-portal/", include("suppliers.portal_urls")),
     path("concern/", include("monitoring.incidents.concern_urls")),
+    # Every organisation of a consultant or group in one table (monitoring.checks).
+    path("portfolio/", include("monitoring.checks.portfolio_urls")),
     path("api/v1/orgs/<slug:org_slug>/", include(org_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),

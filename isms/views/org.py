@@ -31,6 +31,7 @@ class OrgHomeView(OrgViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["figures"] = home.figures(self.actor)
+        context["panels"] = home.panels(self.actor)
         context["member_count"] = (
             Membership.objects.active().filter(organization=self.organization).count()
         )

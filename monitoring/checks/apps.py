@@ -9,9 +9,10 @@ class ChecksConfig(AppConfig):
     def ready(self) -> None:
         from isms import home
         from monitoring.checks import access, definitions  # noqa: F401  (policies, check types)
-        from monitoring.checks.home import check_figures
+        from monitoring.checks.home import check_figures, dashboard_panels
 
         home.register(check_figures)
+        home.register_panel(dashboard_panels)
 
         from monitoring.checks import due_sources
 

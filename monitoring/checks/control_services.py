@@ -55,6 +55,7 @@ def evidence_add(
 ) -> ControlEvidence:
     policy.require(actor, "change", _probe(ControlEvidence, soa_row=soa_row))
     evidence = ControlEvidence(
+        organization_id=current_organization_id(),  # the file's path names the organisation
         soa_row=soa_row,
         kind=kind,
         title=title,
@@ -127,6 +128,42 @@ def plan_create(
         target=target,
         tolerance=tolerance,
     )
+
+
+PLAN_FIELDS = (
+    "measured",
+    "method",
+    "test_type",
+    "interval_days",
+    "next_due",
+    "tester",
+    "analyst",
+    "analysis_when",
+    "target",
+    "tolerance",
+)
+
+
+@transaction.atomic
+def plan_update(*, actor: Actor, plan: MonitoringPlan, **data) -> MonitoringPlan:
+    """Change a monitoring-plan item; the tester stays independent of the control's owner."""
+    from isms.workflow import lock
+    from isms.writes import model_update
+
+    (plan,) = lock(plan)
+    policy.require(actor, "change", plan)
+    unknown = set(data) - set(PLAN_FIELDS)
+    if unknown:
+        raise ValidationError({name: "Not a field of a monitoring plan." for name in unknown})
+    if "tester" in data:
+        validate_member(data["tester"], "tester")
+        refused = tester_refusal(plan.soa_row, data["tester"])
+        if refused:
+            raise ValidationError({"tester": refused})
+    if data.get("analyst") is not None:
+        validate_member(data["analyst"], "analyst")
+    model_update(plan, data=data, fields=tuple(data))
+    return plan
 
 
 @transaction.atomic

@@ -29,6 +29,7 @@ DAYS = 42
 
 
 def load(demo) -> None:
+    _other_organization()
     if CheckRun.objects.exists():
         return
     now = timezone.now()
@@ -111,3 +112,19 @@ def _control_records(demo) -> None:
             target="100%",
             tolerance="No AI asset without an owner for more than 5 working days",
         )
+
+
+def _other_organization() -> None:
+    """The officer's second organisation gets its first check run and portfolio figures, in
+    its own tenant context, so the portfolio compares two live organisations."""
+    from isms.models import Organization
+    from isms.tenancy import tenant_context
+    from monitoring.checks.portfolio import figures_refresh
+
+    other = Organization.objects.filter(slug="northwind").first()
+    if other is None:
+        return
+    with tenant_context(other.pk, actor="demo loader"):
+        if not CheckRun.objects.exists():
+            run_checks()
+            figures_refresh()

@@ -247,3 +247,27 @@ class ControlTestResult(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.get_result_display()} at {self.tested_at:%Y-%m-%d}"
+
+
+class PortfolioFigures(models.Model):
+    """One organisation's key figures for the portfolio page, computed inside its own tenant
+    context (monitoring.checks.portfolio.figures_refresh) and read across organisations.
+
+    Deliberately not a TenantModel: row-level security allows one organisation per
+    transaction, so a page listing ten organisations' figures in a constant number of
+    queries cannot read their registers directly. This table holds only counts (no names,
+    no records); the portfolio reads it for the organisations where the signed-in user has
+    an active membership, and nothing else reads it.
+    """
+
+    organization = models.OneToOneField(
+        "isms.Organization", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    figures = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "portfolio figures"
+
+    def __str__(self) -> str:
+        return f"portfolio figures of organisation {self.organization_id}"

@@ -276,3 +276,63 @@ def supplier_assessments_waiting(organization_id: int, today: date) -> Iterable[
             due_on=_day(submitted_at or created) + timedelta(days=APPROVAL_DAYS),
             domain="suppliers",
         )
+
+
+# A supplier link is shown once, when issued: whoever issued it e-mails it to the supplier.
+SUPPLIER_LINK_DAYS = 2
+
+
+@due_source("supplier_link_to_send", "Supplier link to e-mail")
+def supplier_links_to_send(organization_id: int, today: date) -> Iterable[DueItem]:
+    """A portal link the supplier has not opened yet (controls 5.19-5.21).
+
+    Guardrail shows the link's secret only once and does not e-mail it itself, so the person
+    who issued it must send it. The data model records no "sent", only the supplier's first
+    use (`last_used_at`); the rule is therefore: a link that is neither revoked nor expired,
+    never used by the supplier, on an assessment still waiting for the supplier (status
+    "sent"), reminds its issuer; it is due SUPPLIER_LINK_DAYS days after it was issued and
+    overdue after that (send it, or chase the supplier). It disappears when the supplier
+    opens the link, the link is revoked or expires, or the assessment moves on. If the
+    issuer is no longer an active member, the supplier officers (`suppliers:manage`) get it.
+    One query (plus the shared member list), whatever the number of links.
+    """
+    from django.utils import timezone
+
+    from suppliers.models import SupplierAssessment, SupplierPortalLink
+
+    rows = SupplierPortalLink.objects.filter(
+        revoked_at__isnull=True,
+        last_used_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        assessment__status=SupplierAssessment.Status.SENT,
+    ).values_list(
+        "pk",
+        "token_prefix",
+        "recipient_email",
+        "created",
+        "created_by_id",
+        "assessment_id",
+        "assessment__supplier__name",
+    )
+    active = {user_id for user_id, _ in _members(organization_id)}
+    url = url_maker(organization_id)
+    officers = None
+    for pk, prefix, email, created, created_by, assessment_id, name in rows:
+        due_on = _day(created) + timedelta(days=SUPPLIER_LINK_DAYS)
+        if due_on > horizon(today):
+            continue
+        if created_by in active:
+            recipients = [created_by]
+        else:
+            if officers is None:
+                officers = members_with_scope(organization_id, "suppliers:manage")
+            recipients = officers
+        yield DueItem(
+            recipient_ids=recipients,
+            key=f"supplier_link_to_send:{pk}",
+            subject=f"E-mail the questionnaire link {prefix}… to {email or name}"
+            " (the supplier has not opened it yet)",
+            url=url("supplier_assessment_detail", assessment_id),
+            due_on=due_on,
+            domain="suppliers",
+        )

@@ -60,3 +60,7 @@ def load(demo) -> None:
             )
             services.review_sign_off(actor=actor, review=review)
     sweep_organization()
+    # The portfolio's figures, now that every register's demo (reviews last) is in place.
+    from monitoring.checks.portfolio import figures_refresh
+
+    figures_refresh()

@@ -153,6 +153,8 @@ UNSCOPED_BY_DESIGN = {
     "suppliers.PortalTokenIndex": "the supplier link maps a token hash to its organisation",
     "monitoring_incidents.ConcernTokenIndex": "the public concern link maps a token hash to "
     "its organisation",
+    "monitoring_checks.PortfolioFigures": "counts computed in each tenant's context, read by "
+    "the portfolio for the user's active memberships",
 }
 
 
