@@ -7,7 +7,7 @@ from django import forms
 from isms.members import MemberChoiceField
 from monitoring.checks.models import ControlEvidence, TestResult, TestType
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what type=date reads
+DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class EvidenceForm(forms.Form):
