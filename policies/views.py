@@ -12,7 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.generic import DetailView, ListView, TemplateView, View
+from django.utils import timezone
+from django.views.generic import DetailView, TemplateView, View
 
 from isms import policy as authz
 from isms import uploads
@@ -20,7 +21,7 @@ from isms.errors import DomainError
 from isms.models import AuditEvent
 from isms.views.errors import error_status
 from isms.views.forms import apply_errors
-from isms.views.mixins import OrgViewMixin
+from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
 from policies import selectors, services
 from policies.access import can_see_acknowledgements
 from policies.filters import PolicyFilterSet
@@ -45,94 +46,71 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _bad(request, template: str, context: dict, status: int = 400):
-    return render(request, template, context, status=status)
-
-
-class PolicyListView(OrgViewMixin, ListView):
+class PolicyListView(OrgListView):
     template_name = "policies/policy_list.html"
+    rows_template = "policies/_policy_rows.html"
     scope_map = READ
-    paginate_by = 50
+    filterset_class = PolicyFilterSet
+    selector = selectors.policy_list
     context_object_name = "policies"
-
-    def get_queryset(self):
-        self.filterset = PolicyFilterSet(self.request.GET, queryset=selectors.policy_list())
-        return self.filterset.qs
-
-    def get_template_names(self):
-        if self.request.htmx:
-            return ["policies/_policy_rows.html"]
-        return [self.template_name]
+    nav = "policies"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(nav="policies", filter=self.filterset, today=_today())
         labels = dict(VersionStatus.choices)
         for policy in context["policies"]:
             policy.latest_status_label = labels.get(policy.latest_status, "")
-        context["to_read_count"] = selectors.versions_to_acknowledge(self.actor).count()
-        context["can_create"] = authz.can(self.actor, "create", Policy())
+        context.update(
+            today=timezone.localdate(),
+            to_read_count=selectors.versions_to_acknowledge(self.actor).count(),
+            can_create=authz.can(self.actor, "create", Policy),
+        )
         return context
-
-
-def _today():
-    from django.utils import timezone
-
-    return timezone.localdate()
 
 
 class PolicyFormMixin:
     template_name = "policies/policy_form.html"
-
-    def _form(self, data=None, initial=None):
-        return PolicyForm(data, initial=initial)
-
-    def _render(self, form, status=200, **extra):
-        context = {"form": form, "organization": self.organization, "nav": "policies", **extra}
-        return render(self.request, self.template_name, context, status=status)
-
-
-class PolicyCreateView(PolicyFormMixin, OrgViewMixin, View):
+    form_class = PolicyForm
     scope_map = {"GET": ["policies:write"], "POST": ["policies:write"]}
+    nav = "policies"
 
-    def get(self, request, *args, **kwargs):
-        return self._render(self._form(initial={"owner": request.user.pk}))
-
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                policy = services.policy_create(actor=self.actor, **form.cleaned_data)
-            except (ValidationError, DomainError) as error:
-                apply_errors(form, error)
-                return self._render(form, status=error_status(error))
-            messages.success(request, f"Policy “{policy.title}” created.")
-            return redirect("policies:policy_detail", self.organization.slug, policy.pk)
-        return self._render(form, status=400)
+    def get_success_url(self) -> str:
+        return reverse("policies:policy_detail", args=[self.organization.slug, self.object.pk])
 
 
-class PolicyEditView(PolicyFormMixin, OrgViewMixin, View):
+class PolicyCreateView(PolicyFormMixin, OrgFormView):
+    success_message = "Policy “{obj.title}” created."
+
+    def get_initial(self):
+        return {"owner": self.actor.user_id}
+
+    def perform(self, form):
+        return services.policy_create(actor=self.actor, **form.cleaned_data)
+
+
+class PolicyEditView(PolicyFormMixin, OrgFormView):
     model = Policy
-    scope_map = {"GET": ["policies:write"], "POST": ["policies:write"]}
+    success_message = "Policy “{obj.title}” saved."
 
-    def get(self, request, *args, **kwargs):
-        policy = self.get_object()
-        authz.require(self.actor, "change", policy)
-        initial = {f: getattr(policy, f) for f in services.POLICY_FIELDS}
-        return self._render(self._form(initial=initial), policy=policy)
+    def get_policy(self) -> Policy:
+        if not hasattr(self, "policy"):
+            self.policy = self.get_object()
+            authz.require(self.actor, "change", self.policy)
+        return self.policy
 
-    def post(self, request, *args, **kwargs):
-        policy = self.get_object()
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                services.policy_update(actor=self.actor, policy=policy, **form.cleaned_data)
-            except (ValidationError, DomainError) as error:
-                apply_errors(form, error)
-                return self._render(form, status=error_status(error), policy=policy)
-            messages.success(request, f"Policy “{policy.title}” saved.")
-            return redirect("policies:policy_detail", self.organization.slug, policy.pk)
-        return self._render(form, status=400, policy=policy)
+    def get_initial(self):
+        policy = self.get_policy()
+        return {f: getattr(policy, f) for f in services.POLICY_FIELDS}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["policy"] = self.get_policy()
+        return context
+
+    def perform(self, form):
+        return services.policy_update(
+            actor=self.actor, policy=self.get_policy(), **form.cleaned_data
+        )
 
 
 class TemplateListView(OrgViewMixin, TemplateView):
@@ -291,50 +269,48 @@ class VersionDetailView(VersionMixin, View):
         return render(request, "policies/version_detail.html", self.version_context(version))
 
 
-class VersionEditView(VersionMixin, View):
+class VersionEditView(VersionMixin, OrgFormView):
     scope_map = {"GET": ["policies:write"], "POST": ["policies:write"]}
     template_name = "policies/version_form.html"
+    form_class = VersionForm
+    success_message = "Draft v{obj.number} saved."
 
-    def _render(self, version, form, status=200):
-        context = self.version_context(version, form=form)
-        return render(self.request, self.template_name, context, status=status)
+    def get_version(self) -> PolicyVersion:
+        if not hasattr(self, "version"):
+            self.version = self.get_object()
+        return self.version
 
     def get(self, request, *args, **kwargs):
-        version = self.get_object()
+        version = self.get_version()
         authz.require(self.actor, "change", version)
         if not version.is_editable:
             messages.info(request, f"Version {version.number} is no longer a draft.")
             return redirect("policies:version_detail", self.organization.slug, version.pk)
-        form = VersionForm(
-            initial={
-                "body_markdown": version.body_markdown,
-                "change_summary": version.change_summary,
-            }
-        )
-        return self._render(version, form)
+        return super().get(request, *args, **kwargs)
 
-    def post(self, request, *args, **kwargs):
-        version = self.get_object()
-        form = VersionForm(request.POST, request.FILES)
-        if form.is_valid():
-            document = form.cleaned_data["document"]
-            try:
-                services.version_update_draft(
-                    actor=self.actor,
-                    version=version,
-                    body_markdown=None if document else form.cleaned_data["body_markdown"],
-                    document=document,
-                    change_summary=form.cleaned_data["change_summary"],
-                )
-            except ValidationError as error:
-                apply_errors(form, error)
-            except DomainError as error:
-                form.add_error(None, error.message)
-                return self._render(version, form, status=error.status_code)
-            else:
-                messages.success(request, f"Draft v{version.number} saved.")
-                return redirect("policies:version_detail", self.organization.slug, version.pk)
-        return self._render(version, form, status=400)
+    def get_initial(self):
+        version = self.get_version()
+        return {"body_markdown": version.body_markdown, "change_summary": version.change_summary}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.version_context(self.get_version(), form=context["form"]))
+        return context
+
+    def perform(self, form):
+        version = self.get_version()
+        document = form.cleaned_data["document"]
+        services.version_update_draft(
+            actor=self.actor,
+            version=version,
+            body_markdown=None if document else form.cleaned_data["body_markdown"],
+            document=document,
+            change_summary=form.cleaned_data["change_summary"],
+        )
+        return version
+
+    def get_success_url(self) -> str:
+        return reverse("policies:version_detail", args=[self.organization.slug, self.object.pk])
 
 
 class VersionSubmitView(VersionMixin, View):
@@ -515,18 +491,19 @@ class VersionAcknowledgementsView(VersionMixin, View):
         return render(request, "policies/version_acknowledgements.html", context)
 
 
-class MyPoliciesView(OrgViewMixin, ListView):
-    """Every member's reading list: published policies addressed to them."""
+class MyPoliciesView(OrgListView):
+    """Every member's reading list: published policies addressed to them (one page)."""
 
     template_name = "policies/my_policies.html"
     scope_map = READ
     context_object_name = "versions"
+    paginate_by = None
+    nav = "policies"
 
-    def get_queryset(self):
+    def get_selector_queryset(self):
         return selectors.my_published_versions(self.actor)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["nav"] = "policies"
         context["pending"] = sum(1 for v in context["versions"] if v.my_acknowledged_at is None)
         return context

@@ -9,11 +9,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.generic import DetailView, ListView, View
+from django.views.generic import DetailView, View
 
 from isms import policy
 from isms.errors import DomainError, ErrorCode
 from isms.views.forms import apply_errors
+from isms.views.mixins import OrgListView
 from suppliers import filters, forms, selectors
 from suppliers.models import (
     Question,
@@ -31,21 +32,16 @@ from suppliers.views.common import (
 # --- assessments ----------------------------------------------------------------------------
 
 
-class AssessmentListView(SupplierViewMixin, ListView):
+class AssessmentListView(SupplierViewMixin, OrgListView):
     template_name = "suppliers/assessment_list.html"
+    rows_template = "suppliers/_assessment_rows.html"
     scope_map = READ
-    paginate_by = 50
+    filterset_class = filters.SupplierAssessmentFilterSet
+    selector = selectors.assessments_list
     context_object_name = "assessments"
-
-    def get_queryset(self):
-        self.filterset = filters.SupplierAssessmentFilterSet(
-            self.request.GET, queryset=selectors.assessments_list()
-        )
-        return self.filterset.qs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
         context["statuses"] = SupplierAssessment.Status.choices
         return context
 

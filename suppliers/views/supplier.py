@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.generic import DetailView, ListView, TemplateView, View
+from django.views.generic import DetailView, TemplateView, View
 
 from isms import policy, tabular, uploads
 from isms.errors import DomainError
 from isms.models import AuditEvent
 from isms.views.forms import apply_errors
+from isms.views.mixins import OrgFormView, OrgListView
 from suppliers import filters, forms, selectors
 from suppliers.models import (
     AssessmentFile,
@@ -35,42 +36,18 @@ from suppliers.views.common import (
 # --- the register ---------------------------------------------------------------------------
 
 
-class SupplierListView(SupplierViewMixin, ListView):
+class SupplierListView(SupplierViewMixin, OrgListView):
     template_name = "suppliers/supplier_list.html"
+    rows_template = "suppliers/_supplier_rows.html"
     scope_map = READ
-    paginate_by = 50
+    filterset_class = filters.SupplierFilterSet
+    selector = selectors.suppliers_list
+    ordering_map = filters.SUPPLIER_ORDERING  # the API sorts with the same map
+    default_ordering = "name"
     context_object_name = "suppliers"
-
-    def filtered(self):
-        self.filterset = filters.SupplierFilterSet(
-            self.request.GET, queryset=selectors.suppliers_list()
-        )
-        queryset = self.filterset.qs
-        ordering = self.request.GET.get("ordering", "")
-        key = ordering.lstrip("-")
-        if key in filters.SUPPLIER_ORDERING:
-            prefix = "-" if ordering.startswith("-") else ""
-            queryset = queryset.order_by(prefix + filters.SUPPLIER_ORDERING[key], "pk")
-        return queryset
-
-    def get_queryset(self):
-        return self.filtered()
-
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if not self.filterset.is_valid():
-            response.status_code = 400
-        return response
-
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["suppliers/_supplier_rows.html"]
-        return [self.template_name]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["ordering"] = self.request.GET.get("ordering", "name")
         context["sort_columns"] = [
             ("name", "Name"),
             ("criticality", "Criticality"),
@@ -78,14 +55,16 @@ class SupplierListView(SupplierViewMixin, ListView):
             ("rating", "Rating"),
             ("next_reassessment_date", "Next reassessment"),
         ]
-        context["can_write"] = policy.can(self.actor, "create", Supplier())
+        context["can_write"] = policy.can(self.actor, "create", Supplier)
         return context
 
 
 class SupplierExportView(SupplierListView):
+    """The list's rows (same filters, same order) as CSV or XLSX (isms.tabular)."""
+
     def get(self, request, *args, **kwargs):
-        queryset = self.filtered()
-        if not self.filterset.is_valid():
+        queryset = self.get_queryset()
+        if self.filter_refused():
             return HttpResponse("Invalid filter.", status=400, content_type="text/plain")
         kind = "xlsx" if request.GET.get("as") == "xlsx" else "csv"
         return transfer.suppliers_export_response(
@@ -121,73 +100,46 @@ class SupplierImportView(SupplierViewMixin, TemplateView):
 
 class SupplierFormMixin(SupplierViewMixin):
     template_name = "suppliers/supplier_form.html"
-
-    def render_form(self, form, status=200, supplier=None):
-        return render(
-            self.request,
-            self.template_name,
-            {
-                "form": form,
-                "supplier": supplier,
-                "organization": self.organization,
-                "nav": "suppliers",
-            },
-            status=status,
-        )
-
-
-class SupplierCreateView(SupplierFormMixin, View):
+    form_class = forms.SupplierForm
     scope_map = WRITE
 
-    def get(self, request, *args, **kwargs):
-        form = forms.SupplierForm(initial={"owner": request.user})
-        return self.render_form(form)
-
-    def post(self, request, *args, **kwargs):
-        form = forms.SupplierForm(request.POST)
-        if form.is_valid():
-            try:
-                supplier = register.supplier_create(actor=self.actor, **form.cleaned_data)
-            except (ValidationError, DomainError) as error:
-                apply_errors(form, error)
-                return self.render_form(form, status=getattr(error, "status_code", 400))
-            else:
-                messages.success(request, f"Supplier {supplier.name} added.")
-                return redirect(self.supplier_url(supplier))
-        return self.render_form(form, status=400)
+    def get_success_url(self) -> str:
+        return self.supplier_url(self.object)
 
 
-class SupplierUpdateView(SupplierFormMixin, View):
-    scope_map = WRITE
+class SupplierCreateView(SupplierFormMixin, OrgFormView):
+    success_message = "Supplier {obj.name} added."
+
+    def get_initial(self):
+        return {"owner": self.actor.user_id}
+
+    def perform(self, form):
+        return register.supplier_create(actor=self.actor, **form.cleaned_data)
+
+
+class SupplierUpdateView(SupplierFormMixin, OrgFormView):
     model = Supplier
+    success_message = "Supplier {obj.name} updated."
 
-    def _load(self):
-        supplier = self.get_object()
-        refused = policy.refusal(self.actor, "change", supplier)
-        if refused is not None:
-            raise PermissionDenied(refused.message)
-        return supplier
+    def get_supplier(self) -> Supplier:
+        if not hasattr(self, "supplier"):
+            self.supplier = self.get_object()
+            policy.require(self.actor, "change", self.supplier)
+        return self.supplier
 
-    def get(self, request, *args, **kwargs):
-        supplier = self._load()
-        initial = {f: getattr(supplier, f) for f in register.SUPPLIER_FIELDS}
-        return self.render_form(forms.SupplierForm(initial=initial), supplier=supplier)
+    def get_initial(self):
+        supplier = self.get_supplier()
+        return {f: getattr(supplier, f) for f in register.SUPPLIER_FIELDS}
 
-    def post(self, request, *args, **kwargs):
-        supplier = self._load()
-        form = forms.SupplierForm(request.POST)
-        if form.is_valid():
-            try:
-                register.supplier_update(actor=self.actor, supplier=supplier, **form.cleaned_data)
-            except (ValidationError, DomainError) as error:
-                apply_errors(form, error)
-                return self.render_form(
-                    form, status=getattr(error, "status_code", 400), supplier=supplier
-                )
-            else:
-                messages.success(request, "Supplier updated.")
-                return redirect(self.supplier_url(supplier))
-        return self.render_form(form, status=400, supplier=supplier)
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["supplier"] = self.get_supplier()
+        return context
+
+    def perform(self, form):
+        return register.supplier_update(
+            actor=self.actor, supplier=self.get_supplier(), **form.cleaned_data
+        )
 
 
 class SupplierDetailView(SupplierViewMixin, DetailView):
