@@ -1,8 +1,9 @@
 """The policies pages, under /o/<org_slug>/policies/.
 
 Views go: look the object up in the organisation (404 for a missing or another
-organisation's object) → parse input → call one service. A refused transition re-renders the
-page with the reason and its real status (403/409); bad input re-renders the form with 400.
+organisation's object) → parse input → call one service. A button (a transition) answers with
+a redirect and a message in words, done or refused; bad input on a form page re-renders the
+form with 400 (isms.views.mixins.OrgFormView).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from isms import policy as authz
 from isms import uploads
 from isms.errors import DomainError
 from isms.models import AuditEvent
-from isms.views.errors import error_status
+from isms.views.errors import error_status, refusal_response
 from isms.views.forms import apply_errors
 from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
 from policies import selectors, services
@@ -209,8 +210,9 @@ class VersionCreateView(OrgViewMixin, View):
                 actor=self.actor, policy=policy, append_template=template or None
             )
         except (DomainError, ValidationError) as error:
-            messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
-            return redirect("policies:policy_detail", self.organization.slug, policy.pk)
+            back = reverse("policies:policy_detail", args=[self.organization.slug, policy.pk])
+            return refusal_response(request, error, back)
+        messages.success(request, f"Draft v{version.number} started: write the changes.")
         return redirect("policies:version_edit", self.organization.slug, version.pk)
 
 
@@ -365,11 +367,9 @@ class VersionTransitionView(VersionMixin, View):
 
     def post(self, request, *args, **kwargs):
         version = self.get_object()
-        extra = {}
+        here = reverse("policies:version_detail", args=[self.organization.slug, version.pk])
         try:
             if self.action == "return_to_draft":
-                form = ReturnForm(request.POST)
-                extra["return_form"] = form
                 services.version_return_to_draft(
                     actor=self.actor, version=version, note=request.POST.get("note", "")
                 )
@@ -379,16 +379,10 @@ class VersionTransitionView(VersionMixin, View):
                 return redirect("policies:policy_detail", self.organization.slug, version.policy_id)
             else:
                 services.TRANSITION_SERVICES[self.action](actor=self.actor, version=version)
-        except DomainError as error:
-            context = self.version_context(version, error=error.message, **extra)
-            return render(
-                request, "policies/version_detail.html", context, status=error.status_code
-            )
-        except ValidationError as error:
-            context = self.version_context(version, error=" ".join(error.messages), **extra)
-            return render(request, "policies/version_detail.html", context, status=400)
+        except (DomainError, ValidationError) as error:
+            return refusal_response(request, error, here)
         messages.success(request, self.DONE[self.action].format(n=version.number))
-        return redirect("policies:version_detail", self.organization.slug, version.pk)
+        return redirect(here)
 
 
 class VersionDiffView(VersionMixin, View):

@@ -170,6 +170,9 @@ class AssessmentStartView(RiskPostView):
                 change_request=change_request,
                 affected_people=change_request.affected_people,
             )
+            messages.success(self.request, "Impact assessment started.")
+        else:
+            messages.info(self.request, "The impact assessment in draft continues here.")
         return assessment_url(draft, "purpose")
 
 

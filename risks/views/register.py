@@ -292,6 +292,7 @@ class TreatmentActionStatusView(RiskPostView):
         if not form.is_valid():
             raise ValidationError({"status": "Choose a status."})
         register.treatment_action_update(actor=self.actor, action=action, **form.cleaned_data)
+        messages.success(self.request, "Treatment action updated.")
         return risk_url(action.risk)
 
 
