@@ -232,6 +232,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 GUARDRAIL_UPLOAD_MAX_BYTES = int(env("GUARDRAIL_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 
 LANGUAGE_CODE = "en-gb"
+FORMAT_MODULE_PATH = ["isms.formats"]  # ISO dates first, for <input type="date">
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

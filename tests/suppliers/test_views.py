@@ -306,3 +306,27 @@ def test_demo_data_is_idempotent(db):
     load_demo()
     with tenant_context(context.organization.pk):
         assert (Supplier.objects.count(), SupplierCertification.objects.count()) == first == (4, 3)
+
+
+def test_edit_form_keeps_the_stored_dates(web, org_a, officer, in_tenant):
+    """The date picker reads ISO dates only: the edit form shows the stored reassessment date
+    (it used to render 02/12/2027, which the picker shows empty and saving then blanked)."""
+    from datetime import date
+
+    with in_tenant(org_a):
+        supplier = SupplierFactory(owner=officer, next_reassessment_date=date(2027, 12, 2))
+    form = web.get(page(org_a, f"{supplier.pk}/edit/")).content.decode()
+    assert 'value="2027-12-02"' in form
+    data = {
+        "name": supplier.name,
+        "owner": officer.pk,
+        "criticality": supplier.criticality,
+        "status": supplier.status,
+        "next_reassessment_date": "2027-12-02",
+    }
+    saved = web.post(page(org_a, f"{supplier.pk}/edit/"), data, follow=True)
+    assert saved.redirect_chain[0][0].endswith(f"/suppliers/{supplier.pk}/")
+    assert f"Supplier {supplier.name} updated." in saved.content.decode()
+    with in_tenant(org_a):
+        supplier.refresh_from_db()
+    assert supplier.next_reassessment_date == date(2027, 12, 2)
