@@ -37,6 +37,14 @@ def active_members(
     )
 
 
+# The two refusals of a member field, in the same words for forms, services and the API.
+NOT_A_MEMBER = "No active member with user id {user_id} in this organisation."
+CANNOT_HOLD = (
+    "This member's role cannot hold this responsibility (auditors are read-only and never own "
+    "records)."
+)
+
+
 def member_label(user) -> str:
     name = user.get_full_name()
     return f"{name} <{user.email}>" if name else user.email
@@ -57,16 +65,9 @@ def validate_member(value, field: str, *, scope: str | None = OWN_SCOPE, require
         raise ValidationError({field: f"{value!r} is not a user id."}) from None
     user = active_members(scope=scope).filter(pk=user_id).first()
     if user is None:
-        if active_members(scope=None).filter(pk=user_id).exists():
-            raise ValidationError(
-                {
-                    field: "This member's role cannot hold this responsibility (auditors are "
-                    "read-only and never own records)."
-                }
-            )
-        raise ValidationError(
-            {field: f"No active member with user id {user_id} in this organisation."}
-        )
+        if scope is not None and active_members(scope=None).filter(pk=user_id).exists():
+            raise ValidationError({field: CANNOT_HOLD})
+        raise ValidationError({field: NOT_A_MEMBER.format(user_id=user_id)})
     return user
 
 
@@ -85,8 +86,23 @@ class MemberChoiceField(forms.ModelChoiceField):
         return member_label(user)
 
 
+class MemberMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several members (reviewers): the same picker, bound per request like the one above."""
+
+    def __init__(self, *args, scope: str | None = OWN_SCOPE, **kwargs):
+        self.member_scope = scope
+        kwargs.setdefault("queryset", User.objects.none())
+        super().__init__(*args, **kwargs)
+
+    def bind(self) -> None:
+        self.queryset = active_members(scope=self.member_scope)
+
+    def label_from_instance(self, user) -> str:
+        return member_label(user)
+
+
 def bind_member_fields(form: forms.BaseForm) -> None:
-    """Give every MemberChoiceField of a form its organisation's members."""
+    """Give every member picker of a form its organisation's members."""
     for field in form.fields.values():
-        if isinstance(field, MemberChoiceField):
+        if isinstance(field, MemberChoiceField | MemberMultipleChoiceField):
             field.bind()

@@ -16,7 +16,8 @@ policy says what they may do to one object:
 The base viewset, the base UI view and the services ask these functions and nothing else.
 
 Rules, in the order they apply:
-- `view` needs `<domain>:read`;
+- `view` needs `<domain>:read`; `create` needs `<domain>:write` (`<domain>:manage` for a
+  ManagedPolicy);
 - `change` and `delete` need `<domain>:write`, and either `<domain>:manage` (officers, admins,
   read-write API keys) or the owner's object grant (django-guardian, direct foreign-key
   tables): one ownership mechanism for every register;
@@ -95,6 +96,10 @@ class ModelPolicy:
 
     def rule_view(self, actor: Actor, obj) -> Refusal | None:
         return self._scope_refusal(actor, self.read_scope)
+
+    def rule_create(self, actor: Actor, obj) -> Refusal | None:
+        """Adding to the register: whoever writes in it (`obj` may be the model class)."""
+        return self._scope_refusal(actor, self.write_scope)
 
     def rule_change(self, actor: Actor, obj) -> Refusal | None:
         refused = self._scope_refusal(actor, self.write_scope)
@@ -199,6 +204,9 @@ class ManagedPolicy(ModelPolicy):
     everyone else none."""
 
     def rule_change(self, actor: Actor, obj) -> Refusal | None:
+        return self.rule_manage(actor, obj)
+
+    def rule_create(self, actor: Actor, obj) -> Refusal | None:
         return self.rule_manage(actor, obj)
 
 

@@ -44,9 +44,6 @@ class PolicyPolicy(policy.ModelPolicy):
     domain = "policies"
     owner_grant = OWNER_GRANT
 
-    def rule_create(self, actor: Actor, obj) -> Refusal | None:
-        return self._scope_refusal(actor, self.write_scope)
-
 
 def _version_grants(actor: Actor, version: PolicyVersion) -> frozenset[str]:
     """The actor's grants on this version (prefetched by isms.policy.attach_grants)."""

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth import get_user_model
 
-from isms.access import OWN_SCOPE, addressable_roles
+from isms.access import addressable_roles
 from isms.fields import derive_form
-from isms.members import MemberChoiceField, active_members, bind_member_fields, member_label
+from isms.members import MemberChoiceField, MemberMultipleChoiceField, bind_member_fields
 from isms.models import Role
 from policies.models import POLICY_EDITABLE, AISection, Policy, PolicyKind
 from policies.starters import TEMPLATES
@@ -60,21 +59,6 @@ class VersionForm(forms.Form):
     change_summary = forms.CharField(max_length=500, required=False, label="What changed")
 
 
-class MemberMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Several members (reviewers); bound per request like isms.members.MemberChoiceField."""
-
-    def __init__(self, *args, scope: str | None = OWN_SCOPE, **kwargs):
-        self.member_scope = scope
-        kwargs.setdefault("queryset", get_user_model().objects.none())
-        super().__init__(*args, **kwargs)
-
-    def bind(self) -> None:
-        self.queryset = active_members(scope=self.member_scope)
-
-    def label_from_instance(self, user) -> str:
-        return member_label(user)
-
-
 class SubmitForm(forms.Form):
     approver = MemberChoiceField(
         scope="policies:approve",
@@ -90,7 +74,6 @@ class SubmitForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         bind_member_fields(self)
-        self.fields["reviewers"].bind()
 
 
 class ReturnForm(forms.Form):

@@ -1,8 +1,9 @@
 """The policies pages, under /o/<org_slug>/policies/.
 
 Views go: look the object up in the organisation (404 for a missing or another
-organisation's object) → parse input → call one service. A refused transition re-renders the
-page with the reason and its real status (403/409); bad input re-renders the form with 400.
+organisation's object) → parse input → call one service. A button (a transition) answers with
+a redirect and a message in words, done or refused; bad input on a form page re-renders the
+form with 400 (isms.views.mixins.OrgFormView).
 """
 
 from __future__ import annotations
@@ -12,15 +13,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.generic import DetailView, ListView, TemplateView, View
+from django.utils import timezone
+from django.views.generic import DetailView, TemplateView, View
 
 from isms import policy as authz
 from isms import uploads
 from isms.errors import DomainError
 from isms.models import AuditEvent
-from isms.views.errors import error_status
+from isms.views.errors import error_status, refusal_response
 from isms.views.forms import apply_errors
-from isms.views.mixins import OrgViewMixin
+from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
 from policies import selectors, services
 from policies.access import can_see_acknowledgements
 from policies.filters import PolicyFilterSet
@@ -45,94 +47,71 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _bad(request, template: str, context: dict, status: int = 400):
-    return render(request, template, context, status=status)
-
-
-class PolicyListView(OrgViewMixin, ListView):
+class PolicyListView(OrgListView):
     template_name = "policies/policy_list.html"
+    rows_template = "policies/_policy_rows.html"
     scope_map = READ
-    paginate_by = 50
+    filterset_class = PolicyFilterSet
+    selector = selectors.policy_list
     context_object_name = "policies"
-
-    def get_queryset(self):
-        self.filterset = PolicyFilterSet(self.request.GET, queryset=selectors.policy_list())
-        return self.filterset.qs
-
-    def get_template_names(self):
-        if self.request.htmx:
-            return ["policies/_policy_rows.html"]
-        return [self.template_name]
+    nav = "policies"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(nav="policies", filter=self.filterset, today=_today())
         labels = dict(VersionStatus.choices)
         for policy in context["policies"]:
             policy.latest_status_label = labels.get(policy.latest_status, "")
-        context["to_read_count"] = selectors.versions_to_acknowledge(self.actor).count()
-        context["can_create"] = authz.can(self.actor, "create", Policy())
+        context.update(
+            today=timezone.localdate(),
+            to_read_count=selectors.versions_to_acknowledge(self.actor).count(),
+            can_create=authz.can(self.actor, "create", Policy),
+        )
         return context
-
-
-def _today():
-    from django.utils import timezone
-
-    return timezone.localdate()
 
 
 class PolicyFormMixin:
     template_name = "policies/policy_form.html"
-
-    def _form(self, data=None, initial=None):
-        return PolicyForm(data, initial=initial)
-
-    def _render(self, form, status=200, **extra):
-        context = {"form": form, "organization": self.organization, "nav": "policies", **extra}
-        return render(self.request, self.template_name, context, status=status)
-
-
-class PolicyCreateView(PolicyFormMixin, OrgViewMixin, View):
+    form_class = PolicyForm
     scope_map = {"GET": ["policies:write"], "POST": ["policies:write"]}
+    nav = "policies"
 
-    def get(self, request, *args, **kwargs):
-        return self._render(self._form(initial={"owner": request.user.pk}))
-
-    def post(self, request, *args, **kwargs):
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                policy = services.policy_create(actor=self.actor, **form.cleaned_data)
-            except (ValidationError, DomainError) as error:
-                apply_errors(form, error)
-                return self._render(form, status=error_status(error))
-            messages.success(request, f"Policy “{policy.title}” created.")
-            return redirect("policies:policy_detail", self.organization.slug, policy.pk)
-        return self._render(form, status=400)
+    def get_success_url(self) -> str:
+        return reverse("policies:policy_detail", args=[self.organization.slug, self.object.pk])
 
 
-class PolicyEditView(PolicyFormMixin, OrgViewMixin, View):
+class PolicyCreateView(PolicyFormMixin, OrgFormView):
+    success_message = "Policy “{obj.title}” created."
+
+    def get_initial(self):
+        return {"owner": self.actor.user_id}
+
+    def perform(self, form):
+        return services.policy_create(actor=self.actor, **form.cleaned_data)
+
+
+class PolicyEditView(PolicyFormMixin, OrgFormView):
     model = Policy
-    scope_map = {"GET": ["policies:write"], "POST": ["policies:write"]}
+    success_message = "Policy “{obj.title}” saved."
 
-    def get(self, request, *args, **kwargs):
-        policy = self.get_object()
-        authz.require(self.actor, "change", policy)
-        initial = {f: getattr(policy, f) for f in services.POLICY_FIELDS}
-        return self._render(self._form(initial=initial), policy=policy)
+    def get_policy(self) -> Policy:
+        if not hasattr(self, "policy"):
+            self.policy = self.get_object()
+            authz.require(self.actor, "change", self.policy)
+        return self.policy
 
-    def post(self, request, *args, **kwargs):
-        policy = self.get_object()
-        form = self._form(request.POST)
-        if form.is_valid():
-            try:
-                services.policy_update(actor=self.actor, policy=policy, **form.cleaned_data)
-            except (ValidationError, DomainError) as error:
-                apply_errors(form, error)
-                return self._render(form, status=error_status(error), policy=policy)
-            messages.success(request, f"Policy “{policy.title}” saved.")
-            return redirect("policies:policy_detail", self.organization.slug, policy.pk)
-        return self._render(form, status=400, policy=policy)
+    def get_initial(self):
+        policy = self.get_policy()
+        return {f: getattr(policy, f) for f in services.POLICY_FIELDS}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["policy"] = self.get_policy()
+        return context
+
+    def perform(self, form):
+        return services.policy_update(
+            actor=self.actor, policy=self.get_policy(), **form.cleaned_data
+        )
 
 
 class TemplateListView(OrgViewMixin, TemplateView):
@@ -231,8 +210,9 @@ class VersionCreateView(OrgViewMixin, View):
                 actor=self.actor, policy=policy, append_template=template or None
             )
         except (DomainError, ValidationError) as error:
-            messages.error(request, getattr(error, "message", None) or "; ".join(error.messages))
-            return redirect("policies:policy_detail", self.organization.slug, policy.pk)
+            back = reverse("policies:policy_detail", args=[self.organization.slug, policy.pk])
+            return refusal_response(request, error, back)
+        messages.success(request, f"Draft v{version.number} started: write the changes.")
         return redirect("policies:version_edit", self.organization.slug, version.pk)
 
 
@@ -291,50 +271,48 @@ class VersionDetailView(VersionMixin, View):
         return render(request, "policies/version_detail.html", self.version_context(version))
 
 
-class VersionEditView(VersionMixin, View):
+class VersionEditView(VersionMixin, OrgFormView):
     scope_map = {"GET": ["policies:write"], "POST": ["policies:write"]}
     template_name = "policies/version_form.html"
+    form_class = VersionForm
+    success_message = "Draft v{obj.number} saved."
 
-    def _render(self, version, form, status=200):
-        context = self.version_context(version, form=form)
-        return render(self.request, self.template_name, context, status=status)
+    def get_version(self) -> PolicyVersion:
+        if not hasattr(self, "version"):
+            self.version = self.get_object()
+        return self.version
 
     def get(self, request, *args, **kwargs):
-        version = self.get_object()
+        version = self.get_version()
         authz.require(self.actor, "change", version)
         if not version.is_editable:
             messages.info(request, f"Version {version.number} is no longer a draft.")
             return redirect("policies:version_detail", self.organization.slug, version.pk)
-        form = VersionForm(
-            initial={
-                "body_markdown": version.body_markdown,
-                "change_summary": version.change_summary,
-            }
-        )
-        return self._render(version, form)
+        return super().get(request, *args, **kwargs)
 
-    def post(self, request, *args, **kwargs):
-        version = self.get_object()
-        form = VersionForm(request.POST, request.FILES)
-        if form.is_valid():
-            document = form.cleaned_data["document"]
-            try:
-                services.version_update_draft(
-                    actor=self.actor,
-                    version=version,
-                    body_markdown=None if document else form.cleaned_data["body_markdown"],
-                    document=document,
-                    change_summary=form.cleaned_data["change_summary"],
-                )
-            except ValidationError as error:
-                apply_errors(form, error)
-            except DomainError as error:
-                form.add_error(None, error.message)
-                return self._render(version, form, status=error.status_code)
-            else:
-                messages.success(request, f"Draft v{version.number} saved.")
-                return redirect("policies:version_detail", self.organization.slug, version.pk)
-        return self._render(version, form, status=400)
+    def get_initial(self):
+        version = self.get_version()
+        return {"body_markdown": version.body_markdown, "change_summary": version.change_summary}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.version_context(self.get_version(), form=context["form"]))
+        return context
+
+    def perform(self, form):
+        version = self.get_version()
+        document = form.cleaned_data["document"]
+        services.version_update_draft(
+            actor=self.actor,
+            version=version,
+            body_markdown=None if document else form.cleaned_data["body_markdown"],
+            document=document,
+            change_summary=form.cleaned_data["change_summary"],
+        )
+        return version
+
+    def get_success_url(self) -> str:
+        return reverse("policies:version_detail", args=[self.organization.slug, self.object.pk])
 
 
 class VersionSubmitView(VersionMixin, View):
@@ -389,11 +367,9 @@ class VersionTransitionView(VersionMixin, View):
 
     def post(self, request, *args, **kwargs):
         version = self.get_object()
-        extra = {}
+        here = reverse("policies:version_detail", args=[self.organization.slug, version.pk])
         try:
             if self.action == "return_to_draft":
-                form = ReturnForm(request.POST)
-                extra["return_form"] = form
                 services.version_return_to_draft(
                     actor=self.actor, version=version, note=request.POST.get("note", "")
                 )
@@ -403,16 +379,10 @@ class VersionTransitionView(VersionMixin, View):
                 return redirect("policies:policy_detail", self.organization.slug, version.policy_id)
             else:
                 services.TRANSITION_SERVICES[self.action](actor=self.actor, version=version)
-        except DomainError as error:
-            context = self.version_context(version, error=error.message, **extra)
-            return render(
-                request, "policies/version_detail.html", context, status=error.status_code
-            )
-        except ValidationError as error:
-            context = self.version_context(version, error=" ".join(error.messages), **extra)
-            return render(request, "policies/version_detail.html", context, status=400)
+        except (DomainError, ValidationError) as error:
+            return refusal_response(request, error, here)
         messages.success(request, self.DONE[self.action].format(n=version.number))
-        return redirect("policies:version_detail", self.organization.slug, version.pk)
+        return redirect(here)
 
 
 class VersionDiffView(VersionMixin, View):
@@ -515,18 +485,19 @@ class VersionAcknowledgementsView(VersionMixin, View):
         return render(request, "policies/version_acknowledgements.html", context)
 
 
-class MyPoliciesView(OrgViewMixin, ListView):
-    """Every member's reading list: published policies addressed to them."""
+class MyPoliciesView(OrgListView):
+    """Every member's reading list: published policies addressed to them (one page)."""
 
     template_name = "policies/my_policies.html"
     scope_map = READ
     context_object_name = "versions"
+    paginate_by = None
+    nav = "policies"
 
-    def get_queryset(self):
+    def get_selector_queryset(self):
         return selectors.my_published_versions(self.actor)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["nav"] = "policies"
         context["pending"] = sum(1 for v in context["versions"] if v.my_acknowledged_at is None)
         return context

@@ -44,10 +44,6 @@ class SupplierPolicy(policy.ModelPolicy):
     domain = "suppliers"
     owner_grant = OWNER_GRANT
 
-    def rule_create(self, actor: Actor, obj) -> Refusal | None:
-        """Adding a supplier to the register: anyone who writes in it (they name its owner)."""
-        return self._scope_refusal(actor, self.write_scope)
-
 
 class SupplierPartPolicy(policy.ModelPolicy):
     """A row that belongs to one supplier: changing it is changing the supplier."""

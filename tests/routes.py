@@ -102,3 +102,18 @@ def ui_routes() -> list[UiRoute]:
         if route.startswith(UI_PREFIX) and view_class is not None:
             routes.append(UiRoute(route, pattern.name or "", view_class))
     return routes
+
+
+def page_pk(route: UiRoute, organization):
+    """(pk, reachable) for GETting `route` in `organization`: an object made by its factory
+    when the URL names one; unreachable when it needs global reference data."""
+    from tests.factories import OBJECT_FACTORIES, make_object
+
+    if "<slug:framework>" in route.route or "<str:" in route.route:
+        return None, False
+    if not route.has_pk:
+        return None, True
+    model = route.model
+    if model is None or not org_owned(model) or model not in OBJECT_FACTORIES:
+        return None, False
+    return make_object(model, organization).pk, True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from isms.access import OWN_SCOPE
 from isms.api.serializers import MemberField, TenantRelatedField
 from isms.choices import DataCategory
 from suppliers.models import Supplier
@@ -41,8 +42,10 @@ def _actor(serializer):
 
 
 class AssetSerializer(serializers.ModelSerializer):
-    owner = MemberField(help_text="User id of the accountable owner (an active member).")
-    custodian = MemberField(required=False, allow_null=True)
+    owner = MemberField(
+        scope=OWN_SCOPE, help_text="User id of the accountable owner (an active member)."
+    )
+    custodian = MemberField(scope=OWN_SCOPE, required=False, allow_null=True)
     supplier = TenantRelatedField(model=Supplier, required=False, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False)
     owner_name = serializers.SerializerMethodField()
@@ -79,7 +82,7 @@ class AssetUpsertSerializer(AssetSerializer):
     external_id = serializers.CharField(max_length=200)
     name = serializers.CharField(max_length=200, required=False)
     asset_type = serializers.ChoiceField(choices=AssetType.choices, required=False)
-    owner = MemberField(required=False)
+    owner = MemberField(scope=OWN_SCOPE, required=False)
 
     class Meta(AssetSerializer.Meta):
         extra_kwargs = {
@@ -91,7 +94,7 @@ class AssetUpsertSerializer(AssetSerializer):
 
 class AssetBulkSerializer(serializers.Serializer):
     assets = serializers.ListField(child=serializers.IntegerField(), min_length=1, max_length=500)
-    owner = MemberField(required=False)
+    owner = MemberField(scope=OWN_SCOPE, required=False)
     classification = serializers.ChoiceField(choices=Classification.choices, required=False)
     lifecycle = serializers.ChoiceField(choices=Lifecycle.choices, required=False)
 
@@ -200,7 +203,7 @@ class ShadowAIReportSerializer(serializers.ModelSerializer):
 
 
 class TriageAcceptSerializer(serializers.Serializer):
-    owner = MemberField()
+    owner = MemberField(scope=OWN_SCOPE)
     classification = serializers.ChoiceField(choices=Classification.choices, required=False)
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from isms.members import CANNOT_HOLD, NOT_A_MEMBER, active_members
 from isms.models import AuditEvent, Control, ControlMapping, Framework, Membership
-from isms.tenancy import current_organization_id
 
 User = get_user_model()
 
@@ -34,22 +34,42 @@ class TenantRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class MemberField(serializers.PrimaryKeyRelatedField):
-    """A user who is an active member of the organisation in context (by user id)."""
+    """A user who is an active member of the organisation in context (by user id): the API's
+    member picker, with the rule of isms.members.
+
+    With `scope` (an owner, a custodian, an assignee: `scope=OWN_SCOPE`), only members whose
+    role carries it are accepted; an auditor's id is a 400 naming the field ("invalid"), in
+    the words the forms and services use. Without it, every active member (an internal
+    auditor, an approver whose own scope the service checks with its own message).
+    """
 
     default_error_messages = {
-        "does_not_exist": "No active member with user id {pk_value} in this organisation.",
+        "does_not_exist": NOT_A_MEMBER.replace("{user_id}", "{pk_value}"),
+        "cannot_hold": CANNOT_HOLD,
     }
 
-    def get_queryset(self):
-        return User.objects.filter(
-            pk__in=Membership.objects.active()
-            .filter(organization_id=current_organization_id())
-            .values("user_id")
-        )
-
-    def __init__(self, **kwargs):
+    def __init__(self, *, scope: str | None = None, **kwargs):
+        self.member_scope = scope
         kwargs.setdefault("queryset", User.objects.none())
         super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return active_members(scope=self.member_scope)
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError:
+            if self.member_scope is not None and self._is_other_member(data):
+                self.fail("cannot_hold")
+            raise
+
+    def _is_other_member(self, data) -> bool:
+        try:
+            user_id = int(data)
+        except (TypeError, ValueError):
+            return False
+        return active_members(scope=None).filter(pk=user_id).exists()
 
 
 class UserSummarySerializer(serializers.ModelSerializer):

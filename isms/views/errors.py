@@ -50,12 +50,13 @@ def back_url(request, fallback: str = "") -> str:
     return f"/o/{actor.organization.slug}/" if actor is not None else "/"
 
 
-def refusal_response(request, error: Exception):
-    """A refused action: for a POST a flash message and a redirect back; else a page."""
+def refusal_response(request, error: Exception, fallback: str = ""):
+    """A refused action: for a POST a flash message and a redirect back (to the page it came
+    from, else `fallback`); else a page."""
     message = error_message(error)
     if request.method == "POST":
         messages.error(request, f"Nothing was changed: {message}")
-        return HttpResponseRedirect(back_url(request))
+        return HttpResponseRedirect(back_url(request, fallback))
     return render(
         request,
         "errors/refused.html",

@@ -18,3 +18,13 @@ def apply_errors(form, error: Exception) -> None:
                 form.add_error(field if field in form.fields else None, message)
     elif isinstance(error, DomainError):
         form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+def form_refusal(form) -> ValidationError:
+    """A bound, invalid form's errors in words for a flash message ("Valid until: This field
+    is required."), for the POST-only forms of a page that answer with a redirect."""
+    found = []
+    for name, errors in form.errors.items():
+        label = form[name].label if name in form.fields else ""
+        found += [f"{label}: {error}" if label else error for error in errors]
+    return ValidationError(found)

@@ -82,28 +82,58 @@ class OrgListView(OrgViewMixin, ListView):
     """A register page: FilterSet over a selector, paginated, with an HTMX rows partial.
 
     Declare `filterset_class`, `selector` (a callable returning the tenant queryset with its
-    joins), `template_name` and `rows_template` (the partial the filter bar swaps in).
+    joins; override `get_selector_queryset()` when it needs the request or the actor),
+    `template_name` and `rows_template` (the partial the filter bar swaps in).
+
+    Sorting: a FilterSet with an `OrderingFilter` sorts by itself (`default_ordering` is its
+    value when the query names none); a FilterSet shared with an API that sorts with its own
+    backend declares instead `ordering_map` (public name -> ORM expression), and the page
+    sorts by `?ordering=name` / `-name` through it. The context's `ordering` is the sort in
+    force. A query the FilterSet refuses answers 400, with the errors in `filter.errors`.
     """
 
     filterset_class = None
     selector = None
     rows_template: str | None = None
     default_ordering: str | None = None
+    ordering_map: dict[str, str] | None = None
     paginate_by = 50
 
     def get_selector_queryset(self) -> QuerySet:
         return type(self).selector()
 
+    def current_ordering(self) -> str:
+        return self.request.GET.get("ordering") or self.default_ordering or ""
+
     def get_queryset(self):
         data = self.request.GET.copy()
-        if self.default_ordering:
+        if self.default_ordering and self.ordering_map is None:
             data.setdefault("ordering", self.default_ordering)
         queryset = policy.restrict(self.actor, "view", self.get_selector_queryset())
         if self.filterset_class is None:
             self.filterset = None
+        else:
+            self.filterset = self.filterset_class(data, queryset=queryset, request=self.request)
+            queryset = self.filterset.qs
+        return self.order(queryset)
+
+    def order(self, queryset: QuerySet) -> QuerySet:
+        ordering = self.current_ordering()
+        key = ordering.lstrip("-")
+        if self.ordering_map is None or key not in self.ordering_map:
             return queryset
-        self.filterset = self.filterset_class(data, queryset=queryset, request=self.request)
-        return self.filterset.qs
+        prefix = "-" if ordering.startswith("-") else ""
+        return queryset.order_by(prefix + self.ordering_map[key], "pk")
+
+    def filter_refused(self) -> bool:
+        filterset = getattr(self, "filterset", None)
+        return filterset is not None and not filterset.is_valid()
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if self.filter_refused():
+            response.status_code = 400
+        return response
 
     def get_template_names(self):
         htmx = getattr(self.request, "htmx", None)
@@ -114,6 +144,7 @@ class OrgListView(OrgViewMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
+        context["ordering"] = self.current_ordering()
         return context
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from isms.access import addressable_roles
+from isms.access import OWN_SCOPE, addressable_roles
 from isms.api.serializers import MemberField, TenantRelatedField, UserSummarySerializer
 from isms.models import Role
 from policies import services
@@ -22,7 +22,7 @@ from policies.workflows import allowed_actions
 
 
 class PolicySerializer(serializers.ModelSerializer):
-    owner = MemberField()
+    owner = MemberField(scope=OWN_SCOPE)
     audience_roles = serializers.ListField(
         child=serializers.ChoiceField(choices=[(r, Role(r).label) for r in addressable_roles()]),
         required=False,
@@ -62,7 +62,7 @@ class PolicySerializer(serializers.ModelSerializer):
 class PolicyFromTemplateSerializer(serializers.Serializer):
     template = serializers.ChoiceField(choices=sorted(TEMPLATES))
     title = serializers.CharField(required=False, max_length=200)
-    owner = MemberField(required=False)
+    owner = MemberField(scope=OWN_SCOPE, required=False)
 
 
 class PolicyVersionSerializer(serializers.ModelSerializer):
@@ -156,7 +156,9 @@ class PolicyVersionSerializer(serializers.ModelSerializer):
 
 class SubmitSerializer(serializers.Serializer):
     approver = MemberField(help_text="Who approves this version (not its author).")
-    reviewers = MemberField(many=True, required=False, help_text="Who reviews it (optional).")
+    reviewers = MemberField(
+        scope=OWN_SCOPE, many=True, required=False, help_text="Who reviews it (optional)."
+    )
 
 
 class ReturnToDraftSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from assets.models import AI_TYPES, Asset
+from isms.access import OWN_SCOPE
 from isms.api.serializers import MemberField, TenantRelatedField
 from isms.choices import DataCategory
 from isms.models import Control
@@ -59,7 +60,7 @@ class RiskCriteriaSerializer(serializers.ModelSerializer):
 
 
 class RiskSerializer(serializers.ModelSerializer):
-    owner = MemberField(help_text="User id of the risk owner (an active member).")
+    owner = MemberField(scope=OWN_SCOPE, help_text="User id of the risk owner (an active member).")
     owner_name = serializers.SerializerMethodField()
     status = serializers.CharField(
         source="effective_status",
@@ -111,12 +112,12 @@ class RiskFromGapSerializer(serializers.Serializer):
     gap = TenantRelatedField(
         model=SupplierAnswer, help_text="The id of the supplier-assessment answer that is a gap."
     )
-    owner = MemberField(required=False, help_text="Default: the supplier's owner.")
+    owner = MemberField(scope=OWN_SCOPE, required=False, help_text="Default: the supplier's owner.")
 
 
 class TreatmentActionSerializer(serializers.ModelSerializer):
     risk = TenantRelatedField(model=Risk)
-    owner = MemberField()
+    owner = MemberField(scope=OWN_SCOPE)
 
     class Meta:
         model = TreatmentAction
@@ -335,7 +336,7 @@ class SoARowSerializer(serializers.ModelSerializer):
     framework = serializers.CharField(source="control.framework.code", read_only=True)
     control_ref = serializers.CharField(source="control.ref", read_only=True)
     control_title = serializers.CharField(source="control.title", read_only=True)
-    owner = MemberField(required=False, allow_null=True)
+    owner = MemberField(scope=OWN_SCOPE, required=False, allow_null=True)
     inclusion_reasons = serializers.ListField(
         child=serializers.ChoiceField(choices=InclusionReason.choices), required=False
     )

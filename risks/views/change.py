@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, TemplateView
 
 from assets.models import Asset
 from isms import policy
@@ -15,11 +15,11 @@ from isms.errors import DomainError
 from isms.models import AuditEvent
 from isms.views.errors import error_status
 from isms.views.forms import apply_errors
-from isms.views.mixins import OrgFormView, OrgViewMixin
+from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
 from risks import selectors
 from risks.filters import ChangeRequestFilterSet
 from risks.forms import WIZARD_STEPS, AssessmentHarmsForm, ChangeRequestForm, ReasonForm
-from risks.models import AIChangeRequest, ImpactAssessment, RiskCategory
+from risks.models import AIChangeRequest, ImpactAssessment, Risk, RiskCategory
 from risks.services import change
 from suppliers.models import Supplier
 
@@ -37,21 +37,18 @@ def assessment_url(assessment, step: str = "") -> str:
     return f"{url}?step={step}" if step else url
 
 
-class ChangeRequestListView(OrgViewMixin, ListView):
+class ChangeRequestListView(OrgListView):
     template_name = "risks/change_request_list.html"
+    rows_template = "risks/_change_request_rows.html"
     scope_map = READ
-    paginate_by = 50
+    filterset_class = ChangeRequestFilterSet
+    selector = selectors.change_requests_for_list
     context_object_name = "change_requests"
-
-    def get_queryset(self):
-        self.filterset = ChangeRequestFilterSet(
-            self.request.GET, queryset=selectors.change_requests_for_list()
-        )
-        return self.filterset.qs
+    nav = "risks"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(nav="risks", filter=self.filterset)
+        context["can_request"] = policy.can(self.actor, "create", AIChangeRequest)
         return context
 
 
@@ -109,6 +106,7 @@ class ChangeRequestDetailView(OrgViewMixin, DetailView):
             assessments=ImpactAssessment.objects.filter(asset_id=change_request.asset_id),
             allowed={t.name for t in change.CHANGE_REQUEST.available(self.actor, change_request)},
             can_assess=change.can_assess(self.actor, change_request.asset),
+            can_add_risk=policy.can(self.actor, "create", Risk),
             reason_form=ReasonForm(),
             risk_categories=RiskCategory.choices,
             events=AuditEvent.objects.for_object(change_request),
@@ -172,6 +170,9 @@ class AssessmentStartView(RiskPostView):
                 change_request=change_request,
                 affected_people=change_request.affected_people,
             )
+            messages.success(self.request, "Impact assessment started.")
+        else:
+            messages.info(self.request, "The impact assessment in draft continues here.")
         return assessment_url(draft, "purpose")
 
 
@@ -261,16 +262,14 @@ class AssessmentApproveView(RiskPostView):
         return assessment_url(assessment)
 
 
-class ComplianceDebtView(OrgViewMixin, ListView):
+class ComplianceDebtView(OrgListView):
     template_name = "risks/compliance_debt.html"
     scope_map = READ
-    paginate_by = 50
+    selector = selectors.compliance_debt
     context_object_name = "assets"
-
-    def get_queryset(self):
-        return selectors.compliance_debt()
+    nav = "risks"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["nav"] = "risks"
+        context["can_request"] = policy.can(self.actor, "create", AIChangeRequest)
         return context

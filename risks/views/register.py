@@ -6,13 +6,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
-from django.views.generic import DetailView, ListView, View
+from django.views.generic import DetailView, View
 
 from isms import policy, tabular
 from isms.errors import DomainError
 from isms.models import AuditEvent
 from isms.views.errors import refusal_response
-from isms.views.mixins import OrgFormView, OrgViewMixin
+from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
 from risks import selectors
 from risks.filters import RiskFilterSet
 from risks.forms import (
@@ -47,35 +47,32 @@ def form_errors(form) -> ValidationError:
     )
 
 
-class RiskListView(OrgViewMixin, ListView):
+class RiskListView(OrgListView):
     """The register with its filters and the inherent and residual heat maps. A heat-map cell
     links to this list filtered to it; its count is computed from the same filtered rows."""
 
     template_name = "risks/risk_list.html"
     scope_map = READ
-    paginate_by = 50
+    filterset_class = RiskFilterSet
     context_object_name = "risks"
+    nav = "risks"
 
-    def get_queryset(self):
+    def get_selector_queryset(self):
         self.criteria = register.criteria_get()
-        base = selectors.risks_for_list(self.criteria)
-        self.filterset = RiskFilterSet(self.request.GET, queryset=base)
-        without_cell = self.request.GET.copy()
-        for name in CELL_PARAMS:
-            without_cell.pop(name, None)
-        self.map_filterset = RiskFilterSet(without_cell, queryset=base)
-        return self.filterset.qs.order_by(*(self.filterset.qs.query.order_by or ["-id"]))
+        return selectors.risks_for_list(self.criteria).order_by("-id")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = self.map_filterset.qs
+        without_cell = self.request.GET.copy()
+        for name in CELL_PARAMS:
+            without_cell.pop(name, None)
+        # The maps count the filtered rows of every cell: the same filters, without the cell.
+        rows = RiskFilterSet(without_cell, queryset=self.filterset.queryset).qs
         query = self.request.GET.copy()
         for name in (*CELL_PARAMS, "page"):
             query.pop(name, None)
         context.update(
-            nav="risks",
-            filter=self.filterset,
-            can_add=self.actor.has_scope("risks:write"),
+            can_add=policy.can(self.actor, "create", Risk),
             criteria=self.criteria,
             heat_maps=[
                 selectors.heat_map(rows, self.criteria, "inherent"),
@@ -295,6 +292,7 @@ class TreatmentActionStatusView(RiskPostView):
         if not form.is_valid():
             raise ValidationError({"status": "Choose a status."})
         register.treatment_action_update(actor=self.actor, action=action, **form.cleaned_data)
+        messages.success(self.request, "Treatment action updated.")
         return risk_url(action.risk)
 
 
@@ -328,20 +326,18 @@ class AcceptanceDecisionView(RiskPostView):
         return risk_url(acceptance.risk)
 
 
-class SupplierGapListView(OrgViewMixin, ListView):
+class SupplierGapListView(OrgListView):
     """Gaps found in supplier assessments, each ready to become a risk with one click."""
 
     template_name = "risks/supplier_gaps.html"
     scope_map = {"GET": ["risks:read"]}
-    paginate_by = 50
+    selector = selectors.supplier_gaps
     context_object_name = "gaps"
-
-    def get_queryset(self):
-        return selectors.supplier_gaps()
+    nav = "risks"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["nav"] = "risks"
+        context["can_create_risk"] = policy.can(self.actor, "create", Risk)
         return context
 
 

@@ -6,6 +6,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from isms.access import OWN_SCOPE
 from isms.api.serializers import MemberField, TenantRelatedField, UserSummarySerializer
 from suppliers.models import (
     SUPPLIER_EDITABLE,
@@ -56,7 +57,9 @@ class ContactInlineSerializer(serializers.ModelSerializer):
 
 
 class SupplierSerializer(serializers.ModelSerializer):
-    owner = MemberField(help_text="User id of the accountable owner (an active member).")
+    owner = MemberField(
+        scope=OWN_SCOPE, help_text="User id of the accountable owner (an active member)."
+    )
     owner_detail = UserSummarySerializer(source="owner", read_only=True)
     ai_services = serializers.ListField(
         child=serializers.ChoiceField(choices=Supplier.AIService.choices),

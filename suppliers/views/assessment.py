@@ -6,14 +6,15 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.generic import DetailView, ListView, View
+from django.views.generic import DetailView, View
 
 from isms import policy
 from isms.errors import DomainError, ErrorCode
-from isms.views.forms import apply_errors
+from isms.views.errors import refusal_response
+from isms.views.forms import form_refusal
+from isms.views.mixins import OrgListView
 from suppliers import filters, forms, selectors
 from suppliers.models import (
     Question,
@@ -31,21 +32,16 @@ from suppliers.views.common import (
 # --- assessments ----------------------------------------------------------------------------
 
 
-class AssessmentListView(SupplierViewMixin, ListView):
+class AssessmentListView(SupplierViewMixin, OrgListView):
     template_name = "suppliers/assessment_list.html"
+    rows_template = "suppliers/_assessment_rows.html"
     scope_map = READ
-    paginate_by = 50
+    filterset_class = filters.SupplierAssessmentFilterSet
+    selector = selectors.assessments_list
     context_object_name = "assessments"
-
-    def get_queryset(self):
-        self.filterset = filters.SupplierAssessmentFilterSet(
-            self.request.GET, queryset=selectors.assessments_list()
-        )
-        return self.filterset.qs
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
         context["statuses"] = SupplierAssessment.Status.choices
         return context
 
@@ -98,14 +94,30 @@ class AssessmentDetailView(SupplierViewMixin, DetailView):
         return context
 
 
-class AssessmentTransitionView(SupplierViewMixin, View):
+class AssessmentActionView(SupplierViewMixin, View):
+    """POST-only forms of the review page. Done or refused, the answer is a redirect to the
+    review page with a message in words (a refusal: "Nothing was changed: …")."""
+
     scope_map = POST_WRITE
     model = SupplierAssessment
 
     def post(self, request, *args, **kwargs):
         assessment = self.get_object()
-        action = request.POST.get("action", "")
-        note = request.POST.get("note", "")
+        try:
+            done = self.act(assessment)
+        except (ValidationError, DomainError) as error:
+            return refusal_response(request, error, self.assessment_url(assessment))
+        messages.success(request, done)
+        return redirect(self.assessment_url(assessment))
+
+    def act(self, assessment) -> str:
+        raise NotImplementedError
+
+
+class AssessmentTransitionView(AssessmentActionView):
+    def act(self, assessment) -> str:
+        action = self.request.POST.get("action", "")
+        note = self.request.POST.get("note", "")
         run = {
             "send": lambda: assessments.assessment_send(actor=self.actor, assessment=assessment),
             "submit": lambda: assessments.assessment_submit(
@@ -125,94 +137,64 @@ class AssessmentTransitionView(SupplierViewMixin, View):
             ),
         }.get(action)
         if run is None:
-            return HttpResponse("Unknown action.", status=400, content_type="text/plain")
-        try:
-            run()
-        except ValidationError as error:
-            messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
-            return self._page(assessment, 400)
-        except DomainError as error:
-            messages.error(request, error.message)
-            return self._page(assessment, error.status_code)
-        messages.success(request, f"Assessment {assessments.TRANSITIONS[action].verb}.")
-        return redirect(self.assessment_url(assessment))
-
-    def _page(self, assessment, status):
-        view = AssessmentDetailView()
-        view.setup(self.request, **self.kwargs)
-        view.actor = self.actor
-        view.object = view.get_base_queryset().get(pk=assessment.pk)
-        context = view.get_context_data(object=view.object)
-        return render(self.request, view.template_name, context, status=status)
+            raise ValidationError("Choose an action the page offers.")
+        run()
+        return f"Assessment {assessments.TRANSITIONS[action].verb}."
 
 
-class AssessmentAnswersView(AssessmentTransitionView):
+class AssessmentAnswersView(AssessmentActionView):
     """An officer fills in the answers (draft or sent)."""
 
-    def post(self, request, *args, **kwargs):
-        assessment = self.get_object()
-        answers = selectors.assessment_answers(assessment)
-        try:
-            values_by_answer = {}
-            for answer in answers:
-                key = f"a{answer.pk}"
-                if key not in request.POST:
-                    continue
-                raw = request.POST.get(key, "").strip()
-                values = {"supplier_note": request.POST.get(f"{key}_note", "")}
-                kind = answer.question.answer_type
-                if kind == Question.AnswerType.DATE:
-                    try:
-                        values["date"] = date.fromisoformat(raw) if raw else None
-                    except ValueError:
-                        raise ValidationError({"date": f"'{raw}' is not a date."}) from None
-                else:
-                    values["choice" if kind == Question.AnswerType.CHOICE else "text"] = raw
-                values_by_answer[answer.pk] = values
-            assessments.answers_set(
-                actor=self.actor, assessment=assessment, values_by_answer=values_by_answer
-            )
-        except ValidationError as error:
-            messages.error(request, " ".join(m for ms in error.message_dict.values() for m in ms))
-            return self._page(assessment, 400)
-        except DomainError as error:
-            messages.error(request, error.message)
-            return self._page(assessment, error.status_code)
-        messages.success(request, "Answers saved.")
-        return redirect(self.assessment_url(assessment))
+    def act(self, assessment) -> str:
+        request = self.request
+        values_by_answer = {}
+        for answer in selectors.assessment_answers(assessment):
+            key = f"a{answer.pk}"
+            if key not in request.POST:
+                continue
+            raw = request.POST.get(key, "").strip()
+            values = {"supplier_note": request.POST.get(f"{key}_note", "")}
+            kind = answer.question.answer_type
+            if kind == Question.AnswerType.DATE:
+                try:
+                    values["date"] = date.fromisoformat(raw) if raw else None
+                except ValueError:
+                    raise ValidationError({"date": f"'{raw}' is not a date."}) from None
+            else:
+                values["choice" if kind == Question.AnswerType.CHOICE else "text"] = raw
+            values_by_answer[answer.pk] = values
+        assessments.answers_set(
+            actor=self.actor, assessment=assessment, values_by_answer=values_by_answer
+        )
+        return "Answers saved."
 
 
-class PortalLinkCreateView(AssessmentTransitionView):
+class PortalLinkCreateView(AssessmentActionView):
+    """Issue a link for the supplier. The link is shown once, on the page this POST renders
+    (it is never stored where it could be shown again, so no redirect carries it); a
+    refusal redirects like every other form of the page."""
+
     def post(self, request, *args, **kwargs):
         assessment = self.get_object()
         form = forms.PortalLinkForm(request.POST)
-        issued = None
-        status = 400
-        if form.is_valid():
-            try:
-                issued = portal.portal_link_create(
-                    actor=self.actor, assessment=assessment, **form.cleaned_data
-                )
-                status = 201
-            except ValidationError as error:
-                apply_errors(form, error)
-            except DomainError as error:
-                messages.error(request, error.message)
-                status = error.status_code
+        try:
+            if not form.is_valid():
+                raise form_refusal(form)
+            issued = portal.portal_link_create(
+                actor=self.actor, assessment=assessment, **form.cleaned_data
+            )
+        except (ValidationError, DomainError) as error:
+            return refusal_response(request, error, self.assessment_url(assessment))
         view = AssessmentDetailView()
         view.setup(request, **self.kwargs)
         view.actor = self.actor
         view.object = view.get_base_queryset().get(pk=assessment.pk)
-        context = view.get_context_data(
-            object=view.object, link_form=form if issued is None else None
+        context = view.get_context_data(object=view.object, link_form=None)
+        context["issued"] = issued
+        context["issued_url"] = request.build_absolute_uri(
+            reverse("supplier_portal", kwargs={"token": issued.token})
         )
-        if issued is not None:
-            context["issued"] = issued
-            context["issued_url"] = request.build_absolute_uri(
-                reverse("supplier_portal", kwargs={"token": issued.token})
-            )
-            status = 200
-        response = render(request, view.template_name, context, status=status)
+        response = render(request, view.template_name, context)
         response["Cache-Control"] = "no-store"
         return response
 

@@ -24,7 +24,7 @@ def _bad(response):
 
 
 class SupplierViewMixin(OrgViewMixin):
-    extra_context = {"nav": "suppliers"}
+    nav = "suppliers"
 
     def supplier_url(self, supplier, tab: str = "") -> str:
         url = reverse(

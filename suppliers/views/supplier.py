@@ -5,15 +5,18 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.generic import DetailView, ListView, TemplateView, View
+from django.shortcuts import redirect
+from django.views.generic import DetailView, TemplateView, View
 
 from isms import policy, tabular, uploads
 from isms.errors import DomainError
 from isms.models import AuditEvent
-from isms.views.forms import apply_errors
+from isms.views.errors import refusal_response
+from isms.views.forms import form_refusal
+from isms.views.mixins import OrgFormView, OrgListView
 from suppliers import filters, forms, selectors
 from suppliers.models import (
     AssessmentFile,
@@ -35,42 +38,18 @@ from suppliers.views.common import (
 # --- the register ---------------------------------------------------------------------------
 
 
-class SupplierListView(SupplierViewMixin, ListView):
+class SupplierListView(SupplierViewMixin, OrgListView):
     template_name = "suppliers/supplier_list.html"
+    rows_template = "suppliers/_supplier_rows.html"
     scope_map = READ
-    paginate_by = 50
+    filterset_class = filters.SupplierFilterSet
+    selector = selectors.suppliers_list
+    ordering_map = filters.SUPPLIER_ORDERING  # the API sorts with the same map
+    default_ordering = "name"
     context_object_name = "suppliers"
-
-    def filtered(self):
-        self.filterset = filters.SupplierFilterSet(
-            self.request.GET, queryset=selectors.suppliers_list()
-        )
-        queryset = self.filterset.qs
-        ordering = self.request.GET.get("ordering", "")
-        key = ordering.lstrip("-")
-        if key in filters.SUPPLIER_ORDERING:
-            prefix = "-" if ordering.startswith("-") else ""
-            queryset = queryset.order_by(prefix + filters.SUPPLIER_ORDERING[key], "pk")
-        return queryset
-
-    def get_queryset(self):
-        return self.filtered()
-
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if not self.filterset.is_valid():
-            response.status_code = 400
-        return response
-
-    def get_template_names(self):
-        if self.request.htmx and not self.request.htmx.boosted:
-            return ["suppliers/_supplier_rows.html"]
-        return [self.template_name]
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["filter"] = self.filterset
-        context["ordering"] = self.request.GET.get("ordering", "name")
         context["sort_columns"] = [
             ("name", "Name"),
             ("criticality", "Criticality"),
@@ -78,14 +57,16 @@ class SupplierListView(SupplierViewMixin, ListView):
             ("rating", "Rating"),
             ("next_reassessment_date", "Next reassessment"),
         ]
-        context["can_write"] = policy.can(self.actor, "create", Supplier())
+        context["can_write"] = policy.can(self.actor, "create", Supplier)
         return context
 
 
 class SupplierExportView(SupplierListView):
+    """The list's rows (same filters, same order) as CSV or XLSX (isms.tabular)."""
+
     def get(self, request, *args, **kwargs):
-        queryset = self.filtered()
-        if not self.filterset.is_valid():
+        queryset = self.get_queryset()
+        if self.filter_refused():
             return HttpResponse("Invalid filter.", status=400, content_type="text/plain")
         kind = "xlsx" if request.GET.get("as") == "xlsx" else "csv"
         return transfer.suppliers_export_response(
@@ -121,73 +102,46 @@ class SupplierImportView(SupplierViewMixin, TemplateView):
 
 class SupplierFormMixin(SupplierViewMixin):
     template_name = "suppliers/supplier_form.html"
-
-    def render_form(self, form, status=200, supplier=None):
-        return render(
-            self.request,
-            self.template_name,
-            {
-                "form": form,
-                "supplier": supplier,
-                "organization": self.organization,
-                "nav": "suppliers",
-            },
-            status=status,
-        )
-
-
-class SupplierCreateView(SupplierFormMixin, View):
+    form_class = forms.SupplierForm
     scope_map = WRITE
 
-    def get(self, request, *args, **kwargs):
-        form = forms.SupplierForm(initial={"owner": request.user})
-        return self.render_form(form)
-
-    def post(self, request, *args, **kwargs):
-        form = forms.SupplierForm(request.POST)
-        if form.is_valid():
-            try:
-                supplier = register.supplier_create(actor=self.actor, **form.cleaned_data)
-            except (ValidationError, DomainError) as error:
-                apply_errors(form, error)
-                return self.render_form(form, status=getattr(error, "status_code", 400))
-            else:
-                messages.success(request, f"Supplier {supplier.name} added.")
-                return redirect(self.supplier_url(supplier))
-        return self.render_form(form, status=400)
+    def get_success_url(self) -> str:
+        return self.supplier_url(self.object)
 
 
-class SupplierUpdateView(SupplierFormMixin, View):
-    scope_map = WRITE
+class SupplierCreateView(SupplierFormMixin, OrgFormView):
+    success_message = "Supplier {obj.name} added."
+
+    def get_initial(self):
+        return {"owner": self.actor.user_id}
+
+    def perform(self, form):
+        return register.supplier_create(actor=self.actor, **form.cleaned_data)
+
+
+class SupplierUpdateView(SupplierFormMixin, OrgFormView):
     model = Supplier
+    success_message = "Supplier {obj.name} updated."
 
-    def _load(self):
-        supplier = self.get_object()
-        refused = policy.refusal(self.actor, "change", supplier)
-        if refused is not None:
-            raise PermissionDenied(refused.message)
-        return supplier
+    def get_supplier(self) -> Supplier:
+        if not hasattr(self, "supplier"):
+            self.supplier = self.get_object()
+            policy.require(self.actor, "change", self.supplier)
+        return self.supplier
 
-    def get(self, request, *args, **kwargs):
-        supplier = self._load()
-        initial = {f: getattr(supplier, f) for f in register.SUPPLIER_FIELDS}
-        return self.render_form(forms.SupplierForm(initial=initial), supplier=supplier)
+    def get_initial(self):
+        supplier = self.get_supplier()
+        return {f: getattr(supplier, f) for f in register.SUPPLIER_FIELDS}
 
-    def post(self, request, *args, **kwargs):
-        supplier = self._load()
-        form = forms.SupplierForm(request.POST)
-        if form.is_valid():
-            try:
-                register.supplier_update(actor=self.actor, supplier=supplier, **form.cleaned_data)
-            except (ValidationError, DomainError) as error:
-                apply_errors(form, error)
-                return self.render_form(
-                    form, status=getattr(error, "status_code", 400), supplier=supplier
-                )
-            else:
-                messages.success(request, "Supplier updated.")
-                return redirect(self.supplier_url(supplier))
-        return self.render_form(form, status=400, supplier=supplier)
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["supplier"] = self.get_supplier()
+        return context
+
+    def perform(self, form):
+        return register.supplier_update(
+            actor=self.actor, supplier=self.get_supplier(), **form.cleaned_data
+        )
 
 
 class SupplierDetailView(SupplierViewMixin, DetailView):
@@ -206,24 +160,22 @@ class SupplierDetailView(SupplierViewMixin, DetailView):
         context["tab"] = tab if tab in dict(TABS) else "overview"
         context["tabs"] = TABS
         context["can_change"] = policy.can(self.actor, "change", supplier)
-        context["contact_form"] = kwargs.get("contact_form") or forms.ContactForm()
-        context["certification_form"] = (
-            kwargs.get("certification_form") or forms.CertificationForm()
-        )
+        context["contact_form"] = forms.ContactForm()
+        context["certification_form"] = forms.CertificationForm()
         context["assessment_form"] = forms.AssessmentCreateForm()
         clauses = {c.clause: c for c in supplier.contract_clauses.all()}
         context["clauses"] = [
             (value, label, clauses.get(value)) for value, label in ContractClause.choices
         ]
         context["clause_statuses"] = SupplierContractClause.Status.choices
-        context["clause_errors"] = kwargs.get("clause_errors", {})
         if context["tab"] == "history":
             context["events"] = AuditEvent.objects.for_object(supplier)[:200]
         return context
 
 
 class _SupplierChildPost(SupplierViewMixin, View):
-    """POST-only forms on the supplier page; errors re-render the page's tab with 400."""
+    """POST-only forms on the supplier page. Done or refused, the answer is a redirect to the
+    page's tab with a message in words: a reload never re-posts."""
 
     scope_map = POST_WRITE
     model = Supplier
@@ -233,54 +185,42 @@ class _SupplierChildPost(SupplierViewMixin, View):
         """The supplier, if the actor may change it (every form here changes the supplier):
         refused before any input is read or any row written."""
         supplier = super().get_object(queryset)
-        refused = policy.refusal(self.actor, "change", supplier)
-        if refused is not None:
-            raise PermissionDenied(refused.message)
+        policy.require(self.actor, "change", supplier)
         return supplier
 
-    def render_page(self, supplier, status=400, **extra):
-        view = SupplierDetailView()
-        view.setup(self.request, **self.kwargs)
-        view.actor = self.actor
-        view.object = Supplier.objects.select_related("owner").get(pk=supplier.pk)
-        self.request.GET = self.request.GET.copy()
-        self.request.GET["tab"] = self.tab
-        context = view.get_context_data(object=view.object, **extra)
-        return render(self.request, view.template_name, context, status=status)
+    def post(self, request, *args, **kwargs):
+        supplier = self.get_object()
+        try:
+            done = self.act(supplier)
+        except (ValidationError, DomainError) as error:
+            return refusal_response(request, error, self.supplier_url(supplier, self.tab))
+        messages.success(request, done)
+        return redirect(self.supplier_url(supplier, self.tab))
+
+    def act(self, supplier) -> str:
+        """Do the one thing; return what was done, in words."""
+        raise NotImplementedError
+
+    def valid_form(self, form):
+        if not form.is_valid():
+            raise form_refusal(form)
+        return form.cleaned_data
 
 
 class ContactCreateView(_SupplierChildPost):
-    def post(self, request, *args, **kwargs):
-        supplier = self.get_object()
-        form = forms.ContactForm(request.POST)
-        if form.is_valid():
-            try:
-                register.contact_create(actor=self.actor, supplier=supplier, **form.cleaned_data)
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, "Contact added.")
-                return redirect(self.supplier_url(supplier))
-        return self.render_page(supplier, contact_form=form)
+    def act(self, supplier) -> str:
+        data = self.valid_form(forms.ContactForm(self.request.POST))
+        register.contact_create(actor=self.actor, supplier=supplier, **data)
+        return f"Contact {data['name']} added."
 
 
 class CertificationCreateView(_SupplierChildPost):
     tab = "certifications"
 
-    def post(self, request, *args, **kwargs):
-        supplier = self.get_object()
-        form = forms.CertificationForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                register.certification_create(
-                    actor=self.actor, supplier=supplier, **form.cleaned_data
-                )
-            except ValidationError as error:
-                apply_errors(form, error)
-            else:
-                messages.success(request, "Certification added.")
-                return redirect(self.supplier_url(supplier, "certifications"))
-        return self.render_page(supplier, certification_form=form)
+    def act(self, supplier) -> str:
+        data = self.valid_form(forms.CertificationForm(self.request.POST, self.request.FILES))
+        register.certification_create(actor=self.actor, supplier=supplier, **data)
+        return "Certification added."
 
 
 class ContractClausesView(_SupplierChildPost):
@@ -288,39 +228,26 @@ class ContractClausesView(_SupplierChildPost):
 
     tab = "contract"
 
-    def post(self, request, *args, **kwargs):
-        from django.db import transaction
-
-        supplier = self.get_object()
+    @transaction.atomic
+    def act(self, supplier) -> str:
         register.contract_clauses_ensure(supplier=supplier)
-        errors: dict[str, str] = {}
-        with transaction.atomic():
-            for clause in supplier.contract_clauses.all():
-                form = forms.ContractClauseForm(
-                    {
-                        k: request.POST.get(f"{clause.clause}-{k}", "")
-                        for k in ("status", "reference", "notification_hours", "note")
-                    }
-                )
-                if not form.is_valid():
-                    errors[clause.clause] = "; ".join(
-                        f"{f}: {' '.join(m)}" for f, m in form.errors.items()
-                    )
-                    continue
-                try:
-                    register.contract_clause_update(
-                        actor=self.actor, clause=clause, **form.cleaned_data
-                    )
-                except ValidationError as error:
-                    errors[clause.clause] = " ".join(
-                        m for ms in error.message_dict.values() for m in ms
-                    )
-            if errors:
-                transaction.set_rollback(True)
+        labels = dict(ContractClause.choices)
+        errors: list[str] = []
+        for clause in supplier.contract_clauses.all():
+            form = forms.ContractClauseForm(
+                {
+                    k: self.request.POST.get(f"{clause.clause}-{k}", "")
+                    for k in ("status", "reference", "notification_hours", "note")
+                }
+            )
+            try:
+                data = self.valid_form(form)
+                register.contract_clause_update(actor=self.actor, clause=clause, **data)
+            except ValidationError as error:
+                errors += [f"{labels[clause.clause]}: {m}" for m in error.messages]
         if errors:
-            return self.render_page(supplier, clause_errors=errors)
-        messages.success(request, "Contract clauses saved.")
-        return redirect(self.supplier_url(supplier, "contract"))
+            raise ValidationError(errors)  # rolls the rows already saved back
+        return "Contract clauses saved."
 
 
 class AssessmentCreateView(_SupplierChildPost):
@@ -329,16 +256,12 @@ class AssessmentCreateView(_SupplierChildPost):
     def post(self, request, *args, **kwargs):
         supplier = self.get_object()
         form = forms.AssessmentCreateForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, "Choose a published question set.")
-            return self.render_page(supplier)
         try:
-            assessment = assessments.assessment_create(
-                actor=self.actor, supplier=supplier, **form.cleaned_data
-            )
+            data = self.valid_form(form)
+            assessment = assessments.assessment_create(actor=self.actor, supplier=supplier, **data)
         except (ValidationError, DomainError) as error:
-            messages.error(request, str(getattr(error, "message", error)))
-            return self.render_page(supplier, status=getattr(error, "status_code", 400))
+            return refusal_response(request, error, self.supplier_url(supplier, self.tab))
+        messages.success(request, f"Assessment of {supplier.name} started.")
         return redirect(self.assessment_url(assessment))
 
 

@@ -14,7 +14,7 @@ from isms.access import API_KEY_SCOPES, ROLE_SCOPES, required_scopes
 from isms.errors import ErrorCode
 from isms.models import APIKey, Role
 from tests.factories import OBJECT_FACTORIES, load_all_factories, make_object
-from tests.routes import api_routes, org_owned, ui_routes
+from tests.routes import api_routes, page_pk, ui_routes
 
 load_all_factories()
 ROLES = [Role.ADMIN, Role.OFFICER, Role.CONTRIBUTOR, Role.AUDITOR]
@@ -24,17 +24,6 @@ DENIED = (403,)
 FILE_ROUTES = ("_file", "_document", "_evidence")  # 404 while the object has no file
 
 
-def _page_pk(route, organization):
-    if "<slug:framework>" in route.route or "<str:" in route.route:
-        return None, False
-    if not route.has_pk:
-        return None, True
-    model = route.model
-    if model is None or not org_owned(model) or model not in OBJECT_FACTORIES:
-        return None, False
-    return make_object(model, organization).pk, True
-
-
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(
     "route", [r for r in ui_routes() if r.scopes_for("GET") is not None], ids=str
@@ -42,7 +31,7 @@ def _page_pk(route, organization):
 def test_every_page_answers_each_role_as_the_scope_table_says(
     route, role, org_a, member, client_for
 ):
-    pk, reachable = _page_pk(route, org_a)
+    pk, reachable = page_pk(route, org_a)
     if not reachable:
         pytest.skip("needs global reference data")
     response = client_for(member(org_a, role)).get(route.url(org_a.slug, pk))

@@ -7,13 +7,21 @@ matches no route answers the API's JSON error, not the HTML page.
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
 import pytest
+from django.urls import Resolver404, resolve
 from django.views.generic import View
 
+from isms.access import ROLE_SCOPES, required_scopes
 from isms.errors import ErrorCode
 from isms.models import Role
 from isms.views.mixins import OrgViewMixin
-from tests.routes import ui_routes
+from tests.factories import load_all_factories
+from tests.routes import page_pk, ui_routes
+
+load_all_factories()
 
 HANDLERS = ("get", "post", "patch", "delete")  # PUT: generic form views alias it to POST
 
@@ -91,3 +99,150 @@ def test_the_schema_documents_errors_and_groups_by_register(client):
                 assert content["schema"] == {"$ref": "#/components/schemas/Error"}, path
             if method != "get":
                 assert {"400", "409"} <= set(operation["responses"]), (method, path)
+
+
+# --- Controls a member cannot use are not rendered ------------------------------------------
+
+
+class _Controls(HTMLParser):
+    """The controls of a page: links (GET) and the forms and HTMX attributes that POST."""
+
+    def __init__(self):
+        super().__init__()
+        self.found: set[tuple[str, str]] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and attrs.get("href"):
+            self.found.add(("GET", attrs["href"]))
+        if tag == "form" and (attrs.get("method") or "get").lower() == "post":
+            self.found.add(("POST", attrs.get("action") or ""))
+        if attrs.get("hx-post"):
+            self.found.add(("POST", attrs["hx-post"]))
+
+
+def _controls(html: str, page_url: str):
+    """(method, path, view class) for each control of the page that leads to an org page."""
+    parser = _Controls()
+    parser.feed(html)
+    for method, target in parser.found:
+        path = urlsplit(urljoin(page_url, target)).path
+        if not path.startswith("/o/"):
+            continue
+        try:
+            match = resolve(path)
+        except Resolver404:
+            continue
+        view_class = getattr(match.func, "view_class", None)
+        if view_class is not None:
+            yield method, path, view_class
+
+
+def _write_page(scopes) -> bool:
+    return scopes is not None and any(not s.endswith(":read") for s in scopes)
+
+
+READ_ONLY_ROLES = [Role.AUDITOR, Role.CONTRIBUTOR]
+
+# Known gaps, outside the registers issue 10 converted (suppliers, policies, risks, assets):
+# each is a strict xfail, so the entry must go once the page is fixed. Monitoring's form
+# pages render their Save form to members who may only read them.
+MONITORING_FORMS_SHOWN_TO_READERS = {
+    "settings0": {Role.AUDITOR, Role.CONTRIBUTOR},
+    "settings1": {Role.AUDITOR, Role.CONTRIBUTOR},
+    "schedule_edit": {Role.AUDITOR},
+    "review_detail": {Role.AUDITOR},
+    "incident_report": {Role.AUDITOR},
+    "incident_settings": {Role.AUDITOR, Role.CONTRIBUTOR},
+    "nonconformity_create": {Role.AUDITOR},
+    "improvement_create": {Role.AUDITOR},
+    "nonconformity_edit": {Role.AUDITOR},
+    "audit_programme_create": {Role.AUDITOR, Role.CONTRIBUTOR},
+    "audit_plan": {Role.AUDITOR, Role.CONTRIBUTOR},
+    "management_review_create": {Role.AUDITOR, Role.CONTRIBUTOR},
+    "management_review_edit": {Role.AUDITOR, Role.CONTRIBUTOR},
+}
+
+
+def _page_cases():
+    routes = [r for r in ui_routes() if r.scopes_for("GET") is not None]
+    names = [str(r) for r in routes]
+    for route, name in zip(routes, names, strict=True):
+        # "settings" is the name of two routes: pytest's ids number them settings0, settings1.
+        case_id = (
+            f"{name}{names[: routes.index(route)].count(name)}" if names.count(name) > 1 else name
+        )
+        for role in READ_ONLY_ROLES:
+            marks = []
+            if role in MONITORING_FORMS_SHOWN_TO_READERS.get(case_id, ()):
+                marks = [pytest.mark.xfail(strict=True, reason="monitoring form shown to a reader")]
+            yield pytest.param(route, role, id=f"{case_id}-{role}", marks=marks)
+
+
+@pytest.mark.parametrize(("route", "role"), list(_page_cases()))
+def test_pages_render_only_the_controls_their_reader_can_use(
+    route, role, org_a, member, client_for
+):
+    """Every page, read by an auditor (read-only everywhere) and by a contributor who owns
+    none of its objects: each link and each form it shows leads to something this member
+    may do. A POST control needs the scopes its view declares for POST; a link to a page
+    that writes (an edit form) must open for them, not answer 403 after the click."""
+    pk, reachable = page_pk(route, org_a)
+    if not reachable:
+        pytest.skip("needs global reference data")
+    client = client_for(member(org_a, role))
+    url = route.url(org_a.slug, pk)
+    response = client.get(url)
+    if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+        pytest.skip(f"not a page for this role ({response.status_code})")
+    scopes = ROLE_SCOPES[role]
+    unusable = []
+    for method, path, view_class in _controls(response.content.decode(), url):
+        needed = required_scopes(getattr(view_class, "scope_map", {}), method)
+        if needed is None or not set(needed) <= scopes:
+            unusable.append((method, path, needed))
+        elif method == "GET" and _write_page(needed) and path != url:
+            followed = client.get(path)
+            if followed.status_code == 403:
+                unusable.append((method, path, "403 for this object"))
+    assert unusable == [], unusable
+
+
+# --- A POST always ends on a redirect, with a message in words ------------------------------
+
+# Known gaps (strict xfails, see above): the asset register's triage and dependency forms
+# re-render the page at the submission address (400); the SoA's buttons (risks/views/soa.py,
+# being changed by another helper) answer 404 to an organisation without a Statement yet.
+BUTTON_GAPS = {
+    "asset_triage_accept": "asset triage re-renders at the POST address",
+    "asset_triage_dismiss": "asset triage re-renders at the POST address",
+    "asset_dependency_add": "asset dependency form re-renders at the POST address",
+    "soa_submit": "SoA buttons answer 404 without a Statement",
+    "soa_approve": "SoA buttons answer 404 without a Statement",
+}
+BUTTON_ROUTES = [
+    pytest.param(
+        r,
+        id=str(r),
+        marks=[pytest.mark.xfail(strict=True, reason=BUTTON_GAPS[str(r)])]
+        if str(r) in BUTTON_GAPS
+        else [],
+    )
+    for r in ui_routes()
+    if r.scopes_for("GET") is None and r.scopes_for("POST") is not None
+]
+
+
+@pytest.mark.parametrize("route", BUTTON_ROUTES)
+def test_a_refused_button_post_redirects_with_a_message(route, org_a, member, client_for):
+    """The URLs only forms POST to (buttons on a page): an admin, who holds every scope,
+    sends an empty form. Whatever the answer (done, or refused for missing input or the
+    object's state), it is a redirect to a page with a flash message, never a page rendered
+    at the form's submission address, which a reload would re-post."""
+    pk, reachable = page_pk(route, org_a)
+    if not reachable:
+        pytest.skip("needs global reference data")
+    client = client_for(member(org_a, Role.ADMIN))
+    response = client.post(route.url(org_a.slug, pk), {})
+    assert response.status_code == 302, (route.route, response.status_code)
+    assert list(response.wsgi_request._messages), "the redirect carries a message in words"

@@ -165,7 +165,9 @@ def test_certification_upload_and_contract_clauses_form(web, org_a, officer, in_
             "file": SimpleUploadedFile("x.exe", b"MZ"),
         },
     )
-    assert bad.status_code == 400 and "Only these file types" in bad.content.decode()
+    # A POST-only form of the page: refused, it redirects back to its tab with the reason.
+    assert bad.status_code == 302 and bad["Location"].endswith("?tab=certifications")
+    assert "Only these file types" in web.get(bad["Location"]).content.decode()
     ok = web.post(
         page(org_a, f"{supplier.pk}/certifications/"),
         {
@@ -186,8 +188,10 @@ def test_certification_upload_and_contract_clauses_form(web, org_a, officer, in_
     data["audit_rights-status"] = "present"  # no reference: refused, nothing saved
     data["no_training-status"] = "present"
     data["no_training-reference"] = "MSA §9"
-    response = web.post(page(org_a, f"{supplier.pk}/contract/"), data)
-    assert response.status_code == 400 and "Nothing was saved" in response.content.decode()
+    response = web.post(page(org_a, f"{supplier.pk}/contract/"), data, follow=True)
+    body = response.content.decode()
+    assert response.redirect_chain[0][0].endswith("?tab=contract")
+    assert "Nothing was changed" in body and "Audit rights" in body
     with in_tenant(org_a):
         assert not SupplierContractClause.objects.filter(status="present").exists()
     data["audit_rights-reference"] = "MSA §14"
@@ -219,8 +223,9 @@ def test_review_page_comments_and_approval(org_a, member, client_for, in_tenant)
     url = page(org_a, f"assessments/{assessment.pk}/")
     assert "Start reviewing" in web.get(url).content.decode()
     transition = page(org_a, f"assessments/{assessment.pk}/transition/")
-    refused = web.post(transition, {"action": "approve"})
-    assert refused.status_code == 409  # invalid_transition: not under review yet
+    refused = web.post(transition, {"action": "approve"}, follow=True)
+    assert refused.redirect_chain == [(url, 302)]  # invalid_transition: not under review yet
+    assert "Nothing was changed" in refused.content.decode()
     assert web.post(transition, {"action": "start_review"}).status_code == 302
     comment = web.post(
         page(org_a, f"answers/{answer.pk}/comments/"),
@@ -228,11 +233,14 @@ def test_review_page_comments_and_approval(org_a, member, client_for, in_tenant)
         HTTP_HX_REQUEST="true",
     )
     assert comment.status_code == 200 and "Evidence please" in comment.content.decode()
-    assert web.post(transition, {"action": "reject"}).status_code == 400
+    no_note = web.post(transition, {"action": "reject"}, follow=True)
+    assert no_note.redirect_chain == [(url, 302)]
+    assert "Nothing was changed" in no_note.content.decode()
     # The reviewer is not offered, and may not take, the decision (segregation of duties).
     reviewer_page = web.get(url).content.decode()
     assert 'value="approve"' not in reviewer_page and 'id="decision-refused"' in reviewer_page
-    assert web.post(transition, {"action": "approve", "note": "ok"}).status_code == 403
+    refused = web.post(transition, {"action": "approve", "note": "ok"}, follow=True)
+    assert "segregation of duties" in refused.content.decode()
     approver = client_for(member(org_a, Role.OFFICER))
     assert 'value="approve"' in approver.get(url).content.decode()
     approved = approver.post(transition, {"action": "approve", "note": "ok"}, follow=True)
@@ -255,7 +263,7 @@ def test_officer_issues_and_revokes_a_link_shown_once(web, org_a, officer, in_te
         actor = officer_actor(org_a, officer)
         assessment = svc.assessment_create(actor=actor, supplier=SupplierFactory(owner=officer))
     created = web.post(page(org_a, f"assessments/{assessment.pk}/links/"), {"valid_days": 5})
-    assert created.status_code == 409  # not sent yet
+    assert created.status_code == 302  # not sent yet: refused, back to the page with why
     web.post(page(org_a, f"assessments/{assessment.pk}/transition/"), {"action": "send"})
     created = web.post(page(org_a, f"assessments/{assessment.pk}/links/"), {"valid_days": 5})
     assert created.status_code == 200
@@ -298,3 +306,27 @@ def test_demo_data_is_idempotent(db):
     load_demo()
     with tenant_context(context.organization.pk):
         assert (Supplier.objects.count(), SupplierCertification.objects.count()) == first == (4, 3)
+
+
+def test_edit_form_keeps_the_stored_dates(web, org_a, officer, in_tenant):
+    """The date picker reads ISO dates only: the edit form shows the stored reassessment date
+    (it used to render 02/12/2027, which the picker shows empty and saving then blanked)."""
+    from datetime import date
+
+    with in_tenant(org_a):
+        supplier = SupplierFactory(owner=officer, next_reassessment_date=date(2027, 12, 2))
+    form = web.get(page(org_a, f"{supplier.pk}/edit/")).content.decode()
+    assert 'value="2027-12-02"' in form
+    data = {
+        "name": supplier.name,
+        "owner": officer.pk,
+        "criticality": supplier.criticality,
+        "status": supplier.status,
+        "next_reassessment_date": "2027-12-02",
+    }
+    saved = web.post(page(org_a, f"{supplier.pk}/edit/"), data, follow=True)
+    assert saved.redirect_chain[0][0].endswith(f"/suppliers/{supplier.pk}/")
+    assert f"Supplier {supplier.name} updated." in saved.content.decode()
+    with in_tenant(org_a):
+        supplier.refresh_from_db()
+    assert supplier.next_reassessment_date == date(2027, 12, 2)
