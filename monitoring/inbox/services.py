@@ -34,51 +34,6 @@ logger = logging.getLogger(__name__)
 User = get_user_model()
 
 
-@dataclass(frozen=True)
-class _Row:
-    recipient_id: int
-    kind: str
-    stage: str
-    subject: str
-    body: str
-    url: str
-    due_on: date | None
-    key: str
-    escalated: bool = False
-
-
-def _insert(organization_id: int, rows: list[_Row]) -> list[int]:
-    """Insert the rows that are new (by organisation, recipient, key); return their ids.
-
-    One statement whatever the number of rows (the columns travel as arrays).
-    """
-    table = Notification._meta.db_table
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (organization_id, recipient_id, kind, stage, subject, body, "
-            "url, due_on, key, escalated, created) "
-            "SELECT %s, r, k, st, su, b, u, d, ky, e, %s FROM unnest("
-            "%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
-            "%s::date[], %s::text[], %s::boolean[]) AS t(r, k, st, su, b, u, d, ky, e) "
-            "ON CONFLICT (organization_id, recipient_id, key) DO NOTHING RETURNING id",
-            [
-                organization_id,
-                now,
-                [r.recipient_id for r in rows],
-                [r.kind[:60] for r in rows],
-                [str(r.stage) for r in rows],
-                [r.subject[:300] for r in rows],
-                [r.body for r in rows],
-                [r.url[:500] for r in rows],
-                [r.due_on for r in rows],
-                [r.key[:200] for r in rows],
-                [r.escalated for r in rows],
-            ],
-        )
-        return [row[0] for row in cursor.fetchall()]
-
-
 @transaction.atomic
 def notify(
     *,
@@ -99,10 +54,9 @@ def notify(
     organization_id = current_organization_id()
     if not active_members(scope=None).filter(pk=recipient_id).exists():
         return None
-    ids = _insert(
-        organization_id,
-        [_Row(recipient_id, kind, "", subject, body, url, due_on, key)],
-    )
+    row = _Columns()
+    row.add([recipient_id], kind, "", subject, body, url, due_on, key, False)
+    ids = _insert_columns(organization_id, row, emailed=False)
     return Notification.objects.get(pk=ids[0]) if ids else None
 
 
@@ -189,115 +143,220 @@ class SweepResult:
     digests: list = field(default_factory=list, repr=False)
 
 
-@transaction.atomic
-def sweep_organization(*, today: date | None = None, send: bool = True) -> SweepResult:
-    """Notify everyone of what is due soon, due and overdue in the organisation in context;
-    escalate to officers what is overdue past the setting; queue one digest per person.
+class _Columns:
+    """The sweep's candidate notifications, column by column (they travel as arrays)."""
 
-    A constant number of queries whatever the organisation's size (each source is
-    set-based; the inserts are multi-row).
-    """
-    organization_id = current_organization_id()
-    today = today or timezone.localdate()
-    config = settings_ensure()
-    items = sources.gather(organization_id, today)
+    def __init__(self) -> None:
+        self.recipient: list[int] = []
+        self.kind: list[str] = []
+        self.stage: list[str] = []
+        self.subject: list[str] = []
+        self.body: list[str] = []
+        self.url: list[str] = []
+        self.due_on: list[date] = []
+        self.key: list[str] = []
+        self.escalated: list[bool] = []
+
+    def add(self, recipients, kind, stage, subject, body, url, due_on, key, escalated) -> None:
+        n = len(recipients)
+        if not n:
+            return
+        self.recipient += recipients
+        self.kind += [kind[:60]] * n
+        self.stage += [str(stage)] * n
+        self.subject += [subject[:300]] * n
+        self.body += [body] * n
+        self.url += [url[:500]] * n
+        self.due_on += [due_on] * n
+        self.key += [key[:200]] * n
+        self.escalated += [escalated] * n
+
+    def __len__(self) -> int:
+        return len(self.recipient)
+
+    def arrays(self) -> list[str]:
+        """Each column as one PostgreSQL array literal: the server parses one string per
+        column, not an ARRAY[…] expression of one literal per row."""
+        return [
+            _array(map(str, self.recipient)),
+            _array(map(_quoted, self.kind)),
+            _array(map(_quoted, self.stage)),
+            _array(map(_quoted, self.subject)),
+            _array(map(_quoted, self.body)),
+            _array(map(_quoted, self.url)),
+            _array(d.isoformat() if d else "NULL" for d in self.due_on),
+            _array(map(_quoted, self.key)),
+            _array("t" if e else "f" for e in self.escalated),
+        ]
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _array(elements) -> str:
+    return "{" + ",".join(elements) + "}"
+
+
+def _candidates(items, today: date, config: InboxSettings, organization_id: int) -> _Columns:
+    """Every (recipient, stage) reminder the items call for, members only."""
     members = sources.active_member_ids(organization_id)
-    result = SweepResult(items=len(items))
-    rows: list[_Row] = []
+    officers_of: dict[str, list[int]] = {}
+    rows = _Columns()
     for item in items:
         stage = stage_of(item.due_on, today, config.soon_days)
         if stage is None:
             continue
         recipients = [u for u in dict.fromkeys(item.recipient_ids) if u in members]
-        body = f"{_STAGE_WORDS[stage]}: due on {item.due_on:%d %b %Y}."
-        for user_id in recipients:
-            rows.append(
-                _Row(
-                    user_id,
-                    item.kind,
-                    stage,
-                    item.subject,
-                    body,
-                    item.url,
-                    item.due_on,
-                    f"{item.key}:{stage}",
-                )
-            )
+        rows.add(
+            recipients,
+            item.kind,
+            stage,
+            item.subject,
+            f"{_STAGE_WORDS[stage]}: due on {item.due_on:%d %b %Y}.",
+            item.url,
+            item.due_on,
+            f"{item.key}:{stage}",
+            False,
+        )
         if stage != Stage.OVERDUE:
             continue
         after = item.escalate_after_days or config.escalate_after_days
         overdue_days = (today - item.due_on).days
         if overdue_days < after:
             continue
-        officers = sources.members_with_scope(organization_id, f"{item.domain}:manage")
-        body = (
-            f"Overdue by {overdue_days} days (due on {item.due_on:%d %b %Y}); escalated to "
-            f"the officers after {after} days."
-        )
-        for user_id in officers:
-            if user_id in recipients:
-                continue
-            rows.append(
-                _Row(
-                    user_id,
-                    item.kind,
-                    Stage.ESCALATED,
-                    item.subject,
-                    body,
-                    item.url,
-                    item.due_on,
-                    f"{item.key}:{Stage.ESCALATED}",
-                    escalated=True,
-                )
+        officers = officers_of.get(item.domain)
+        if officers is None:
+            officers = officers_of[item.domain] = sources.members_with_scope(
+                organization_id, f"{item.domain}:manage"
             )
-    created = _insert(organization_id, rows)
-    result.created = len(created)
-    result.escalated = sum(1 for r in rows if r.escalated)  # candidates, for the log
-    if config.email_digest:
-        result.digests = _claim_digests()
-        result.emails = len(result.digests)
-        if send and result.digests:
-            messages = result.digests
-            transaction.on_commit(lambda: _send(messages))
+        told = set(recipients)
+        rows.add(
+            [u for u in officers if u not in told],
+            item.kind,
+            Stage.ESCALATED,
+            item.subject,
+            f"Overdue by {overdue_days} days (due on {item.due_on:%d %b %Y}); escalated to "
+            f"the officers after {after} days.",
+            item.url,
+            item.due_on,
+            f"{item.key}:{Stage.ESCALATED}",
+            True,
+        )
+    return rows
+
+
+@transaction.atomic(savepoint=False)  # inside the task's tenant transaction: no savepoint
+def sweep_organization(*, today: date | None = None, send: bool = True) -> SweepResult:
+    """Notify everyone of what is due soon, due and overdue in the organisation in context;
+    escalate to officers what is overdue past the setting; queue one digest per person.
+
+    Set-based: a constant number of statements whatever the organisation's size (each
+    source is set-based; one statement inserts every new reminder, claims the ones waiting
+    for an e-mail and reads them back with their recipients for the digests).
+    """
+    organization_id = current_organization_id()
+    today = today or timezone.localdate()
+    config = settings_ensure()
+    items = sources.gather(organization_id, today)
+    rows = _candidates(items, today, config, organization_id)
+    result = SweepResult(items=len(items))
+    result.escalated = sum(rows.escalated)  # candidates, for the log
+    if not config.email_digest:
+        result.created = len(_insert_columns(organization_id, rows, emailed=False))
+        return result
+    created, claimed = _insert_and_claim(organization_id, rows)
+    result.created = created
+    result.digests = _digests(claimed, sources.url_maker(organization_id))
+    result.emails = len(result.digests)
+    if send and result.digests:
+        messages = result.digests
+        transaction.on_commit(lambda: _send(messages))
     return result
 
 
-def _claim_digests() -> list[mail.EmailMessage]:
-    """Claim every notification not yet e-mailed (skipping rows another sweep holds) and
-    build one digest per recipient. One statement claims and reads them."""
-    from isms.models import Organization
+_UNNEST = (
+    "SELECT %s, r, k, st, su, b, u, d, ky, e, %s, {emailed} FROM unnest("
+    "%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
+    "%s::date[], %s::text[], %s::boolean[]) AS t(r, k, st, su, b, u, d, ky, e)"
+)
+_COLUMNS = (
+    "(organization_id, recipient_id, kind, stage, subject, body, url, due_on, key, escalated, "
+    "created, emailed_at)"
+)
 
-    organization = Organization.objects.get(pk=current_organization_id())
+
+def _insert_columns(organization_id: int, rows: _Columns, *, emailed: bool) -> list[int]:
+    """Insert the rows that are new (by organisation, recipient, key); return their ids."""
     table = Notification._meta.db_table
-    users = User._meta.db_table
+    now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} AS n SET emailed_at = %s FROM {users} AS u "
-            f"WHERE u.id = n.recipient_id AND n.id IN (SELECT id FROM {table} "
-            "WHERE organization_id = %s AND emailed_at IS NULL FOR UPDATE SKIP LOCKED) "
-            "RETURNING n.recipient_id, u.email, u.first_name, u.last_name, n.subject, n.body, "
-            "n.url, n.due_on, n.id",
-            [timezone.now(), organization.pk],
+            f"INSERT INTO {table} {_COLUMNS} "
+            + _UNNEST.format(emailed="%s" if emailed else "NULL::timestamptz")
+            + " ON CONFLICT (organization_id, recipient_id, key) DO NOTHING RETURNING id",
+            [organization_id, now, *([now] if emailed else []), *rows.arrays()],
         )
-        claimed = sorted(cursor.fetchall(), key=lambda r: (r[0], r[7] or date.max, r[8]))
-    by_person: dict[int, list[dict]] = defaultdict(list)
-    people: dict[int, dict] = {}
-    for user_id, email, first, last, subject, body, url, due_on, _id in claimed:
-        people[user_id] = {"email": email, "name": f"{first} {last}".strip() or email}
-        by_person[user_id].append({"subject": subject, "body": body, "url": url, "due_on": due_on})
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _insert_and_claim(organization_id: int, rows: _Columns) -> tuple[int, list[tuple]]:
+    """One statement: insert the new reminders already stamped as e-mailed by this sweep,
+    claim the earlier ones not yet e-mailed (`notify()` between sweeps; FOR UPDATE SKIP
+    LOCKED: rows another sweep holds are its to send), and return both with their
+    recipients' addresses. The UPDATE does not see the INSERT's rows (one snapshot), so no
+    reminder is claimed twice; a transaction that never commits claims nothing.
+
+    Returns (how many were inserted, the claimed rows for the digests).
+    """
+    table = Notification._meta.db_table
+    users = User._meta.db_table
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH fresh AS (INSERT INTO {table} {_COLUMNS} "
+            + _UNNEST.format(emailed="%s")
+            + " ON CONFLICT (organization_id, recipient_id, key) DO NOTHING "
+            "RETURNING id, recipient_id, subject, body, url, due_on), "
+            f"earlier AS (UPDATE {table} SET emailed_at = %s WHERE id IN (SELECT id FROM "
+            f"{table} WHERE organization_id = %s AND emailed_at IS NULL FOR UPDATE SKIP LOCKED) "
+            "RETURNING id, recipient_id, subject, body, url, due_on), "
+            "claimed AS (SELECT *, true AS is_new FROM fresh "
+            "UNION ALL SELECT *, false FROM earlier) "
+            "SELECT c.recipient_id, u.email, u.first_name, u.last_name, c.subject, c.body, "
+            f"c.url, c.due_on, c.id, c.is_new FROM claimed AS c JOIN {users} AS u "
+            "ON u.id = c.recipient_id",
+            [organization_id, now, now, *rows.arrays(), now, organization_id],
+        )
+        claimed = cursor.fetchall()
+    return sum(1 for row in claimed if row[9]), claimed
+
+
+def _digests(claimed: list[tuple], organization: sources.UrlMaker) -> list[mail.EmailMessage]:
+    """One digest per recipient from the claimed rows (in due order), built in Python: the
+    template renders once per person around the pre-built list of reminders.
+    `organization`: anything with the organisation's `name` and `slug`."""
     base = getattr(settings, "SITE_URL", "").rstrip("/")
+    claimed.sort(key=lambda r: (r[0], r[7] or date.max, r[8]))
+    by_person: dict[int, list[str]] = defaultdict(list)
+    people: dict[int, dict] = {}
+    for user_id, email, first, last, subject, body, url, _due, _id, _new in claimed:
+        if user_id not in people:
+            people[user_id] = {"email": email, "name": f"{first} {last}".strip() or email}
+        by_person[user_id].append(f"- {subject}\n  {body}\n  {base}{url}\n")
     messages = []
-    for user_id, notifications in by_person.items():
+    for user_id, lines in by_person.items():
         person = people[user_id]
         if not person["email"]:
             continue
+        count = len(lines)
         context = {
             "person": person,
             "organization": organization,
-            "notifications": notifications,
+            "count": count,
+            "reminders": "\n".join(lines),
             "base": base,
         }
-        count = len(notifications)
         messages.append(
             mail.EmailMessage(
                 subject=f"[{organization.name}] {count} reminder{'s' if count != 1 else ''} "

@@ -144,7 +144,9 @@ class UrlMaker:
     def __init__(self, organization_id: int):
         from isms.models import Organization
 
-        self.slug = Organization.objects.values_list("slug", flat=True).get(pk=organization_id)
+        self.slug, self.name = Organization.objects.values_list("slug", "name").get(
+            pk=organization_id
+        )
         self._templates: dict[str, str] = {}
 
     def __call__(self, name: str, pk: int | None = None, query: str = "") -> str:
