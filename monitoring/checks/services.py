@@ -18,8 +18,8 @@ from isms.access import Actor
 from isms.tenancy import current_organization_id
 from isms.writes import model_update
 from monitoring.checks.models import CheckRun, CheckStatus, Metric, MetricPoint, MetricThreshold
-from monitoring.checks.notifications import notify_owner
-from monitoring.checks.registry import CheckType, all_checks
+from monitoring.checks.notifications import notify_owners
+from monitoring.checks.registry import CheckType, all_checks, control_key
 
 MAX_BATCH = 1000
 
@@ -70,38 +70,38 @@ def _run_one(check_type: CheckType, today: date, now: datetime, organization_id:
 
 
 def _notify_failures(failed: list[CheckRun], today: date) -> None:
-    """Tell each owner of a control a failing run evidences (SoA row owners), once a day."""
-    if not failed:
-        return
-    from isms.models import Organization
-    from risks.models import SoARow
+    """Tell each owner of a control a failing run evidences (SoA row owners), once a day.
 
-    keys = {key for run in failed for key in run.controls}
-    pairs = [key.split(":", 1) for key in keys]
+    Two statements whatever happened (also when nothing failed: the count stays the same
+    for every organisation): the owned SoA rows of every control any check evidences, and
+    one bulk insert of the notifications."""
     from django.db.models import Q
 
+    from risks.models import SoARow
+
+    keys = sorted({key for check_type in all_checks() for key in check_type.control_keys})
     match = Q()
-    for framework_code, ref in pairs:
+    for framework_code, ref in (key.split(":", 1) for key in keys):
         match |= Q(soa__framework__code=framework_code, control__ref=ref)
-    rows = list(
-        SoARow.objects.filter(match, applicable=True, owner__isnull=False).values(
-            "pk", "owner_id", "control__ref", "soa__framework__code"
-        )
+    rows = SoARow.objects.filter(match, applicable=True, owner__isnull=False).values_list(
+        "pk", "owner_id", "control__ref", "soa__framework__code", "organization__slug"
     )
-    if not rows:
-        return
-    slug = Organization.objects.values_list("slug", flat=True).get(pk=failed[0].organization_id)
-    for run in failed:
-        for row in rows:
-            if f"{row['soa__framework__code']}:{row['control__ref']}" not in run.controls:
+    notices = []
+    for pk, owner_id, ref, framework_code, slug in rows:
+        key = control_key(framework_code, ref)
+        for run in failed:
+            if key not in run.controls:
                 continue
-            notify_owner(
-                recipient_id=row["owner_id"],
-                subject=f"Check failing: {run.check_code} (control {row['control__ref']})",
-                url=reverse("control_monitoring", args=[slug, row["pk"]]),
-                key=f"check:{run.check_code}:{row['pk']}:{today.isoformat()}",
-                body=run.evidence,
+            notices.append(
+                {
+                    "recipient_id": owner_id,
+                    "subject": f"Check failing: {run.check_code} (control {ref})",
+                    "url": reverse("control_monitoring", args=[slug, pk]),
+                    "key": f"check:{run.check_code}:{pk}:{today.isoformat()}",
+                    "body": run.evidence,
+                }
             )
+    notify_owners(notices)
 
 
 # --- AI metrics -------------------------------------------------------------------------

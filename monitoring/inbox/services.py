@@ -60,6 +60,45 @@ def notify(
     return Notification.objects.get(pk=ids[0]) if ids else None
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One notification for `notify_many` (the arguments of `notify`)."""
+
+    recipient_id: int
+    kind: str
+    subject: str
+    url: str
+    key: str
+    due_on: date | None = None
+    body: str = ""
+
+
+@transaction.atomic(savepoint=False)
+def notify_many(notices: list[Notice]) -> int:
+    """`notify` for many notifications at once: one statement whatever their number (also
+    none), for callers that must stay set-based. Idempotent by (organisation, recipient,
+    key); recipients who are not active members of the organisation in context are left
+    out inside the statement. Returns how many were new."""
+    from isms.models import Membership
+
+    organization_id = current_organization_id()
+    rows = _Columns()
+    for n in notices:
+        rows.add([n.recipient_id], n.kind, "", n.subject, n.body, n.url, n.due_on, n.key, False)
+    members = Membership.objects.active().filter(organization_id=organization_id)
+    members_sql, members_params = members.values("user_id").query.sql_with_params()
+    table = Notification._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} {_COLUMNS} "
+            + _UNNEST.format(emailed="NULL::timestamptz")
+            + f" WHERE r IN ({members_sql})"
+            " ON CONFLICT (organization_id, recipient_id, key) DO NOTHING",
+            [organization_id, timezone.now(), *rows.arrays(), *members_params],
+        )
+        return cursor.rowcount
+
+
 def settings_get() -> InboxSettings:
     """The organisation's settings (unsaved defaults when it has none yet: reads never write)."""
     return InboxSettings.objects.filter().first() or InboxSettings()
