@@ -14,7 +14,7 @@ measures the same work.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -80,8 +80,36 @@ def measure_reminder_sweep(
     return figures
 
 
-def main() -> None:
+def measure_both() -> dict[str, SweepFigures]:
+    """The first sweep (creates every reminder), then the steady state over them."""
     first = measure_reminder_sweep(keep=True)
-    print("first sweep (creates every reminder):", first.line())
+    print("  first sweep (creates every reminder):", first.line(), flush=True)
     again = measure_reminder_sweep(fresh=False)
-    print("steady state (nothing new, the hourly run):", again.line())
+    print("  steady state (nothing new, the hourly run):", again.line(), flush=True)
+    return {"first": first, "steady": again}
+
+
+def markdown(sweeps: dict) -> list[str]:
+    lines = [
+        "",
+        "Reminder sweep of every bench organisation, one after the other in one process "
+        "(target: ≤ 30 s, SQL statements per organisation constant)",
+        "",
+        "| sweep | organisations | schedules | reminders created | seconds "
+        "| SQL per organisation |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
+    for name, f in sweeps.items():
+        f = f if isinstance(f, dict) else asdict(f)
+        counts = sorted(set(f["queries_per_org"]))
+        label = "first (creates every reminder)" if name == "first" else "steady state"
+        lines.append(
+            f"| {label} | {f['organizations']} | {f['schedules']:,} | {f['notifications']:,} | "
+            f"{f['seconds']:.1f} | {'/'.join(map(str, counts))}"
+            f"{' (constant)' if len(counts) == 1 else ''} |"
+        )
+    return lines
+
+
+def main() -> None:
+    measure_both()

@@ -165,7 +165,7 @@ def metric_points_ingest(*, actor: Actor, points: list[dict], source: str = "") 
     )
     metrics = set(Metric.values)
     organization_id = current_organization_id()
-    rows: list[MetricPoint] = []
+    rows: list[tuple] = []
     seen: set[tuple] = set()
     for index, item in enumerate(points):
         where = f"points[{index}]"
@@ -196,28 +196,20 @@ def metric_points_ingest(*, actor: Actor, points: list[dict], source: str = "") 
         if key in seen:
             continue
         seen.add(key)
-        rows.append(
-            MetricPoint(
-                organization_id=organization_id,
-                asset_id=asset_id,
-                metric=metric,
-                measured_at=measured_at,
-                value=value,
-                source=source[:100],
-            )
-        )
-    stored = _insert_points(rows)
+        rows.append((asset_id, metric, measured_at, value))
+    stored = _insert_points(organization_id, rows, source)
     return {"received": len(points), "stored": stored, "duplicates": len(points) - stored}
 
 
-def _insert_points(rows: list[MetricPoint]) -> int:
-    """One INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING: the unique index makes a
-    retried point a no-op (also under a race), RETURNING counts what was new. Row-level
-    security and the audit trigger apply as to any insert."""
+def _insert_points(organization_id: int, rows: list[tuple], source: str = "") -> int:
+    """Insert (asset id, metric, measured at, value) rows in one INSERT … SELECT FROM
+    unnest(…) ON CONFLICT DO NOTHING: the unique index makes a retried point a no-op (also
+    under a race), RETURNING counts what was new. Row-level security applies as to any
+    insert (points are not copied into the audit trail: isms.db_security)."""
     if not rows:
         return 0
     table = MetricPoint._meta.db_table
-    received = timezone.now()
+    assets, metrics, times, values = zip(*rows, strict=True)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (organization_id, asset_id, metric, measured_at, value,"
@@ -227,13 +219,13 @@ def _insert_points(rows: list[MetricPoint]) -> int:
             " ON CONFLICT (organization_id, asset_id, metric, measured_at) DO NOTHING"
             " RETURNING 1",
             [
-                rows[0].organization_id,
-                rows[0].source,
-                received,
-                [r.asset_id for r in rows],
-                [r.metric for r in rows],
-                [r.measured_at for r in rows],
-                [r.value for r in rows],
+                organization_id,
+                source[:100],
+                timezone.now(),
+                list(assets),
+                list(metrics),
+                list(times),
+                list(values),
             ],
         )
         return len(cursor.fetchall())
