@@ -27,7 +27,7 @@ from isms.errors import NotPermitted
 from isms.members import active_members
 from isms.tenancy import current_organization_id
 from isms.writes import model_update
-from monitoring.inbox import sources
+from monitoring.inbox import bulk, sources
 from monitoring.inbox.models import InboxSettings, Notification, Stage
 
 logger = logging.getLogger(__name__)
@@ -54,9 +54,14 @@ def notify(
     organization_id = current_organization_id()
     if not active_members(scope=None).filter(pk=recipient_id).exists():
         return None
-    row = _Columns()
-    row.add([recipient_id], kind, "", subject, body, url, due_on, key, False)
-    ids = _insert_columns(organization_id, row, emailed=False)
+    batch = bulk.Batch()
+    batch.tell(
+        batch.item(
+            kind=kind, subject=subject, url=url, due_on=due_on, stage="", body=body, key=key
+        ),
+        [recipient_id],
+    )
+    ids = _insert(organization_id, batch)
     return Notification.objects.get(pk=ids[0]) if ids else None
 
 
@@ -82,19 +87,27 @@ def notify_many(notices: list[Notice]) -> int:
     from isms.models import Membership
 
     organization_id = current_organization_id()
-    rows = _Columns()
+    batch = bulk.Batch()
     for n in notices:
-        rows.add([n.recipient_id], n.kind, "", n.subject, n.body, n.url, n.due_on, n.key, False)
+        item = batch.item(
+            kind=n.kind,
+            subject=n.subject,
+            url=n.url,
+            due_on=n.due_on,
+            stage="",
+            body=n.body,
+            key=n.key,
+        )
+        batch.tell(item, [n.recipient_id])
     members = Membership.objects.active().filter(organization_id=organization_id)
     members_sql, members_params = members.values("user_id").query.sql_with_params()
-    table = Notification._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} {_COLUMNS} "
-            + _UNNEST.format(emailed="NULL::timestamptz")
-            + f" WHERE r IN ({members_sql})"
-            " ON CONFLICT (organization_id, recipient_id, key) DO NOTHING",
-            [organization_id, timezone.now(), *rows.arrays(), *members_params],
+            f"INSERT INTO {bulk.TABLE} {bulk.COLUMNS} "
+            + bulk.SELECT.format(emailed="NULL::timestamptz")
+            + f" WHERE r.p IN ({members_sql})"
+            + bulk.ON_CONFLICT,
+            [organization_id, timezone.now(), *batch.params(), *members_params],
         )
         return cursor.rowcount
 
@@ -182,107 +195,51 @@ class SweepResult:
     digests: list = field(default_factory=list, repr=False)
 
 
-class _Columns:
-    """The sweep's candidate notifications, column by column (they travel as arrays)."""
-
-    def __init__(self) -> None:
-        self.recipient: list[int] = []
-        self.kind: list[str] = []
-        self.stage: list[str] = []
-        self.subject: list[str] = []
-        self.body: list[str] = []
-        self.url: list[str] = []
-        self.due_on: list[date] = []
-        self.key: list[str] = []
-        self.escalated: list[bool] = []
-
-    def add(self, recipients, kind, stage, subject, body, url, due_on, key, escalated) -> None:
-        n = len(recipients)
-        if not n:
-            return
-        self.recipient += recipients
-        self.kind += [kind[:60]] * n
-        self.stage += [str(stage)] * n
-        self.subject += [subject[:300]] * n
-        self.body += [body] * n
-        self.url += [url[:500]] * n
-        self.due_on += [due_on] * n
-        self.key += [key[:200]] * n
-        self.escalated += [escalated] * n
-
-    def __len__(self) -> int:
-        return len(self.recipient)
-
-    def arrays(self) -> list[str]:
-        """Each column as one PostgreSQL array literal: the server parses one string per
-        column, not an ARRAY[…] expression of one literal per row."""
-        return [
-            _array(map(str, self.recipient)),
-            _array(map(_quoted, self.kind)),
-            _array(map(_quoted, self.stage)),
-            _array(map(_quoted, self.subject)),
-            _array(map(_quoted, self.body)),
-            _array(map(_quoted, self.url)),
-            _array(d.isoformat() if d else "NULL" for d in self.due_on),
-            _array(map(_quoted, self.key)),
-            _array("t" if e else "f" for e in self.escalated),
-        ]
-
-
-def _quoted(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _array(elements) -> str:
-    return "{" + ",".join(elements) + "}"
-
-
-def _candidates(items, today: date, config: InboxSettings, organization_id: int) -> _Columns:
+def _candidates(items, today: date, config: InboxSettings, organization_id: int) -> bulk.Batch:
     """Every (recipient, stage) reminder the items call for, members only."""
     members = sources.active_member_ids(organization_id)
     officers_of: dict[str, list[int]] = {}
-    rows = _Columns()
+    batch = bulk.Batch()
     for item in items:
         stage = stage_of(item.due_on, today, config.soon_days)
         if stage is None:
             continue
         recipients = [u for u in dict.fromkeys(item.recipient_ids) if u in members]
-        rows.add(
-            recipients,
-            item.kind,
-            stage,
-            item.subject,
-            f"{_STAGE_WORDS[stage]}: due on {item.due_on:%d %b %Y}.",
-            item.url,
-            item.due_on,
-            f"{item.key}:{stage}",
-            False,
-        )
-        if stage != Stage.OVERDUE:
+        escalate_to: list[int] = []
+        escalation_body = escalation_key = ""
+        if stage == Stage.OVERDUE:
+            after = item.escalate_after_days or config.escalate_after_days
+            overdue_days = (today - item.due_on).days
+            if overdue_days >= after:
+                officers = officers_of.get(item.domain)
+                if officers is None:
+                    officers = officers_of[item.domain] = sources.members_with_scope(
+                        organization_id, f"{item.domain}:manage"
+                    )
+                told = set(recipients)
+                escalate_to = [u for u in officers if u not in told]
+                escalation_body = (
+                    f"Overdue by {overdue_days} days (due on {item.due_on:%d %b %Y}); "
+                    f"escalated to the officers after {after} days."
+                )
+                escalation_key = f"{item.key}:{Stage.ESCALATED}"
+        if not recipients and not escalate_to:
             continue
-        after = item.escalate_after_days or config.escalate_after_days
-        overdue_days = (today - item.due_on).days
-        if overdue_days < after:
-            continue
-        officers = officers_of.get(item.domain)
-        if officers is None:
-            officers = officers_of[item.domain] = sources.members_with_scope(
-                organization_id, f"{item.domain}:manage"
-            )
-        told = set(recipients)
-        rows.add(
-            [u for u in officers if u not in told],
-            item.kind,
-            Stage.ESCALATED,
-            item.subject,
-            f"Overdue by {overdue_days} days (due on {item.due_on:%d %b %Y}); escalated to "
-            f"the officers after {after} days.",
-            item.url,
-            item.due_on,
-            f"{item.key}:{Stage.ESCALATED}",
-            True,
+        number = batch.item(
+            kind=item.kind,
+            subject=item.subject,
+            url=item.url,
+            due_on=item.due_on,
+            stage=stage,
+            body=f"{_STAGE_WORDS[stage]}: due on {item.due_on:%d %b %Y}.",
+            key=f"{item.key}:{stage}",
+            escalation_body=escalation_body,
+            escalation_key=escalation_key,
         )
-    return rows
+        batch.tell(number, recipients)
+        if escalate_to:
+            batch.tell(number, escalate_to, escalated=True)
+    return batch
 
 
 @transaction.atomic(savepoint=False)  # inside the task's tenant transaction: no savepoint
@@ -292,21 +249,20 @@ def sweep_organization(*, today: date | None = None, send: bool = True) -> Sweep
 
     Set-based: a constant number of statements whatever the organisation's size (each
     source is set-based; one statement inserts every new reminder, claims the ones waiting
-    for an e-mail and reads them back with their recipients for the digests).
+    for an e-mail and returns both for the digests).
     """
     organization_id = current_organization_id()
     today = today or timezone.localdate()
     config = settings_ensure()
-    items = sources.gather(organization_id, today)
-    rows = _candidates(items, today, config, organization_id)
-    result = SweepResult(items=len(items))
-    result.escalated = sum(rows.escalated)  # candidates, for the log
+    items = sources.gather(organization_id, today, soon_days=config.soon_days)
+    batch = _candidates(items, today, config, organization_id)
+    result = SweepResult(items=len(items), escalated=sum(batch.row_escalated))
     if not config.email_digest:
-        result.created = len(_insert_columns(organization_id, rows, emailed=False))
+        result.created = len(_insert(organization_id, batch))
         return result
-    created, claimed = _insert_and_claim(organization_id, rows)
-    result.created = created
-    result.digests = _digests(claimed, sources.url_maker(organization_id))
+    fresh, earlier = _insert_and_claim(organization_id, batch)
+    result.created = len(fresh)
+    result.digests = _digests(organization_id, batch, fresh, earlier)
     result.emails = len(result.digests)
     if send and result.digests:
         messages = result.digests
@@ -314,86 +270,87 @@ def sweep_organization(*, today: date | None = None, send: bool = True) -> Sweep
     return result
 
 
-_UNNEST = (
-    "SELECT %s, r, k, st, su, b, u, d, ky, e, %s, {emailed} FROM unnest("
-    "%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], %s::text[], "
-    "%s::date[], %s::text[], %s::boolean[]) AS t(r, k, st, su, b, u, d, ky, e)"
-)
-_COLUMNS = (
-    "(organization_id, recipient_id, kind, stage, subject, body, url, due_on, key, escalated, "
-    "created, emailed_at)"
-)
-
-
-def _insert_columns(organization_id: int, rows: _Columns, *, emailed: bool) -> list[int]:
-    """Insert the rows that are new (by organisation, recipient, key); return their ids."""
-    table = Notification._meta.db_table
-    now = timezone.now()
+def _insert(organization_id: int, batch: bulk.Batch) -> list[int]:
+    """Insert the rows that are new (left for the next digest); return their ids."""
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} {_COLUMNS} "
-            + _UNNEST.format(emailed="%s" if emailed else "NULL::timestamptz")
-            + " ON CONFLICT (organization_id, recipient_id, key) DO NOTHING RETURNING id",
-            [organization_id, now, *([now] if emailed else []), *rows.arrays()],
+            f"INSERT INTO {bulk.TABLE} {bulk.COLUMNS} "
+            + bulk.SELECT.format(emailed="NULL::timestamptz")
+            + bulk.ON_CONFLICT
+            + " RETURNING id",
+            [organization_id, timezone.now(), *batch.params()],
         )
         return [row[0] for row in cursor.fetchall()]
 
 
-def _insert_and_claim(organization_id: int, rows: _Columns) -> tuple[int, list[tuple]]:
+def _insert_and_claim(organization_id: int, batch: bulk.Batch) -> tuple[list, list]:
     """One statement: insert the new reminders already stamped as e-mailed by this sweep,
-    claim the earlier ones not yet e-mailed (`notify()` between sweeps; FOR UPDATE SKIP
-    LOCKED: rows another sweep holds are its to send), and return both with their
-    recipients' addresses. The UPDATE does not see the INSERT's rows (one snapshot), so no
-    reminder is claimed twice; a transaction that never commits claims nothing.
+    and claim the earlier ones not yet e-mailed (`notify()` between sweeps; FOR UPDATE SKIP
+    LOCKED: rows another sweep holds are its to send). The UPDATE does not see the INSERT's
+    rows (one snapshot), so nothing is claimed twice; a transaction that never commits
+    claims nothing, and a racing sweep's INSERT waits for this one and skips its rows.
 
-    Returns (how many were inserted, the claimed rows for the digests).
+    Returns (recipient, key) of the new rows, and the earlier rows in full.
     """
-    table = Notification._meta.db_table
-    users = User._meta.db_table
+    table = bulk.TABLE
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH fresh AS (INSERT INTO {table} {_COLUMNS} "
-            + _UNNEST.format(emailed="%s")
-            + " ON CONFLICT (organization_id, recipient_id, key) DO NOTHING "
-            "RETURNING id, recipient_id, subject, body, url, due_on), "
+            f"WITH fresh AS (INSERT INTO {table} {bulk.COLUMNS} "
+            + bulk.SELECT.format(emailed="%s")
+            + bulk.ON_CONFLICT
+            + " RETURNING recipient_id, key), "
             f"earlier AS (UPDATE {table} SET emailed_at = %s WHERE id IN (SELECT id FROM "
             f"{table} WHERE organization_id = %s AND emailed_at IS NULL FOR UPDATE SKIP LOCKED) "
-            "RETURNING id, recipient_id, subject, body, url, due_on), "
-            "claimed AS (SELECT *, true AS is_new FROM fresh "
-            "UNION ALL SELECT *, false FROM earlier) "
-            "SELECT c.recipient_id, u.email, u.first_name, u.last_name, c.subject, c.body, "
-            f"c.url, c.due_on, c.id, c.is_new FROM claimed AS c JOIN {users} AS u "
-            "ON u.id = c.recipient_id",
-            [organization_id, now, now, *rows.arrays(), now, organization_id],
+            "RETURNING recipient_id, key, subject, body, url, due_on, id) "
+            "SELECT recipient_id, key, NULL, NULL, NULL, NULL::date, NULL::bigint FROM fresh "
+            "UNION ALL SELECT * FROM earlier",
+            [organization_id, now, now, *batch.params(), now, organization_id],
         )
-        claimed = cursor.fetchall()
-    return sum(1 for row in claimed if row[9]), claimed
+        rows = cursor.fetchall()
+    fresh = [(r[0], r[1]) for r in rows if r[6] is None]
+    earlier = [r for r in rows if r[6] is not None]
+    return fresh, earlier
 
 
-def _digests(claimed: list[tuple], organization: sources.UrlMaker) -> list[mail.EmailMessage]:
-    """One digest per recipient from the claimed rows (in due order), built in Python: the
-    template renders once per person around the pre-built list of reminders.
-    `organization`: anything with the organisation's `name` and `slug`."""
+def _digests(
+    organization_id: int, batch: bulk.Batch, fresh: list, earlier: list
+) -> list[mail.EmailMessage]:
+    """One digest per recipient, in due order, built in Python from the rows: each item's
+    lines are formatted once however many people it goes to; the template renders once
+    per person around them."""
+    organization = sources.url_maker(organization_id)  # its name and slug
+    people = sources.people(organization_id)
     base = getattr(settings, "SITE_URL", "").rstrip("/")
-    claimed.sort(key=lambda r: (r[0], r[7] or date.max, r[8]))
-    by_person: dict[int, list[str]] = defaultdict(list)
-    people: dict[int, dict] = {}
-    for user_id, email, first, last, subject, body, url, _due, _id, _new in claimed:
-        if user_id not in people:
-            people[user_id] = {"email": email, "name": f"{first} {last}".strip() or email}
-        by_person[user_id].append(f"- {subject}\n  {body}\n  {base}{url}\n")
-    messages = []
-    for user_id, lines in by_person.items():
-        person = people[user_id]
-        if not person["email"]:
+    by_key = batch.by_key()
+    lines: dict[tuple[int, bool], str] = {}
+    pending: dict[int, list[tuple]] = defaultdict(list)
+    for user_id, key in fresh:
+        found = by_key.get(key)
+        if found is None:
             continue
-        count = len(lines)
+        line = lines.get(found)
+        if line is None:
+            i, escalated = found
+            body = batch.escalation_body[i] if escalated else batch.body[i]
+            line = lines[found] = f"- {batch.subject[i]}\n  {body}\n  {base}{batch.url[i]}\n"
+        pending[user_id].append((batch.due_on[found[0]] or date.max, found[0], line))
+    for user_id, _key, subject, body, url, due_on, pk in earlier:
+        line = f"- {subject}\n  {body}\n  {base}{url}\n"
+        pending[user_id].append((due_on or date.max, -1, line, pk))
+    messages = []
+    for user_id, entries in pending.items():
+        person = people.get(user_id)
+        if person is None or not person[0]:
+            continue  # no longer a member, or no address
+        email, name = person
+        entries.sort(key=lambda e: e[:2])
+        count = len(entries)
         context = {
-            "person": person,
+            "person": {"email": email, "name": name},
             "organization": organization,
             "count": count,
-            "reminders": "\n".join(lines),
+            "reminders": "\n".join(e[2] for e in entries),
             "base": base,
         }
         messages.append(
@@ -401,7 +358,7 @@ def _digests(claimed: list[tuple], organization: sources.UrlMaker) -> list[mail.
                 subject=f"[{organization.name}] {count} reminder{'s' if count != 1 else ''} "
                 "from Guardrail",
                 body=render_to_string("monitoring/inbox/digest_email.txt", context),
-                to=[person["email"]],
+                to=[email],
             )
         )
     return messages
