@@ -17,8 +17,8 @@ import time
 from dataclasses import asdict, dataclass, field
 
 from django.db import connection
-from django.urls import reverse
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 
 @dataclass
