@@ -2,10 +2,11 @@
 
 Idempotency lives in the database (notification_unique_key on organisation, recipient, key):
 every insert is `INSERT … ON CONFLICT DO NOTHING`, so a repeated call, a sweep run twice,
-two workers racing or a retried task never create a reminder twice. The e-mail digest
-claims the not-yet-e-mailed notifications (FOR UPDATE SKIP LOCKED, then stamps
-`emailed_at`) in the sweep's transaction and sends after it commits: a worker killed before
-the commit leaves nothing claimed (the retry sends), one killed after it never sends twice.
+two workers racing or a retried task never create a reminder twice. The sweep inserts its
+new reminders already stamped `emailed_at` and, in the same statement, claims the earlier
+ones not yet e-mailed (FOR UPDATE SKIP LOCKED); it sends the digests after its transaction
+commits: a worker killed before the commit leaves nothing inserted or claimed (the retry
+sends), one killed after it never sends twice.
 """
 
 from __future__ import annotations
