@@ -124,7 +124,7 @@ def run_all(base_url: str, args) -> dict:
             flush=True,
         )
     report = {"rows": rows, "args": vars(args)}
-    if args.mixed_seconds > 0:
+    if args.mixed_seconds > 0 and (not args.only or "mixed" in args.only):
         print(f"  mixed load: {args.mixed_clients} clients for {args.mixed_seconds}s", flush=True)
         report["mixed"] = mixed_load(base_url, callers, args.mixed_seconds, args.mixed_clients)
         print(f"  mixed load: {report['mixed']}", flush=True)
@@ -291,7 +291,71 @@ def markdown(report: dict) -> str:
             + f" | {mixed['created']} | {mixed['rows_added']} | {mixed['found']} | "
             f"{mixed['lost_writes']} | {mixed['errors']} |",
         ]
+    if report.get("metric_intake"):
+        from bench.intake import markdown as intake_markdown
+
+        lines += intake_markdown(report["metric_intake"])
+    if report.get("checks"):
+        from bench.checks import markdown as checks_markdown
+
+        lines += checks_markdown(report["checks"])
+    if report.get("reminder_sweep"):
+        from bench.sweeps import markdown as sweeps_markdown
+
+        lines += sweeps_markdown(report["reminder_sweep"])
     lines += ["", "| target | result | figure |", "|---|---|---|"]
     for t in report["targets"]:
         lines.append(f"| {t['target']} | {'PASS' if t['pass'] else 'FAIL'} | {t['figure']} |")
     return "\n".join(lines) + "\n"
+
+
+def extra_targets(report: dict) -> list[dict]:
+    """Issue 12's targets outside the web table."""
+    out = []
+    intake = report.get("metric_intake")
+    if intake:
+        i = intake["intake"]
+        out.append(
+            _target(
+                f"metric intake: ≥ {intake['target']:,} points/s in batches of {i['batch']}, "
+                "no errors, no lost writes",
+                intake["passed"],
+                f"{i['points_per_second']:,} points/s ({intake['ratio']:.0%} of the bare insert)",
+            )
+        )
+        out.append(
+            _target(
+                "metric intake: same SQL count at every batch size",
+                intake["constant_queries"],
+                "/".join(str(v) for v in intake["queries"].values()),
+            )
+        )
+    checks = report.get("checks")
+    if checks:
+        large = checks["rows"][0]
+        out.append(
+            _target(
+                f"checks of {large['organization']}: ≤ {checks['target_seconds']:.0f} s",
+                checks["passed"],
+                f"{large['seconds']:.2f} s",
+            )
+        )
+        out.append(
+            _target(
+                "checks: same SQL count in the large and a small organisation",
+                checks["constant_queries"],
+                "/".join(str(r["queries"]) for r in checks["rows"]),
+            )
+        )
+    for name, sweep in (report.get("reminder_sweep") or {}).items():
+        s = sweep if isinstance(sweep, dict) else asdict(sweep)
+        counts = sorted(set(s["queries_per_org"]))
+        out.append(
+            _target(
+                f"reminder sweep ({name}): ≤ 30 s for {s['organizations']} organisations, "
+                "constant SQL per organisation",
+                s["seconds"] <= 30 and len(counts) == 1,
+                f"{s['seconds']:.1f} s, {'/'.join(map(str, counts))} SQL",
+            )
+        )
+    return out

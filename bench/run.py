@@ -2,7 +2,7 @@
 
     python -m bench.run [--scale 1.0] [--organizations 100] [--no-seed] [--duration 5]
                         [--runs 3] [--connections 4] [--only SUBSTRING] [--mixed-seconds 60]
-                        [--mixed-clients 32]
+                        [--mixed-clients 32] [--intake-seconds 10]
 
 Each web figure is the median of `--runs` wrk runs, next to its ceiling measured in the same
 run. Results go to bench/results/<date>-<commit>.json and .md, and the table is printed.
@@ -129,6 +129,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--only", default="", help="run scenarios whose name contains this")
     parser.add_argument("--mixed-seconds", type=int, default=60, help="0 leaves the mixed load out")
     parser.add_argument("--mixed-clients", type=int, default=32)
+    parser.add_argument("--intake-seconds", type=float, default=10, help="per intake figure")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is required: apt-get install wrk (make bench installs it)")
@@ -159,14 +160,25 @@ def main(argv: list[str]) -> int:
         server = Server()
         try:
             report = measure.run_all(server.url, args)
+            if _chosen(args, "intake"):
+                from bench.intake import measure_metric_intake
+
+                token = measure.Callers().key("bench-large")
+                report["metric_intake"] = measure_metric_intake(
+                    server.url, token, seconds=args.intake_seconds
+                )
         finally:
             server.stop()
-        if not args.only or "sweep" in args.only:
-            from bench.sweeps import measure_reminder_sweep
+        if _chosen(args, "checks"):
+            from bench.checks import line, measure_checks
 
-            sweep = measure_reminder_sweep()
-            report["reminder_sweep"] = sweep
-            print(sweep.line())
+            report["checks"] = measure_checks()
+            print(" ", line(report["checks"]), flush=True)
+        if _chosen(args, "sweep"):
+            from bench.sweeps import measure_both
+
+            report["reminder_sweep"] = measure_both()
+        report["targets"] += measure.extra_targets(report)
     commit = (
         subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"],
@@ -186,6 +198,12 @@ def main(argv: list[str]) -> int:
     print(table)
     print(f"\nwritten: {base}.json, {base}.md")
     return 0
+
+
+def _chosen(args, name: str) -> bool:
+    """The scenarios outside the web table (mixed, intake, checks, sweep) run when no
+    `--only` is given or when it names them."""
+    return not args.only or name in args.only
 
 
 def _plain(value):

@@ -4,6 +4,7 @@ from bench import views
 
 urlpatterns = [
     path("bench/constant/", views.constant),
+    path("bench/bare-metric-points/<slug:org_slug>/", views.bare_metric_points),
     path("bench/bare/<slug:org_slug>/<str:basename>/", views.bare_list),
     path("", include("isms.urls")),
 ]

@@ -60,3 +60,48 @@ def seed(org) -> None:
         ],
         batch_size=2_000,
     )
+    _checks_data(org, reviewers)
+
+
+def _checks_data(org, owners: list[int]) -> None:
+    """What the automated checks read besides the registers: owners for the applicable SoA
+    rows (a failing check tells them), and a drift threshold on a tenth of the AI assets with
+    a latest point each, one in five breaching it."""
+    from datetime import UTC, datetime
+
+    from monitoring.checks.models import Metric, MetricPoint, MetricThreshold
+    from risks.models import SoARow
+
+    rng = org.rng
+    rows = list(SoARow.objects.filter(applicable=True).order_by("pk").values_list("pk", flat=True))
+    chosen = rng.sample(owners, min(5, len(owners)))
+    for n, owner_id in enumerate(chosen):  # one UPDATE per owner, not per row
+        SoARow.objects.filter(pk__in=rows[n :: len(chosen)]).update(owner_id=owner_id)
+    assets = list(
+        Asset.objects.filter(asset_type__in=list(AI_TYPES))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )[::10]
+    organization_id = org.organization.pk
+    MetricThreshold.objects.bulk_create(
+        [
+            MetricThreshold(
+                organization_id=organization_id, asset_id=a, metric=Metric.DRIFT, maximum=0.2
+            )
+            for a in assets
+        ]
+    )
+    measured = datetime.now(UTC).replace(microsecond=0)
+    MetricPoint.objects.bulk_create(
+        [
+            MetricPoint(
+                organization_id=organization_id,
+                asset_id=a,
+                metric=Metric.DRIFT,
+                value=0.3 if rng.random() < 0.2 else 0.1,
+                measured_at=measured,
+                source="bench-seed",
+            )
+            for a in assets
+        ]
+    )

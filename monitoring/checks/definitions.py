@@ -1,11 +1,12 @@
 """The automated check types. Each reads the organisation in context with a fixed number of
-queries (a count, and the first FAILING_LIMIT failing objects), whatever its size."""
+queries (one for the first FAILING_LIMIT failing objects with their full count), whatever
+its size and whether anything fails."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
 from django.db.models.functions import Coalesce
 
 from assets.models import AI_TYPES, Asset, Lifecycle, RiskTier, Triage
@@ -29,14 +30,17 @@ ACKNOWLEDGEMENT_THRESHOLD = 90  # percent of the audience
 def _count_outcome(
     queryset: QuerySet, kind: str, label_field: str, evidence: str, total: int | None = None
 ) -> Outcome:
-    """Pass when nothing fails: value = failing count, threshold = 0."""
-    failing_count = queryset.count()
-    rows = (
-        list(queryset.order_by("pk").values_list("pk", label_field)[:FAILING_LIMIT])
-        if failing_count
-        else []
+    """Pass when nothing fails: value = failing count, threshold = 0.
+
+    One query, whether anything fails or not: the first FAILING_LIMIT failing objects, each
+    carrying the full count (a window over the whole set, computed before the LIMIT)."""
+    rows = list(
+        queryset.order_by("pk")
+        .annotate(failing_total=Window(Count("pk")))
+        .values_list("pk", label_field, "failing_total")[:FAILING_LIMIT]
     )
-    failing = [Failing(kind, pk, str(label)) for pk, label in rows]
+    failing_count = rows[0][2] if rows else 0
+    failing = [Failing(kind, pk, str(label)) for pk, label, _ in rows]
     scope = f" of {total}" if total is not None else ""
     return Outcome(
         passed=failing_count == 0,

@@ -20,6 +20,15 @@ def notify_owner(*, recipient_id: int, subject: str, url: str, key: str, body: s
     return True
 
 
+def notify_owners(notices: list[dict]) -> int:
+    """Many `notify_owner`s in one statement whatever their number (the check run stays
+    set-based); each dict has the keyword arguments of `notify_owner`."""
+    from monitoring.inbox.services import Notice, notify_many
+
+    today = date.today()
+    return notify_many([Notice(kind="check_failed", due_on=today, **notice) for notice in notices])
+
+
 def nonconformity_url(organization_slug: str) -> str | None:
     """Where "raise a nonconformity" goes (the improvement register's form)."""
     from django.urls import reverse

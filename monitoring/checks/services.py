@@ -18,8 +18,8 @@ from isms.access import Actor
 from isms.tenancy import current_organization_id
 from isms.writes import model_update
 from monitoring.checks.models import CheckRun, CheckStatus, Metric, MetricPoint, MetricThreshold
-from monitoring.checks.notifications import notify_owner
-from monitoring.checks.registry import CheckType, all_checks
+from monitoring.checks.notifications import notify_owners
+from monitoring.checks.registry import CheckType, all_checks, control_key
 
 MAX_BATCH = 1000
 
@@ -70,38 +70,38 @@ def _run_one(check_type: CheckType, today: date, now: datetime, organization_id:
 
 
 def _notify_failures(failed: list[CheckRun], today: date) -> None:
-    """Tell each owner of a control a failing run evidences (SoA row owners), once a day."""
-    if not failed:
-        return
-    from isms.models import Organization
-    from risks.models import SoARow
+    """Tell each owner of a control a failing run evidences (SoA row owners), once a day.
 
-    keys = {key for run in failed for key in run.controls}
-    pairs = [key.split(":", 1) for key in keys]
+    Two statements whatever happened (also when nothing failed: the count stays the same
+    for every organisation): the owned SoA rows of every control any check evidences, and
+    one bulk insert of the notifications."""
     from django.db.models import Q
 
+    from risks.models import SoARow
+
+    keys = sorted({key for check_type in all_checks() for key in check_type.control_keys})
     match = Q()
-    for framework_code, ref in pairs:
+    for framework_code, ref in (key.split(":", 1) for key in keys):
         match |= Q(soa__framework__code=framework_code, control__ref=ref)
-    rows = list(
-        SoARow.objects.filter(match, applicable=True, owner__isnull=False).values(
-            "pk", "owner_id", "control__ref", "soa__framework__code"
-        )
+    rows = SoARow.objects.filter(match, applicable=True, owner__isnull=False).values_list(
+        "pk", "owner_id", "control__ref", "soa__framework__code", "organization__slug"
     )
-    if not rows:
-        return
-    slug = Organization.objects.values_list("slug", flat=True).get(pk=failed[0].organization_id)
-    for run in failed:
-        for row in rows:
-            if f"{row['soa__framework__code']}:{row['control__ref']}" not in run.controls:
+    notices = []
+    for pk, owner_id, ref, framework_code, slug in rows:
+        key = control_key(framework_code, ref)
+        for run in failed:
+            if key not in run.controls:
                 continue
-            notify_owner(
-                recipient_id=row["owner_id"],
-                subject=f"Check failing: {run.check_code} (control {row['control__ref']})",
-                url=reverse("control_monitoring", args=[slug, row["pk"]]),
-                key=f"check:{run.check_code}:{row['pk']}:{today.isoformat()}",
-                body=run.evidence,
+            notices.append(
+                {
+                    "recipient_id": owner_id,
+                    "subject": f"Check failing: {run.check_code} (control {ref})",
+                    "url": reverse("control_monitoring", args=[slug, pk]),
+                    "key": f"check:{run.check_code}:{pk}:{today.isoformat()}",
+                    "body": run.evidence,
+                }
             )
+    notify_owners(notices)
 
 
 # --- AI metrics -------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def metric_points_ingest(*, actor: Actor, points: list[dict], source: str = "") 
     )
     metrics = set(Metric.values)
     organization_id = current_organization_id()
-    rows: list[MetricPoint] = []
+    rows: list[tuple] = []
     seen: set[tuple] = set()
     for index, item in enumerate(points):
         where = f"points[{index}]"
@@ -196,28 +196,20 @@ def metric_points_ingest(*, actor: Actor, points: list[dict], source: str = "") 
         if key in seen:
             continue
         seen.add(key)
-        rows.append(
-            MetricPoint(
-                organization_id=organization_id,
-                asset_id=asset_id,
-                metric=metric,
-                measured_at=measured_at,
-                value=value,
-                source=source[:100],
-            )
-        )
-    stored = _insert_points(rows)
+        rows.append((asset_id, metric, measured_at, value))
+    stored = _insert_points(organization_id, rows, source)
     return {"received": len(points), "stored": stored, "duplicates": len(points) - stored}
 
 
-def _insert_points(rows: list[MetricPoint]) -> int:
-    """One INSERT … SELECT FROM unnest(…) ON CONFLICT DO NOTHING: the unique index makes a
-    retried point a no-op (also under a race), RETURNING counts what was new. Row-level
-    security and the audit trigger apply as to any insert."""
+def _insert_points(organization_id: int, rows: list[tuple], source: str = "") -> int:
+    """Insert (asset id, metric, measured at, value) rows in one INSERT … SELECT FROM
+    unnest(…) ON CONFLICT DO NOTHING: the unique index makes a retried point a no-op (also
+    under a race), RETURNING counts what was new. Row-level security applies as to any
+    insert (points are not copied into the audit trail: isms.db_security)."""
     if not rows:
         return 0
     table = MetricPoint._meta.db_table
-    received = timezone.now()
+    assets, metrics, times, values = zip(*rows, strict=True)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (organization_id, asset_id, metric, measured_at, value,"
@@ -227,13 +219,13 @@ def _insert_points(rows: list[MetricPoint]) -> int:
             " ON CONFLICT (organization_id, asset_id, metric, measured_at) DO NOTHING"
             " RETURNING 1",
             [
-                rows[0].organization_id,
-                rows[0].source,
-                received,
-                [r.asset_id for r in rows],
-                [r.metric for r in rows],
-                [r.measured_at for r in rows],
-                [r.value for r in rows],
+                organization_id,
+                source[:100],
+                timezone.now(),
+                list(assets),
+                list(metrics),
+                list(times),
+                list(values),
             ],
         )
         return len(cursor.fetchall())

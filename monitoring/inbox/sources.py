@@ -62,55 +62,73 @@ def registered() -> dict[str, DueSource]:
     return dict(_sources)
 
 
+_horizon_days = MAX_SOON_DAYS
+
+
 def horizon(today: date) -> date:
-    """The furthest due date any organisation's "due soon" window reaches."""
-    return today + timedelta(days=MAX_SOON_DAYS)
+    """The furthest due date the "due soon" window of the organisation being gathered
+    reaches (any organisation's, MAX_SOON_DAYS, outside a gather that names it)."""
+    return today + timedelta(days=_horizon_days)
 
 
-def gather(organization_id: int, today: date, kinds: Iterable[str] | None = None) -> list[DueItem]:
-    """Every due item of the organisation (in context), each tagged with its source's kind."""
+def gather(
+    organization_id: int,
+    today: date,
+    kinds: Iterable[str] | None = None,
+    soon_days: int | None = None,
+) -> list[DueItem]:
+    """Every due item of the organisation (in context), each tagged with its source's kind.
+    `soon_days`: the organisation's "due soon" window, when the caller reads only items in
+    it (sources then leave out the ones due later)."""
+    global _horizon_days
     wanted = set(kinds) if kinds is not None else None
     _url_makers.clear()
     _memberships.clear()
+    _people.clear()
     _members(organization_id)  # every gather reads the members once, used or not
     url_maker(organization_id)
     items: list[DueItem] = []
-    for kind, source in _sources.items():
-        if wanted is not None and kind not in wanted:
-            continue
-        for item in source(organization_id, today):
-            items.append(
-                item
-                if item.kind
-                else DueItem(
-                    recipient_ids=list(item.recipient_ids),
-                    key=item.key,
-                    subject=item.subject,
-                    url=item.url,
-                    due_on=item.due_on,
-                    escalate_after_days=item.escalate_after_days,
-                    domain=item.domain,
-                    kind=kind,
-                )
-            )
+    _horizon_days = min(soon_days, MAX_SOON_DAYS) if soon_days else MAX_SOON_DAYS
+    try:
+        for kind, source in _sources.items():
+            if wanted is not None and kind not in wanted:
+                continue
+            for item in source(organization_id, today):
+                if not item.kind:  # the item is the source's own, made for this gather
+                    object.__setattr__(item, "kind", kind)
+                items.append(item)
+    finally:
+        _horizon_days = MAX_SOON_DAYS
     return items
 
 
 _memberships: dict[int, list[tuple[int, str]]] = {}
+_people: dict[int, dict[int, tuple[str, str]]] = {}
 
 
 def _members(organization_id: int) -> list[tuple[int, str]]:
-    """(user id, role) of the organisation's active members: one query per gather()."""
+    """(user id, role) of the organisation's active members: one query per gather(), which
+    also reads their addresses for the digests (`people`)."""
     from isms.models import Membership
 
     if organization_id not in _memberships:
-        _memberships[organization_id] = list(
+        rows = list(
             Membership.objects.active()
             .filter(organization_id=organization_id)
             .order_by("user_id")
-            .values_list("user_id", "role")
+            .values_list("user_id", "role", "user__email", "user__first_name", "user__last_name")
         )
+        _memberships[organization_id] = [(u, role) for u, role, *_ in rows]
+        _people[organization_id] = {
+            u: (email, f"{first} {last}".strip() or email) for u, _, email, first, last in rows
+        }
     return _memberships[organization_id]
+
+
+def people(organization_id: int) -> dict[int, tuple[str, str]]:
+    """user id → (e-mail, name) of the active members (read by the gather's one query)."""
+    _members(organization_id)
+    return _people[organization_id]
 
 
 def active_member_ids(organization_id: int) -> set[int]:
@@ -144,7 +162,9 @@ class UrlMaker:
     def __init__(self, organization_id: int):
         from isms.models import Organization
 
-        self.slug = Organization.objects.values_list("slug", flat=True).get(pk=organization_id)
+        self.slug, self.name = Organization.objects.values_list("slug", "name").get(
+            pk=organization_id
+        )
         self._templates: dict[str, str] = {}
 
     def __call__(self, name: str, pk: int | None = None, query: str = "") -> str:
