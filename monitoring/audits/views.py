@@ -8,7 +8,7 @@ from isms import policy
 from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
 from monitoring.audits import forms, selectors, services
 from monitoring.audits.models import Audit, AuditFinding, AuditProgramme
-from monitoring.incidents.views import MANAGE, READ, IncidentActionView
+from monitoring.incidents.views import MANAGE_FORM, READ, IncidentActionView
 
 
 class ProgrammeListView(OrgListView):
@@ -23,7 +23,7 @@ class ProgrammeListView(OrgListView):
 class ProgrammeCreateView(OrgFormView):
     model = AuditProgramme
     nav = "monitoring"
-    scope_map = MANAGE
+    scope_map = MANAGE_FORM
     form_class = forms.ProgrammeForm
     template_name = "audits/form.html"
     success_message = "Programme “{obj}” created: plan its audits until nothing is uncovered."
@@ -50,7 +50,7 @@ class ProgrammeDetailView(OrgViewMixin, DetailView):
 class AuditPlanView(OrgFormView):
     model = AuditProgramme
     nav = "monitoring"
-    scope_map = MANAGE
+    scope_map = MANAGE_FORM
     form_class = forms.AuditForm
     template_name = "audits/form.html"
     success_message = "Audit “{obj}” planned."

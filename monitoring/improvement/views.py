@@ -16,7 +16,7 @@ from monitoring.improvement.models import (
     ImprovementEntry,
     Nonconformity,
 )
-from monitoring.incidents.views import READ, WRITE, IncidentActionView
+from monitoring.incidents.views import READ, WRITE_FORM, IncidentActionView
 
 
 def nonconformities_for_list():
@@ -43,7 +43,7 @@ class NonconformityListView(OrgListView):
 class NonconformityCreateView(OrgFormView):
     model = Nonconformity
     nav = "monitoring"
-    scope_map = WRITE
+    scope_map = WRITE_FORM
     form_class = forms.NonconformityForm
     template_name = "improvement/nonconformity_form.html"
     success_message = "Nonconformity “{obj}” raised."
@@ -70,7 +70,7 @@ class NonconformityCreateView(OrgFormView):
 class NonconformityEditView(OrgFormView):
     model = Nonconformity
     nav = "monitoring"
-    scope_map = WRITE
+    scope_map = WRITE_FORM
     form_class = forms.NonconformityEditForm
     template_name = "improvement/nonconformity_form.html"
     success_message = "Nonconformity “{obj}” saved."
@@ -190,7 +190,7 @@ class ImprovementListView(OrgListView):
 class ImprovementCreateView(OrgFormView):
     model = ImprovementEntry
     nav = "monitoring"
-    scope_map = WRITE
+    scope_map = WRITE_FORM
     form_class = forms.ImprovementForm
     template_name = "improvement/improvement_form.html"
     success_message = "Logged: “{obj}”."

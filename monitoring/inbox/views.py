@@ -77,10 +77,13 @@ class InboxSettingsForm(forms.Form):
     email_digest = forms.BooleanField(label="E-mail a digest of new reminders", required=False)
 
 
+MANAGE = ["monitoring:write", "monitoring:manage"]
+
+
 class InboxSettingsView(OrgFormView):
     template_name = "monitoring/form.html"
     form_class = InboxSettingsForm
-    scope_map = {"GET": ["monitoring:read"], "POST": ["monitoring:write", "monitoring:manage"]}
+    scope_map = {"GET": MANAGE, "POST": MANAGE}
     nav = "monitoring"
     success_message = "Reminder settings saved."
 

@@ -38,6 +38,12 @@ READ = {"GET": ["monitoring:read"]}
 WRITE = {"GET": ["monitoring:read"], "POST": ["monitoring:write"]}
 POST_WRITE = {"POST": ["monitoring:write"]}
 MANAGE = {"GET": ["monitoring:read"], "POST": ["monitoring:write", "monitoring:manage"]}
+# Form pages: opening the form needs what submitting it needs (readers get no form).
+WRITE_FORM = {"GET": ["monitoring:write"], "POST": ["monitoring:write"]}
+MANAGE_FORM = {
+    "GET": ["monitoring:write", "monitoring:manage"],
+    "POST": ["monitoring:write", "monitoring:manage"],
+}
 POST_MANAGE = {"POST": ["monitoring:write", "monitoring:manage"]}
 
 
@@ -65,7 +71,7 @@ class IncidentListView(OrgListView):
 class IncidentReportView(OrgFormView):
     model = Incident
     nav = "monitoring"
-    scope_map = WRITE
+    scope_map = WRITE_FORM
     form_class = forms.IncidentForm
     template_name = "incidents/incident_form.html"
     success_message = "Incident “{obj}” reported: it is waiting for triage."
@@ -318,7 +324,7 @@ class EvidenceDownloadView(OrgViewMixin, View):
 class IncidentSettingsView(OrgFormView):
     model = IncidentSettings
     nav = "monitoring"
-    scope_map = MANAGE
+    scope_map = MANAGE_FORM
     form_class = forms.SettingsForm
     template_name = "incidents/settings.html"
     success_message = "Incident settings saved; open clocks were recomputed."

@@ -7,7 +7,7 @@ from django.views.generic import DetailView
 from isms import policy
 from isms.members import bind_member_fields
 from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
-from monitoring.incidents.views import MANAGE, READ, IncidentActionView
+from monitoring.incidents.views import MANAGE_FORM, READ, IncidentActionView
 from monitoring.management import forms, services
 from monitoring.management.models import ManagementReview
 
@@ -24,7 +24,7 @@ class ReviewListView(OrgListView):
 class ReviewCreateView(OrgFormView):
     model = ManagementReview
     nav = "monitoring"
-    scope_map = MANAGE
+    scope_map = MANAGE_FORM
     form_class = forms.ReviewForm
     template_name = "management/review_form.html"
     success_message = "Review “{obj}” prepared: its inputs were assembled from the registers."
@@ -43,7 +43,7 @@ class ReviewCreateView(OrgFormView):
 class ReviewEditView(OrgFormView):
     model = ManagementReview
     nav = "monitoring"
-    scope_map = MANAGE
+    scope_map = MANAGE_FORM
     form_class = forms.ReviewForm
     template_name = "management/review_form.html"
     success_message = "Review “{obj}” saved."

@@ -21,6 +21,7 @@ from monitoring.reviews.models import AIReview, ReviewSchedule
 
 READ = ["monitoring:read"]
 WRITE = ["monitoring:write"]
+MANAGE = ["monitoring:write", "monitoring:manage"]
 
 
 def _list_url(slug: str) -> str:
@@ -96,7 +97,7 @@ class ScheduleEditView(OrgFormView):
     model = ReviewSchedule
     form_class = ScheduleForm
     template_name = "monitoring/form.html"
-    scope_map = {"GET": READ, "POST": WRITE}
+    scope_map = {"GET": WRITE, "POST": WRITE}
     nav = "monitoring"
     success_message = "Schedule saved."
 
@@ -233,7 +234,7 @@ class ReviewDiscardView(OrgViewMixin, View):
 class ReviewSettingsView(OrgFormView):
     form_class = ReviewSettingsForm
     template_name = "monitoring/form.html"
-    scope_map = {"GET": READ, "POST": ["monitoring:write", "monitoring:manage"]}
+    scope_map = {"GET": MANAGE, "POST": MANAGE}
     nav = "monitoring"
     success_message = "Review intervals saved. They apply to schedules created from now on."
 
