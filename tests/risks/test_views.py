@@ -318,8 +318,10 @@ def test_soa_table_inline_edit_approve_diff_and_exports(org_a, people, client_fo
             page(org_a, f"soa/rows/{row.pk}/"),
             {
                 f"{p}-applicable": "on",
-                f"{p}-inclusion_reasons": ["risk_treatment"],
+                f"{p}-inclusion_reasons": ["business"],
                 f"{p}-implementation_status": "partial",
+                f"{p}-owner": people.officer.pk,
+                f"{p}-target_date": "2027-03-31",
                 f"{p}-evidence": "Policy v2",
             },
             HTTP_HX_REQUEST="true",
