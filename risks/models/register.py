@@ -106,8 +106,13 @@ class RiskCriteria(TenantModel):
     )
     impact_labels = ArrayField(models.CharField(max_length=40), default=default_impact_labels)
     # One {"meaning", "example"} per level, lowest first (as many as the labels).
-    likelihood_definitions = models.JSONField(default=default_likelihood_definitions)
-    impact_definitions = models.JSONField(default=default_impact_definitions)
+    # (db_default too: an insert that omits them, e.g. an earlier data migration, gets them.)
+    likelihood_definitions = models.JSONField(
+        default=default_likelihood_definitions, db_default=DEFAULT_LIKELIHOOD_DEFINITIONS
+    )
+    impact_definitions = models.JSONField(
+        default=default_impact_definitions, db_default=DEFAULT_IMPACT_DEFINITIONS
+    )
     medium_from = models.PositiveSmallIntegerField(default=5)
     high_from = models.PositiveSmallIntegerField(default=10)
     critical_from = models.PositiveSmallIntegerField(default=16)

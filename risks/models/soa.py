@@ -75,16 +75,17 @@ class SoARow(TenantModel):
     control = models.ForeignKey(
         "isms.Control", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
-    own_ref = models.CharField("Reference", max_length=20, blank=True)
-    own_title = models.CharField("Title", max_length=250, blank=True)
+    own_ref = models.CharField("Reference", max_length=20, blank=True, db_default="")
+    own_title = models.CharField("Title", max_length=250, blank=True, db_default="")
     own_source = models.CharField(
         "Source",
         max_length=120,
         blank=True,
+        db_default="",
         help_text="Where the control comes from: another framework (e.g. NIST CSF 2.0 PR.DS-01) "
         "or “Own control”.",
     )
-    own_description = models.TextField("Description", blank=True)
+    own_description = models.TextField("Description", blank=True, db_default="")
     target_date = models.DateField(
         null=True, blank=True, help_text="When a control not yet implemented will be."
     )

@@ -28,7 +28,13 @@ from isms.tenancy import current_organization_id
 from isms.workflow import Transition, Workflow, transition
 from risks.models import RiskSnapshot, TreatmentAction
 from risks.models.change import HarmTo
-from risks.models.register import RiskCategory, RiskStatus, SecurityProperty, TreatmentOption
+from risks.models.register import (
+    RiskCategory,
+    RiskStatus,
+    ScoreBand,
+    SecurityProperty,
+    TreatmentOption,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +62,8 @@ LABELS = {
     "harm_to": dict(HarmTo.choices),
     "treatment": dict(TreatmentOption.choices),
     "status": dict(RiskStatus.choices),
+    "inherent_band": dict(ScoreBand.choices),
+    "residual_band": dict(ScoreBand.choices),
 }
 
 
@@ -188,10 +196,10 @@ def diff_fields(kind: str) -> dict:
         "harm_to": DiffField("AI harm to", is_set=True, choices=LABELS["harm_to"]),
         "owner": DiffField("Risk owner"),
         "inherent": DiffField("Inherent risk"),
-        "inherent_band": DiffField("Inherent band"),
+        "inherent_band": DiffField("Inherent band", choices=LABELS["inherent_band"]),
         "treatment": DiffField("Treatment option", choices=LABELS["treatment"]),
         "residual": DiffField("Residual risk"),
-        "residual_band": DiffField("Residual band"),
+        "residual_band": DiffField("Residual band", choices=LABELS["residual_band"]),
         "status": DiffField("Status", choices=LABELS["status"]),
         "next_review_date": DiffField("Next review"),
         "assets": DiffField("Assets", is_set=True),
