@@ -241,7 +241,8 @@ def _fill_soa(demo, statement, rows_for) -> None:
         if risk_ids
     }
     today = timezone.localdate()
-    for index, row in enumerate(SoARow.objects.filter(soa=statement).select_related("control")):
+    rows = SoARow.objects.filter(soa=statement, control__isnull=False).select_related("control")
+    for index, row in enumerate(rows):
         fields = rows_for(row.control.ref, row.control.title)
         reason = fields.pop("reason", "business")
         if fields.get("applicable", True):
@@ -273,14 +274,41 @@ def _iso42001_row(ref: str, title: str) -> dict:
 SOAS = {"iso27001-2022": demo_soa.iso27001_row, "iso42001-2023": _iso42001_row}
 
 
+def _own_control(demo, statement) -> None:
+    """An own control beside Annex A (6.1.3 c): red-teaming that treats the prompt-injection
+    risk, which no Annex A control covers on its own."""
+    risk = Risk.objects.filter(title="Prompt injection through pasted web content").first()
+    if SoARow.objects.filter(soa=statement, own_ref="DC-AI-1").exists():
+        return
+    soa.soa_own_control_add(
+        actor=_actor(demo, "officer"),
+        soa=statement,
+        own_ref="DC-AI-1",
+        own_title="Red-team prompts before each AI release",
+        own_source="Own control (informed by OWASP Top 10 for LLM Applications)",
+        own_description="Before an AI feature or tool reaches staff or customers, a tester "
+        "tries known prompt-injection and data-extraction attacks and records the results.",
+        inclusion_reasons=["risk_treatment"] if risk else ["business"],
+        linked_risks=[risk.pk] if risk else [],
+        justification="Prompt injection through pasted web content is an open risk; Annex A "
+        "8.28 covers our code, not third-party models' behaviour.",
+        implementation_status="not_started",
+        owner=demo.user("officer"),
+        target_date=timezone.localdate() + timedelta(days=120),
+    )
+
+
 def _soa(demo) -> None:
-    """An approved ISO 27001 and ISO 42001 SoA, each row justified for this organisation."""
+    """An approved ISO 27001 and ISO 42001 SoA, each row justified for this organisation,
+    the ISO 27001 one with an own control."""
     setup.organization_starter_rows(organization=demo.organization)
     for code, rows_for in SOAS.items():
         framework = Framework.objects.filter(code=code).first()
         statement = soa.soa_for_framework(framework) if framework else None
         if statement is None or SoASnapshot.objects.filter(soa=statement).exists():
             continue
+        if code == "iso27001-2022":
+            _own_control(demo, statement)
         _fill_soa(demo, statement, rows_for)
 
 

@@ -350,6 +350,16 @@ class Risk(TenantModel):
         super().save(*args, **kwargs)
 
     @property
+    def threatens_labels(self) -> list[str]:
+        labels = dict(SecurityProperty.choices)
+        return [labels.get(v, v) for v in self.threatens]
+
+    @property
+    def harm_to_labels(self) -> list[str]:
+        labels = dict(HarmTo.choices)
+        return [labels.get(v, v) for v in self.harm_to]
+
+    @property
     def is_assessed(self) -> bool:
         return self.inherent_likelihood is not None and self.inherent_impact is not None
 
