@@ -425,6 +425,10 @@ def soa_rows(soa: StatementOfApplicability | None = None) -> QuerySet[SoARow]:
     own_linked = (
         SoARowRisk.objects.filter(row_id=OuterRef("pk")).order_by("risk_id").values("risk_id")
     )
+    # An own control's row goes stale when one of its linked risks changed after approval.
+    own_changed = SoARowRisk.objects.filter(
+        row_id=OuterRef("pk"), risk__updated__gt=OuterRef("soa__last_approved_at")
+    )
     return queryset.annotate(
         linked_risk_ids=Case(
             When(control__isnull=True, then=ArraySubquery(own_linked)),
@@ -433,7 +437,10 @@ def soa_rows(soa: StatementOfApplicability | None = None) -> QuerySet[SoARow]:
         is_stale=Case(
             When(
                 Q(soa__last_approved_at__isnull=False)
-                & Q(risks_changed_at__gt=F("soa__last_approved_at")),
+                & (
+                    Q(risks_changed_at__gt=F("soa__last_approved_at"))
+                    | Q(Exists(own_changed), control__isnull=True)
+                ),
                 then=Value(True),
             ),
             default=Value(False),

@@ -185,6 +185,12 @@ def test_6_1_3_own_control_in_soa_snapshot_and_export(
         assert listed[1].linked_risk_ids == [risk.pk]
         services.soa_submit(actor=people.officer_actor, soa=soa)
         snapshot = services.soa_approve(actor=people.approver_actor, soa=soa)
+        assert not [r.ref for r in selectors.soa_rows(soa) if r.is_stale]
+        register.risk_update(
+            actor=people.officer_actor, risk=risk, inherent_likelihood=4, inherent_impact=4
+        )
+        # Its linked risk changed after approval: the own control's row is stale too.
+        assert [r.ref for r in selectors.soa_rows(soa) if r.is_stale] == ["AI-RT-1"]
     own = snapshot.rows[-1]
     assert (own["ref"], own["source"], own["linked_risks"]) == (
         "AI-RT-1",
@@ -308,3 +314,27 @@ def test_6_1_3_soa_diff_of_a_reordered_set_is_empty_and_speaks_labels(
         ["Contractual"],
         [],
     )
+
+
+def test_soa_table_with_own_controls_has_a_constant_number_of_queries(
+    org_a, in_tenant, people, control, client_for, django_assert_max_num_queries
+):
+    with in_tenant(org_a):
+        soa = _soa(control)
+        risk = register.risk_create(
+            actor=people.officer_actor, title="R", category="privacy", owner=people.contributor
+        )
+        for i in range(30):
+            row = services.soa_own_control_add(
+                actor=people.officer_actor, soa=soa, own_ref=f"OWN-{i:02d}", own_title=f"C{i}"
+            )
+            services.soa_row_update(
+                actor=people.officer_actor,
+                row=row,
+                linked_risks=[risk.pk],
+                inclusion_reasons=["risk_treatment"],
+                implementation_status="implemented",
+            )
+    with django_assert_max_num_queries(16):
+        html = client_for(people.auditor).get(page(org_a, f"soa/{control.framework.code}/"))
+    assert html.content.decode().count(f">R-{risk.pk}<") == 30

@@ -271,3 +271,17 @@ def test_snapshot_pages(org_a, people, client_for, risks, in_tenant):
     assert decided.status_code == 302
     listing = client_for(people.auditor).get(page(org_a, "snapshots/")).content.decode()
     assert "Risk treatment plan #1" in listing and "Take a snapshot" not in listing
+
+
+def test_snapshot_lists_have_a_constant_number_of_queries(
+    org_a, in_tenant, people, risks, client_for, api_for, django_assert_max_num_queries
+):
+    with in_tenant(org_a):
+        for _ in range(25):
+            services.snapshot_take(actor=people.officer_actor, kind="register")
+    browser, api = client_for(people.auditor), api_for(user=people.auditor)
+    with django_assert_max_num_queries(14):
+        listing = browser.get(page(org_a, "snapshots/"))
+    assert listing.status_code == 200 and listing.content.decode().count("Risk register #") == 25
+    with django_assert_max_num_queries(12):
+        assert api.get(url(org_a, "risk-snapshots/")).json()["count"] == 25
