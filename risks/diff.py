@@ -39,6 +39,8 @@ def _text(value, spec: DiffField) -> str:
 
 
 def _comparable(value, spec: DiffField):
+    if value is None or value == "" or value == []:
+        return None  # absent, empty and blank are one (older snapshots lack newer keys)
     if spec.is_set:
         return frozenset(_freeze(v) for v in value or [])
     return _freeze(value)

@@ -7,10 +7,10 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.urls import reverse
-from django.views.generic import DetailView, ListView, View
+from django.views.generic import DetailView, View
 
 from isms import policy, tabular
-from isms.views.mixins import OrgViewMixin
+from isms.views.mixins import OrgListView, OrgViewMixin
 from risks.filters import RiskSnapshotFilterSet
 from risks.forms import DecisionForm, RiskSnapshotTakeForm
 from risks.models import RiskSnapshot
@@ -33,27 +33,26 @@ def export_columns(kind: str) -> list[tabular.Column]:
     ]
 
 
-class RiskSnapshotListView(OrgViewMixin, ListView):
+def snapshots_for_list():
+    return (
+        RiskSnapshot.objects.select_related("taken_by", "decided_by")
+        .defer("rows")
+        .order_by("-taken_at", "-pk")
+    )
+
+
+class RiskSnapshotListView(OrgListView):
     template_name = "risks/risk_snapshot_list.html"
     scope_map = READ
-    paginate_by = 50
     context_object_name = "snapshots"
     nav = "risks"
-
-    def get_queryset(self):
-        self.filterset = RiskSnapshotFilterSet(
-            self.request.GET,
-            queryset=RiskSnapshot.objects.select_related("taken_by", "decided_by").order_by(
-                "-taken_at", "-pk"
-            ),
-        )
-        return self.filterset.qs.defer("rows")
+    filterset_class = RiskSnapshotFilterSet
+    selector = snapshots_for_list
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         probe = RiskSnapshot(organization_id=self.organization.pk)
         context.update(
-            filter=self.filterset,
             can_take=policy.can(self.actor, "take", probe),
             form=RiskSnapshotTakeForm(),
         )
