@@ -369,7 +369,8 @@ class SoARowForm(forms.Form):
     owner = MemberChoiceField(required=False)
     target_date = forms.DateField(
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        # ISO format: a type="date" input shows nothing for any other format.
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Required while the control is not yet implemented.",
     )
     evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)

@@ -10,7 +10,12 @@ register = template.Library()
 def bootstrap_widget(field):
     """Render a bound field's widget with Bootstrap classes and ARIA ties to help/errors."""
     widget_type = field.widget_type
-    css = "form-select" if widget_type in {"select", "selectmultiple"} else "form-control"
+    if widget_type in {"select", "selectmultiple"}:
+        css = "form-select"
+    elif widget_type in {"checkboxselectmultiple", "radioselect"}:
+        css = "me-1"  # plain boxes, one per line: a text-box style hid their ticks
+    else:
+        css = "form-control"
     if field.errors:
         css += " is-invalid"
     described = []
