@@ -48,7 +48,8 @@ ASSETS = [
         "external_id": "demo-churn-training",
         "name": "Churn training dataset",
         "asset_type": "training_dataset",
-        "description": "Two years of anonymised subscription events used to train the churn model.",
+        "description": "Two years of pseudonymised subscription events (customer ids replaced "
+        "by keys: still personal data) used to train the churn model.",
         "classification": "restricted",
         "lifecycle": "pilot",
         "data_categories": ["personal", "financial"],

@@ -288,6 +288,8 @@ SPECTACULAR_SETTINGS = {
         "EvaluationKindEnum": "assets.models.EvaluationKind",
         "PolicyKindEnum": "policies.models.PolicyKind",
         "HarmLevelEnum": "risks.models.change.HarmLevel",
+        "HarmToEnum": "risks.models.change.HarmTo",
+        "RiskSnapshotKindEnum": "risks.models.snapshots.RiskSnapshot.Kind",
         "IncidentStatusEnum": "monitoring.incidents.models.Status",
         "NonconformityStatusEnum": "monitoring.improvement.models.NCStatus",
         "CorrectiveActionStatusEnum": "monitoring.improvement.models.ActionStatus",

@@ -20,6 +20,8 @@ Rules (scopes from isms.access; `risks:*` unless said otherwise):
   (`assets.change_asset`). approve: `risks:approve`, never whoever prepared it.
 - StatementOfApplicability — change/submit: manage. approve: `risks:approve`, never whoever
   submitted it (the preparer). SoARow — change: manage. SoASnapshot — read only.
+- RiskSnapshot (register / treatment plan) — take: manage, a person. approve/reject:
+  `risks:approve` (whoever approves SoA snapshots), never whoever took it. Never changed.
 - RiskCriteria — change: manage; changing the appetite (acceptance threshold) itself also
   needs `risks:accept_above_appetite` (whoever may accept above it sets where "above" starts).
 """
@@ -36,6 +38,7 @@ from risks.models import (
     Risk,
     RiskAcceptance,
     RiskCriteria,
+    RiskSnapshot,
     SoARow,
     SoASnapshot,
     StatementOfApplicability,
@@ -245,6 +248,32 @@ class SoASnapshotPolicy(ModelPolicy):
 
     def rule_change(self, actor: Actor, obj) -> Refusal | None:
         return Refusal("An approved SoA snapshot never changes.", ErrorCode.IMMUTABLE)
+
+
+@policy.register
+class RiskSnapshotPolicy(ModelPolicy):
+    model = RiskSnapshot
+    domain = DOMAIN
+    approvals = frozenset({"approve", "reject"})
+    separation_of_duties = {
+        "approve": {"taken_by": "took"},
+        "reject": {"taken_by": "took"},
+    }
+
+    def rule_take(self, actor: Actor, obj) -> Refusal | None:
+        if actor.user is None:
+            return Refusal("A person takes a snapshot for approval (not an API key).")
+        refused = self._scope_refusal(actor, self.write_scope)
+        return refused or self._scope_refusal(actor, self.manage_scope)
+
+    def rule_reject(self, actor: Actor, obj) -> Refusal | None:
+        return None  # approval_refusal has already checked scope and duties
+
+    def rule_change(self, actor: Actor, obj) -> Refusal | None:
+        return Refusal("A risk snapshot never changes.", ErrorCode.IMMUTABLE)
+
+    def describe(self, obj) -> str:
+        return f"this {obj.get_kind_display().lower()} snapshot" if obj.kind else "this snapshot"
 
 
 @policy.register

@@ -3,8 +3,10 @@
 Builds on the assets demo (looked up by name; skipped when absent): risks on the demo AI
 assets, one AI change request approved (the churn model), one waiting for its impact
 assessment (the marketing chat assistant), one blocked by a prohibited practice (a proposed
-interview mood analyser), and an ISO 27001 Statement of Applicability with an approved
-snapshot.
+interview mood analyser); the churn model's fairness and accuracy evaluations; an ISO 27001
+and an ISO 42001 Statement of Applicability, each approved, with a justification per control
+written for this organisation (risks.demo_soa); and approved snapshots of the risk register
+and the risk treatment plan.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from django.utils import timezone
 from assets.models import Asset
 from isms.access import Actor
 from isms.models import Control, Framework, Membership
+from risks import demo_soa, selectors
 from risks.models import AIChangeRequest, Risk, SoARow, SoASnapshot
 from risks.selectors import change_request_checklist
 from risks.services import change, register, setup, soa
@@ -117,6 +120,30 @@ def _risks(demo, assets: dict[str, Asset]) -> None:
             )
 
 
+# What each demo risk threatens (6.1.2) and, for AI, whom it could harm (ISO/IEC 42001 6.1.4).
+TAGS = {
+    "Customer data pasted into the marketing chat assistant": (
+        ["confidentiality"],
+        ["individuals"],
+    ),
+    "Prompt injection through pasted web content": (["integrity", "confidentiality"], []),
+    "Licensed code suggested into our products": (["integrity"], []),
+    "Ticket summaries expose customer details to the wrong team": (
+        ["confidentiality"],
+        ["individuals"],
+    ),
+    "Churn model treats older customers unfairly": (["integrity"], ["individuals", "groups"]),
+    "Emotion recognition on candidates": ([], ["individuals", "groups", "society"]),
+}
+
+
+def _tags(demo) -> None:
+    officer = _actor(demo, "officer")
+    for risk in Risk.objects.filter(title__in=TAGS, threatens=[], harm_to=[]):
+        threatens, harm_to = TAGS[risk.title]
+        register.risk_update(actor=officer, risk=risk, threatens=threatens, harm_to=harm_to)
+
+
 def _change_requests(demo, assets: dict[str, Asset]) -> None:
     requester = _actor(demo, "contributor")
     officer = _actor(demo, "officer")
@@ -204,36 +231,144 @@ def _change_requests(demo, assets: dict[str, Asset]) -> None:
         )
 
 
-EXCLUDED = {
-    "8.30": "We do not outsource software development.",
-    "7.5": "Our offices hold no equipment needing protection from physical threats beyond 7.1–7.4.",
-}
+def _fill_soa(demo, statement, rows_for) -> None:
+    """Fill every row through the service (the demo obeys the SoA's rules), then the officer
+    who prepared it submits it and an admin approves it (5.3)."""
+    officer, actor = demo.user("officer"), _actor(demo, "officer")
+    linked = {
+        row_id
+        for row_id, risk_ids in selectors.soa_rows(statement).values_list("pk", "linked_risk_ids")
+        if risk_ids
+    }
+    today = timezone.localdate()
+    rows = SoARow.objects.filter(soa=statement, control__isnull=False).select_related("control")
+    for index, row in enumerate(rows):
+        fields = rows_for(row.control.ref, row.control.title)
+        reason = fields.pop("reason", "business")
+        if fields.get("applicable", True):
+            reasons = {reason} if reason else set()
+            if row.pk in linked:
+                reasons.add("risk_treatment")
+            fields["inclusion_reasons"] = sorted(reasons)
+            fields["owner"] = officer
+            if fields["implementation_status"] != demo_soa.IMPLEMENTED:
+                # Staggered quarter ends over the next year: a plan, not a wish.
+                fields["target_date"] = today + timedelta(days=90 * (1 + index % 4))
+        soa.soa_row_update(actor=actor, row=row, **fields)
+    soa.soa_submit(actor=actor, soa=statement)
+    soa.soa_approve(actor=_actor(demo, "admin"), soa=statement, note="Initial SoA (demo)")
+
+
+def _iso42001_row(ref: str, title: str) -> dict:
+    status, reason, justification = demo_soa.ISO42001[ref]
+    if status is None:
+        return {"applicable": False, "justification": justification}
+    return {
+        "implementation_status": status,
+        "justification": justification,
+        "evidence": demo_soa.EVIDENCE_42001.get(status, ""),
+        "reason": reason,
+    }
+
+
+SOAS = {"iso27001-2022": demo_soa.iso27001_row, "iso42001-2023": _iso42001_row}
+
+
+def _own_control(demo, statement) -> None:
+    """An own control beside Annex A (6.1.3 c): red-teaming that treats the prompt-injection
+    risk, which no Annex A control covers on its own."""
+    risk = Risk.objects.filter(title="Prompt injection through pasted web content").first()
+    if SoARow.objects.filter(soa=statement, own_ref="DC-AI-1").exists():
+        return
+    soa.soa_own_control_add(
+        actor=_actor(demo, "officer"),
+        soa=statement,
+        own_ref="DC-AI-1",
+        own_title="Red-team prompts before each AI release",
+        own_source="Own control (informed by OWASP Top 10 for LLM Applications)",
+        own_description="Before an AI feature or tool reaches staff or customers, a tester "
+        "tries known prompt-injection and data-extraction attacks and records the results.",
+        inclusion_reasons=["risk_treatment"] if risk else ["business"],
+        linked_risks=[risk.pk] if risk else [],
+        justification="Prompt injection through pasted web content is an open risk; Annex A "
+        "8.28 covers our code, not third-party models' behaviour.",
+        implementation_status="not_started",
+        owner=demo.user("officer"),
+        target_date=timezone.localdate() + timedelta(days=120),
+    )
 
 
 def _soa(demo) -> None:
-    framework = Framework.objects.filter(code="iso27001-2022").first()
-    if framework is None:
+    """An approved ISO 27001 and ISO 42001 SoA, each row justified for this organisation,
+    the ISO 27001 one with an own control."""
+    setup.organization_starter_rows(organization=demo.organization)
+    for code, rows_for in SOAS.items():
+        framework = Framework.objects.filter(code=code).first()
+        statement = soa.soa_for_framework(framework) if framework else None
+        if statement is None or SoASnapshot.objects.filter(soa=statement).exists():
+            continue
+        if code == "iso27001-2022":
+            _own_control(demo, statement)
+        _fill_soa(demo, statement, rows_for)
+
+
+def _evaluations(demo, assets: dict[str, Asset]) -> None:
+    """The churn model's fairness and accuracy evaluations (its risk's treatment, and the
+    evidence behind ISO 42001 A.6.2.4)."""
+    from assets.models import ResponsibleAIEvaluation
+    from assets.services.evaluations import evaluation_record
+
+    model = assets.get("Customer churn model")
+    if model is None or ResponsibleAIEvaluation.objects.filter(asset=model).exists():
         return
-    statement = soa.soa_for_framework(framework)
-    if statement is None:
-        setup.organization_starter_rows(organization=demo.organization)
-        statement = soa.soa_for_framework(framework)
-    if SoASnapshot.objects.filter(soa=statement).exists():
-        return
-    rows = SoARow.objects.filter(soa=statement, inclusion_reasons=[], justification="")
-    officer = demo.user("officer")
-    for row in rows.select_related("control"):
-        ref = row.control.ref
-        if ref in EXCLUDED:
-            row.applicable, row.justification = False, EXCLUDED[ref]
-        else:
-            row.inclusion_reasons = ["risk_treatment", "business"]
-            row.implementation_status = "implemented" if ref < "6" else "partial"
-            row.owner = officer
-        row.save()
-    # Two people: the officer who prepared it submits it, an admin approves it (5.3).
-    soa.soa_submit(actor=_actor(demo, "officer"), soa=statement)
-    soa.soa_approve(actor=_actor(demo, "admin"), soa=statement, note="Initial SoA (demo)")
+    officer = _actor(demo, "officer")
+    quarter_ago = timezone.localdate() - timedelta(days=80)
+    evaluation_record(
+        actor=officer,
+        asset=model,
+        kind="bias",
+        performed_on=quarter_ago,
+        method="Hold-out set of 12,000 customers; false-positive rate per age band "
+        "(18–34, 35–54, 55+); tolerance: no band more than 1.25× the lowest.",
+        result="55+ band 1.41× the 18–34 band: outside tolerance. Retrained with age-balanced "
+        "sampling (see next evaluation).",
+        passed=False,
+    )
+    evaluation_record(
+        actor=officer,
+        asset=model,
+        kind="bias",
+        performed_on=quarter_ago + timedelta(days=14),
+        method="Same hold-out set and metric after retraining with age-balanced sampling.",
+        result="Highest band 1.12× the lowest: within tolerance.",
+        passed=True,
+    )
+    evaluation_record(
+        actor=officer,
+        asset=model,
+        kind="accuracy",
+        performed_on=quarter_ago + timedelta(days=14),
+        method="AUC on the hold-out set; acceptance criterion AUC ≥ 0.80.",
+        result="AUC 0.84 (previous release 0.83).",
+        passed=True,
+    )
+
+
+def _register_snapshots(demo) -> None:
+    """An approved snapshot of the register and of the treatment plan (8.2, 8.3 evidence):
+    the officer takes them, an admin approves them."""
+    from risks.models import RiskSnapshot
+    from risks.services import snapshots
+
+    for kind in RiskSnapshot.Kind.values:
+        if RiskSnapshot.objects.filter(kind=kind).exists():
+            continue
+        taken = snapshots.snapshot_take(
+            actor=_actor(demo, "officer"), kind=kind, note="Quarterly risk review (demo)"
+        )
+        snapshots.snapshot_approve(
+            actor=_actor(demo, "admin"), snapshot=taken, note="Reviewed with management"
+        )
 
 
 def load(demo) -> None:
@@ -241,4 +376,7 @@ def load(demo) -> None:
     assets = {a.name: a for a in Asset.objects.all()}
     _risks(demo, assets)
     _change_requests(demo, assets)
+    _tags(demo)
+    _evaluations(demo, assets)
     _soa(demo)
+    _register_snapshots(demo)

@@ -12,13 +12,15 @@ from risks.models import (
     Risk,
     RiskAcceptance,
     RiskCategory,
+    RiskSnapshot,
     RiskStatus,
     SoARow,
     SoASnapshot,
     TreatmentAction,
     TreatmentOption,
 )
-from risks.models.register import ScoreBand
+from risks.models.change import HarmTo
+from risks.models.register import ScoreBand, SecurityProperty
 from risks.models.soa import ImplementationStatus
 
 RISK_ORDERING = (
@@ -59,6 +61,12 @@ class RiskFilterSet(django_filters.FilterSet):
     control = django_filters.NumberFilter(
         field_name="control_links__control_id", label="Control (id)"
     )
+    threatens = django_filters.ChoiceFilter(
+        choices=SecurityProperty.choices, method="filter_tag", label="Threatens"
+    )
+    harm_to = django_filters.ChoiceFilter(
+        choices=HarmTo.choices, method="filter_tag", label="AI harm to"
+    )
     inherent_likelihood = django_filters.NumberFilter()
     inherent_impact = django_filters.NumberFilter()
     residual_likelihood = django_filters.NumberFilter()
@@ -71,6 +79,9 @@ class RiskFilterSet(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
+
+    def filter_tag(self, queryset, name, value):
+        return queryset.filter(**{f"{name}__contains": [value]})
 
     def filter_expiring(self, queryset, name, value):
         from risks.selectors import expiring_soon_cutoff
@@ -132,8 +143,20 @@ class SoARowFilterSet(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(
-            Q(control__ref__icontains=value) | Q(control__title__icontains=value)
+            Q(control__ref__icontains=value)
+            | Q(control__title__icontains=value)
+            | Q(own_ref__icontains=value)
+            | Q(own_title__icontains=value)
         )
+
+
+class RiskSnapshotFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=RiskSnapshot.Kind.choices)
+    status = django_filters.ChoiceFilter(choices=RiskSnapshot.Status.choices)
+
+    class Meta:
+        model = RiskSnapshot
+        fields = ["kind", "status"]
 
 
 class SoASnapshotFilterSet(django_filters.FilterSet):

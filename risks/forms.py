@@ -12,8 +12,8 @@ from isms.members import MemberChoiceField, bind_member_fields
 from isms.models import Control
 from risks.ai_act import HighRiskArea, ProhibitedPractice, TransparencyDuty
 from risks.models import RiskCategory, RiskCriteria, TreatmentAction, TreatmentOption
-from risks.models.change import HarmLevel
-from risks.models.register import RISK_EDITABLE
+from risks.models.change import HarmLevel, HarmTo
+from risks.models.register import RISK_EDITABLE, SecurityProperty
 from risks.models.soa import ImplementationStatus, InclusionReason
 from suppliers.models import Supplier
 
@@ -25,8 +25,16 @@ User = get_user_model()
 APPROVE_SCOPE = "risks:approve"
 
 
-def _levels(labels: list[str]) -> list[tuple[str, str]]:
-    return [("", "—")] + [(str(i), f"{i} · {label}") for i, label in enumerate(labels, start=1)]
+def _levels(scale: list[dict]) -> list[tuple[str, str]]:
+    """Each level with what it means (the criteria's words), so assessors score alike."""
+    return [("", "—")] + [
+        (
+            str(level["level"]),
+            f"{level['level']} · {level['label']}"
+            + (f" — {level['meaning']}" if level["meaning"] else ""),
+        )
+        for level in scale
+    ]
 
 
 class RiskForm(forms.Form):
@@ -52,13 +60,27 @@ class RiskForm(forms.Form):
         label="Linked controls",
         help_text="Hold Ctrl to choose several.",
     )
+    threatens = forms.MultipleChoiceField(
+        choices=SecurityProperty.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Threatens",
+        help_text="The confidentiality, integrity or availability of information it threatens.",
+    )
+    harm_to = forms.MultipleChoiceField(
+        choices=HarmTo.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="AI harm to",
+        help_text="For an AI risk: who could be harmed.",
+    )
 
     def __init__(self, *args, criteria: RiskCriteria, **kwargs):
         super().__init__(*args, **kwargs)
         bind_member_fields(self)
         for prefix in ("inherent", "residual"):
-            self.fields[f"{prefix}_likelihood"].choices = _levels(criteria.likelihood_labels)
-            self.fields[f"{prefix}_impact"].choices = _levels(criteria.impact_labels)
+            self.fields[f"{prefix}_likelihood"].choices = _levels(criteria.likelihood_scale)
+            self.fields[f"{prefix}_impact"].choices = _levels(criteria.impact_scale)
         self.fields["assets"].choices = list(Asset.objects.values_list("pk", "name"))
         self.fields["suppliers"].choices = list(Supplier.objects.values_list("pk", "name"))
         self.fields["controls"].choices = [
@@ -106,21 +128,87 @@ class DecisionForm(forms.Form):
     )
 
 
+MAX_LEVELS = 7
+
+
 class CriteriaForm(forms.Form):
-    likelihood_labels = forms.CharField(help_text="Comma-separated, lowest first (3 to 7).")
-    impact_labels = forms.CharField(help_text="Comma-separated, lowest first (3 to 7).")
-    medium_from = forms.IntegerField(min_value=1)
-    high_from = forms.IntegerField(min_value=1)
-    critical_from = forms.IntegerField(min_value=1)
+    """Each scale as up to seven rows of label, meaning and example (lowest first; a level
+    is used when its label is filled in). Bands and appetite below."""
+
+    SCALES = (("likelihood", "Likelihood"), ("impact", "Impact"))
+
+    medium_from = forms.IntegerField(min_value=1, label="Medium band from score")
+    high_from = forms.IntegerField(min_value=1, label="High band from score")
+    critical_from = forms.IntegerField(min_value=1, label="Critical band from score")
     acceptance_threshold = forms.IntegerField(
         min_value=1, label="Risk appetite (highest acceptable score)"
     )
 
-    def clean_likelihood_labels(self):
-        return [p.strip() for p in self.cleaned_data["likelihood_labels"].split(",")]
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for scale, name in self.SCALES:
+            for level in range(1, MAX_LEVELS + 1):
+                self.fields[f"{scale}_label_{level}"] = forms.CharField(
+                    label=f"{name} level {level}: label", max_length=40, required=False
+                )
+                self.fields[f"{scale}_meaning_{level}"] = forms.CharField(
+                    label=f"{name} level {level}: what it means",
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
+                self.fields[f"{scale}_example_{level}"] = forms.CharField(
+                    label=f"{name} level {level}: example",
+                    required=False,
+                    widget=forms.Textarea(attrs={"rows": 2}),
+                )
 
-    def clean_impact_labels(self):
-        return [p.strip() for p in self.cleaned_data["impact_labels"].split(",")]
+    @classmethod
+    def initial_from(cls, criteria: RiskCriteria) -> dict:
+        initial = {
+            name: getattr(criteria, name)
+            for name in ("medium_from", "high_from", "critical_from", "acceptance_threshold")
+        }
+        for scale, _ in cls.SCALES:
+            for level in getattr(criteria, f"{scale}_scale"):
+                for key in ("label", "meaning", "example"):
+                    initial[f"{scale}_{key}_{level['level']}"] = level[key]
+        return initial
+
+    def scale_rows(self):
+        """(scale name, [(label field, meaning field, example field)…]) for the template."""
+        return [
+            (
+                name,
+                [
+                    (
+                        self[f"{scale}_label_{level}"],
+                        self[f"{scale}_meaning_{level}"],
+                        self[f"{scale}_example_{level}"],
+                    )
+                    for level in range(1, MAX_LEVELS + 1)
+                ],
+            )
+            for scale, name in self.SCALES
+        ]
+
+    def clean(self):
+        data = super().clean()
+        for scale, _ in self.SCALES:
+            labels, definitions = [], []
+            for level in range(1, MAX_LEVELS + 1):
+                label = (data.pop(f"{scale}_label_{level}", "") or "").strip()
+                meaning = (data.pop(f"{scale}_meaning_{level}", "") or "").strip()
+                example = (data.pop(f"{scale}_example_{level}", "") or "").strip()
+                if label:
+                    labels.append(label)
+                    definitions.append({"meaning": meaning, "example": example})
+                elif meaning or example:
+                    self.add_error(
+                        f"{scale}_label_{level}", "Give this level a label, or clear its texts."
+                    )
+            data[f"{scale}_labels"] = labels
+            data[f"{scale}_definitions"] = definitions
+        return data
 
 
 class ChangeRequestForm(forms.Form):
@@ -279,6 +367,12 @@ class SoARowForm(forms.Form):
     )
     implementation_status = forms.ChoiceField(choices=ImplementationStatus.choices)
     owner = MemberChoiceField(required=False)
+    target_date = forms.DateField(
+        required=False,
+        # ISO format: a type="date" input shows nothing for any other format.
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Required while the control is not yet implemented.",
+    )
     evidence = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     evidence_links = forms.CharField(
         required=False,
@@ -296,3 +390,58 @@ class SoARowForm(forms.Form):
             for line in self.cleaned_data["evidence_links"].splitlines()
             if line.strip()
         ]
+
+
+class OwnSoARowForm(SoARowForm):
+    """An own control's row: its texts and the risks it treats (a library control's risks are
+    linked from the risk)."""
+
+    own_ref = forms.CharField(label="Reference", max_length=20)
+    own_title = forms.CharField(label="Title", max_length=250)
+    own_source = forms.CharField(
+        label="Source",
+        max_length=120,
+        required=False,
+        help_text="Another framework's reference (e.g. NIST CSF 2.0 PR.DS-01), or leave empty "
+        "for your own control.",
+    )
+    own_description = forms.CharField(
+        label="Description", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    linked_risks = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label="Risks it treats",
+        help_text="Hold Ctrl to choose several.",
+    )
+
+    field_order = ["own_ref", "own_title", "own_source", "own_description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from risks.models import Risk
+
+        self.fields["linked_risks"].choices = [
+            (pk, f"R-{pk} {title}") for pk, title in Risk.objects.values_list("pk", "title")
+        ]
+
+
+class OwnControlForm(forms.Form):
+    own_ref = forms.CharField(label="Reference", max_length=20)
+    own_title = forms.CharField(label="Title", max_length=250)
+    own_source = forms.CharField(
+        label="Source",
+        max_length=120,
+        required=False,
+        help_text="Another framework (e.g. NIST CSF 2.0 PR.DS-01), or empty for your own.",
+    )
+    own_description = forms.CharField(
+        label="Description", widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+class RiskSnapshotTakeForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[("register", "Risk register"), ("treatment_plan", "Risk treatment plan")]
+    )
+    note = forms.CharField(required=False, max_length=500, label="Note for the approver")

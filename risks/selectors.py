@@ -34,8 +34,10 @@ from risks.models import (
     RiskCriteria,
     RiskStatus,
     SoARow,
+    SoARowRisk,
     StatementOfApplicability,
 )
+from risks.models.soa import ImplementationStatus, InclusionReason
 from risks.services.register import criteria_get
 
 EXPIRING_DAYS = 30
@@ -376,9 +378,42 @@ def linked_risks_by_control(control_ids) -> dict[int, list[dict]]:
     return result
 
 
+def linked_risks_for_rows(rows) -> dict[int, list[dict]]:
+    """SoA row id → [{id, title, status, score}] of its linked risks: the risks naming a
+    library control, or those linked to an own control's row. Two queries."""
+    rows = list(rows)
+    by_control = linked_risks_by_control([r.control_id for r in rows if r.control_id])
+    result = {r.pk: by_control.get(r.control_id, []) for r in rows if r.control_id}
+    own = [r.pk for r in rows if not r.control_id]
+    for pk in own:
+        result[pk] = []
+    if own:
+        for link in (
+            SoARowRisk.objects.filter(row_id__in=own)
+            .order_by("risk_id")
+            .values(
+                "row_id",
+                "risk_id",
+                "risk__title",
+                "risk__status",
+                "risk__residual_score",
+                "risk__inherent_score",
+            )
+        ):
+            result[link["row_id"]].append(
+                {
+                    "id": link["risk_id"],
+                    "title": link["risk__title"],
+                    "status": link["risk__status"],
+                    "score": link["risk__residual_score"] or link["risk__inherent_score"],
+                }
+            )
+    return result
+
+
 def soa_rows(soa: StatementOfApplicability | None = None) -> QuerySet[SoARow]:
     """SoA rows with the control, owner, the linked risks' ids and `is_stale` (linked risks
-    changed after the last approval)."""
+    changed after the last approval). Own controls come after the library's."""
     queryset = SoARow.objects.select_related("control", "control__framework", "owner", "soa")
     if soa is not None:
         queryset = queryset.filter(soa=soa)
@@ -387,37 +422,67 @@ def soa_rows(soa: StatementOfApplicability | None = None) -> QuerySet[SoARow]:
         .order_by("risk_id")
         .values("risk_id")
     )
+    own_linked = (
+        SoARowRisk.objects.filter(row_id=OuterRef("pk")).order_by("risk_id").values("risk_id")
+    )
+    # An own control's row goes stale when one of its linked risks changed after approval.
+    own_changed = SoARowRisk.objects.filter(
+        row_id=OuterRef("pk"), risk__updated__gt=OuterRef("soa__last_approved_at")
+    )
     return queryset.annotate(
-        linked_risk_ids=ArraySubquery(linked),
+        linked_risk_ids=Case(
+            When(control__isnull=True, then=ArraySubquery(own_linked)),
+            default=ArraySubquery(linked),
+        ),
         is_stale=Case(
             When(
                 Q(soa__last_approved_at__isnull=False)
-                & Q(risks_changed_at__gt=F("soa__last_approved_at")),
+                & (
+                    Q(risks_changed_at__gt=F("soa__last_approved_at"))
+                    | Q(Exists(own_changed), control__isnull=True)
+                ),
                 then=Value(True),
             ),
             default=Value(False),
         ),
-    ).order_by("control__sort_key", "pk")
+    ).order_by(F("control__sort_key").asc(nulls_last=True), "own_ref", "pk")
+
+
+def ref_order(ref: str) -> list[str]:
+    """Control references in numeric order (5.2 before 5.10)."""
+    return [p.zfill(3) for p in str(ref).split(".")]
+
+
+def soa_diff_fields() -> dict:
+    from risks.diff import DiffField
+
+    return {
+        "title": DiffField("Title"),
+        "source": DiffField("Source"),
+        "applicable": DiffField("Applicable"),
+        "inclusion_reasons": DiffField(
+            "Reasons for inclusion", is_set=True, choices=dict(InclusionReason.choices)
+        ),
+        "justification": DiffField("Justification"),
+        "implementation_status": DiffField(
+            "Implementation status", choices=dict(ImplementationStatus.choices)
+        ),
+        "target_date": DiffField("Target date"),
+        "owner": DiffField("Owner"),
+        "linked_risks": DiffField("Linked risks", is_set=True),
+        "evidence": DiffField("Evidence"),
+        "evidence_links": DiffField("Evidence links", is_set=True),
+    }
 
 
 def snapshot_diff(old_rows: list[dict], new_rows: list[dict]) -> dict:
-    """What changed between two snapshots' rows, by control ref."""
-    old = {r["ref"]: r for r in old_rows}
-    new = {r["ref"]: r for r in new_rows}
-    changed = []
-    for ref in sorted(set(old) & set(new), key=lambda r: [p.zfill(3) for p in r.split(".")]):
-        fields = {
-            key: {"from": old[ref].get(key), "to": new[ref].get(key)}
-            for key in sorted(set(old[ref]) | set(new[ref]))
-            if key not in ("ref",) and old[ref].get(key) != new[ref].get(key)
-        }
-        if fields:
-            changed.append({"ref": ref, "title": new[ref].get("title", ""), "changes": fields})
-    return {
-        "added": sorted(set(new) - set(old)),
-        "removed": sorted(set(old) - set(new)),
-        "changed": changed,
-    }
+    """What changed between two SoA snapshots' rows, by control ref (risks.diff: sets as
+    sets, labels not field names)."""
+    from risks.diff import diff_rows
+
+    return diff_rows(
+        old_rows, new_rows, key="ref", name="title", fields=soa_diff_fields(), sort_key=ref_order
+    )
 
 
 def expiring_soon_cutoff() -> date:

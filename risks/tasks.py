@@ -19,3 +19,12 @@ def expire_acceptances(*, organization_id: int) -> int:
 def sweep_expired_acceptances() -> int:
     """The daily sweep: one task per organisation, each in its own tenant context."""
     return sweep(expire_acceptances)
+
+
+@shared_task(base=TenantTask, name="risks.render_risk_snapshot_pdf", acks_late=True)
+def render_risk_snapshot_pdf(*, organization_id: int, snapshot_id: int) -> str:
+    """Render an approved risk register / treatment plan snapshot to PDF (WeasyPrint can take
+    a while on a large register: never in a request)."""
+    from risks.services.snapshots import snapshot_render_pdf
+
+    return snapshot_render_pdf(snapshot_id=snapshot_id).pdf.name

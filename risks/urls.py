@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import change, register, soa
+from .views import change, register, snapshots, soa
 
 urlpatterns = [
     path("", register.RiskListView.as_view(), name="risk_list"),
@@ -37,6 +37,30 @@ urlpatterns = [
         "acceptances/<int:pk>/withdraw/",
         register.AcceptanceDecisionView.as_view(decision="withdraw"),
         name="risk_acceptance_withdraw",
+    ),
+    # Risk register and treatment plan snapshots (8.2, 8.3)
+    path("snapshots/", snapshots.RiskSnapshotListView.as_view(), name="risk_snapshot_list"),
+    path("snapshots/take/", snapshots.RiskSnapshotTakeView.as_view(), name="risk_snapshot_take"),
+    path("snapshots/<int:pk>/", snapshots.RiskSnapshotDetailView.as_view(), name="risk_snapshot"),
+    path(
+        "snapshots/<int:pk>/approve/",
+        snapshots.RiskSnapshotDecisionView.as_view(decision="approve"),
+        name="risk_snapshot_approve",
+    ),
+    path(
+        "snapshots/<int:pk>/reject/",
+        snapshots.RiskSnapshotDecisionView.as_view(decision="reject"),
+        name="risk_snapshot_reject",
+    ),
+    path(
+        "snapshots/<int:pk>/pdf/",
+        snapshots.RiskSnapshotPdfRequestView.as_view(),
+        name="risk_snapshot_pdf",
+    ),
+    path(
+        "snapshots/<int:pk>/export.<str:fmt>",
+        snapshots.RiskSnapshotExportView.as_view(),
+        name="risk_snapshot_export",
     ),
     path("supplier-gaps/", register.SupplierGapListView.as_view(), name="supplier_gaps"),
     path("from-gap/<int:pk>/", register.RiskFromGapView.as_view(), name="risk_from_gap"),
@@ -83,5 +107,10 @@ urlpatterns = [
     path("soa/rows/<int:pk>/", soa.SoARowView.as_view(), name="soa_row"),
     path("soa/snapshots/<int:pk>/", soa.SnapshotDetailView.as_view(), name="soa_snapshot"),
     path("soa/<slug:framework>/", soa.SoATableView.as_view(), name="soa_table"),
+    path(
+        "soa/<slug:framework>/own/new/",
+        soa.OwnControlCreateView.as_view(),
+        name="soa_own_control_add",
+    ),
     path("soa/<slug:framework>/export.<str:fmt>", soa.SoAExportView.as_view(), name="soa_export"),
 ]

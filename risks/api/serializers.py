@@ -16,12 +16,13 @@ from risks.models import (
     Risk,
     RiskAcceptance,
     RiskCriteria,
+    RiskSnapshot,
     SoARow,
     SoASnapshot,
     TreatmentAction,
 )
 from risks.models.change import HarmLevel, HarmTo
-from risks.models.register import RISK_EDITABLE
+from risks.models.register import RISK_EDITABLE, SecurityProperty
 from risks.models.soa import InclusionReason
 from risks.services import change, register, soa
 from suppliers.models import Supplier, SupplierAnswer
@@ -37,8 +38,19 @@ def _name(user) -> str:
     return user.get_full_name() or user.email
 
 
+class LevelDefinitionSerializer(serializers.Serializer):
+    meaning = serializers.CharField(help_text="What the level means, in words.")
+    example = serializers.CharField(help_text="An example of a risk at this level.")
+
+
 class RiskCriteriaSerializer(serializers.ModelSerializer):
     max_score = serializers.IntegerField(read_only=True)
+    likelihood_definitions = LevelDefinitionSerializer(
+        many=True, required=False, help_text="One per likelihood level, lowest first."
+    )
+    impact_definitions = LevelDefinitionSerializer(
+        many=True, required=False, help_text="One per impact level, lowest first."
+    )
 
     class Meta:
         model = RiskCriteria
@@ -50,12 +62,17 @@ class RiskCriteriaSerializer(serializers.ModelSerializer):
             "high_from",
             "critical_from",
             "acceptance_threshold",
+            "likelihood_definitions",
+            "impact_definitions",
             "max_score",
             "updated",
         ]
         read_only_fields = ["id", "updated"]
 
     def update(self, instance, validated_data):
+        for name in ("likelihood_definitions", "impact_definitions"):
+            if name in validated_data:
+                validated_data[name] = [dict(d) for d in validated_data[name]]
         return register.criteria_update(actor=_actor(self), **validated_data)
 
 
@@ -75,6 +92,16 @@ class RiskSerializer(serializers.ModelSerializer):
     suppliers = TenantRelatedField(model=Supplier, many=True, required=False)
     controls = serializers.PrimaryKeyRelatedField(
         queryset=Control.objects.all(), many=True, required=False
+    )
+    threatens = serializers.ListField(
+        child=serializers.ChoiceField(choices=SecurityProperty.choices),
+        required=False,
+        help_text="confidentiality, integrity and/or availability (ISO/IEC 27001 6.1.2).",
+    )
+    harm_to = serializers.ListField(
+        child=serializers.ChoiceField(choices=HarmTo.choices),
+        required=False,
+        help_text="For an AI risk: individuals, groups and/or society (ISO/IEC 42001 6.1.4).",
     )
 
     class Meta:
@@ -333,9 +360,13 @@ class ImpactAssessmentSerializer(serializers.ModelSerializer):
 
 
 class SoARowSerializer(serializers.ModelSerializer):
-    framework = serializers.CharField(source="control.framework.code", read_only=True)
-    control_ref = serializers.CharField(source="control.ref", read_only=True)
-    control_title = serializers.CharField(source="control.title", read_only=True)
+    framework = serializers.CharField(source="soa.framework.code", read_only=True)
+    control_ref = serializers.CharField(source="ref", read_only=True)
+    control_title = serializers.CharField(source="title", read_only=True)
+    is_own = serializers.BooleanField(
+        read_only=True, help_text="The organisation's own control (not the library's)."
+    )
+    source = serializers.CharField(read_only=True)
     owner = MemberField(scope=OWN_SCOPE, required=False, allow_null=True)
     inclusion_reasons = serializers.ListField(
         child=serializers.ChoiceField(choices=InclusionReason.choices), required=False
@@ -344,7 +375,11 @@ class SoARowSerializer(serializers.ModelSerializer):
         child=serializers.URLField(max_length=500), required=False
     )
     linked_risks = serializers.ListField(
-        source="linked_risk_ids", child=serializers.IntegerField(), read_only=True
+        source="linked_risk_ids",
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Risk ids. Writable for an own control; a library control's risks are "
+        "linked from the risk (its controls).",
     )
     is_stale = serializers.BooleanField(
         read_only=True, help_text="Its linked risks changed after the last approval."
@@ -358,11 +393,18 @@ class SoARowSerializer(serializers.ModelSerializer):
             "control",
             "control_ref",
             "control_title",
+            "is_own",
+            "source",
+            "own_ref",
+            "own_title",
+            "own_source",
+            "own_description",
             "applicable",
             "justification",
             "inclusion_reasons",
             "implementation_status",
             "owner",
+            "target_date",
             "evidence",
             "evidence_links",
             "linked_risks",
@@ -372,7 +414,49 @@ class SoARowSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "control", "updated"]
 
     def update(self, instance, validated_data):
+        if "linked_risk_ids" in validated_data:
+            validated_data["linked_risks"] = validated_data.pop("linked_risk_ids")
         return soa.soa_row_update(actor=_actor(self), row=instance, **validated_data)
+
+
+class OwnControlSerializer(serializers.Serializer):
+    """Add an own control to a framework's SoA (then edit its row like any other)."""
+
+    framework = serializers.SlugField(help_text="Framework code of the SoA, e.g. iso27001-2022.")
+    own_ref = serializers.CharField(max_length=20)
+    own_title = serializers.CharField(max_length=250)
+    own_source = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    own_description = serializers.CharField(required=False, allow_blank=True)
+
+
+class RiskSnapshotSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = RiskSnapshot
+        fields = [
+            "id",
+            "kind",
+            "number",
+            "status",
+            "rows",
+            "note",
+            "taken_by",
+            "taken_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+            "pdf_ready",
+        ]
+        read_only_fields = fields
+
+    pdf_ready = serializers.SerializerMethodField()
+
+    def get_pdf_ready(self, snapshot) -> bool:
+        return bool(snapshot.pdf)
+
+
+class RiskSnapshotTakeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=RiskSnapshot.Kind.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class SoASnapshotSerializer(serializers.ModelSerializer):
@@ -393,10 +477,28 @@ class SoAApproveSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class FieldChangeSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField(help_text="What changed, in words.")
+    # "from"/"to" are Python keywords: declared below.
+    added = serializers.ListField(child=serializers.CharField(), help_text="Set members added.")
+    removed = serializers.ListField(child=serializers.CharField(), help_text="Set members removed.")
+
+
+FieldChangeSerializer._declared_fields["from"] = serializers.CharField(help_text="Was (words).")
+FieldChangeSerializer._declared_fields["to"] = serializers.CharField(help_text="Now (words).")
+
+
+class RowChangeSerializer(serializers.Serializer):
+    ref = serializers.CharField()
+    title = serializers.CharField()
+    changes = FieldChangeSerializer(many=True)
+
+
 class SnapshotDiffSerializer(serializers.Serializer):
-    added = serializers.ListField(child=serializers.CharField())
+    added = serializers.ListField(child=serializers.CharField(), help_text="“ref title” each.")
     removed = serializers.ListField(child=serializers.CharField())
-    changed = serializers.ListField(child=serializers.DictField())
+    changed = RowChangeSerializer(many=True)
 
 
 class ComplianceDebtSerializer(serializers.ModelSerializer):

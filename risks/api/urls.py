@@ -8,6 +8,7 @@ from .views import (
     ImpactAssessmentViewSet,
     RiskAcceptanceViewSet,
     RiskCriteriaViewSet,
+    RiskSnapshotViewSet,
     RiskViewSet,
     SoARowViewSet,
     SoASnapshotViewSet,
@@ -18,6 +19,7 @@ org_router.register("risks", RiskViewSet, basename="risk")
 org_router.register("risk-acceptances", RiskAcceptanceViewSet, basename="risk-acceptance")
 org_router.register("treatment-actions", TreatmentActionViewSet, basename="treatment-action")
 org_router.register("risk-criteria", RiskCriteriaViewSet, basename="risk-criteria")
+org_router.register("risk-snapshots", RiskSnapshotViewSet, basename="risk-snapshot")
 org_router.register("ai-change-requests", ChangeRequestViewSet, basename="ai-change-request")
 org_router.register("impact-assessments", ImpactAssessmentViewSet, basename="impact-assessment")
 org_router.register("soa-rows", SoARowViewSet, basename="soa-row")

@@ -26,6 +26,7 @@ from risks.filters import (
     ImpactAssessmentFilterSet,
     RiskAcceptanceFilterSet,
     RiskFilterSet,
+    RiskSnapshotFilterSet,
     SoARowFilterSet,
     SoASnapshotFilterSet,
     TreatmentActionFilterSet,
@@ -36,11 +37,12 @@ from risks.models import (
     Risk,
     RiskAcceptance,
     RiskCriteria,
+    RiskSnapshot,
     SoARow,
     SoASnapshot,
     TreatmentAction,
 )
-from risks.services import change, register, soa
+from risks.services import change, register, snapshots, soa
 from suppliers.models import Supplier
 
 from .serializers import (
@@ -49,11 +51,14 @@ from .serializers import (
     ComplianceDebtSerializer,
     DecisionNoteSerializer,
     ImpactAssessmentSerializer,
+    OwnControlSerializer,
     ReasonSerializer,
     RiskAcceptanceSerializer,
     RiskCriteriaSerializer,
     RiskFromGapSerializer,
     RiskSerializer,
+    RiskSnapshotSerializer,
+    RiskSnapshotTakeSerializer,
     RiskStatusSerializer,
     SnapshotDiffSerializer,
     SoAApproveSerializer,
@@ -351,6 +356,21 @@ class ImpactAssessmentViewSet(
         return Response(self.get_serializer(assessment).data)
 
 
+def _snapshot_pair(queryset, request):
+    """The snapshots ?from= and ?to= name (this organisation's: another's is "no snapshot")."""
+    ids = {}
+    for name in ("from", "to"):
+        value = request.query_params.get(name, "")
+        if not value.isdigit():
+            raise DRFValidationError({name: ["Give a snapshot id."]})
+        ids[name] = int(value)
+    found = {s.pk: s for s in queryset.filter(pk__in=ids.values())}
+    for name, pk in ids.items():
+        if pk not in found:
+            raise DRFValidationError({name: [f"No snapshot with id {pk} here."]})
+    return found[ids["from"]], found[ids["to"]]
+
+
 def _statement(code: str):
     framework = Framework.objects.filter(code=code).first()
     if framework is None:
@@ -382,9 +402,23 @@ class SoARowViewSet(
 ):
     model = SoARow
     serializer_class = SoARowSerializer
-    scope_map = {"GET": READ, "PATCH": WRITE}
+    scope_map = {"GET": READ, "PATCH": WRITE, "POST": WRITE}
     filterset_class = SoARowFilterSet
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "patch", "post", "head", "options"]
+
+    @extend_schema(
+        summary="Add an own control (another framework's or your own) to a framework's SoA",
+        request=OwnControlSerializer,
+        responses={201: SoARowSerializer, 409: CONFLICT},
+    )
+    def create(self, request, *args, **kwargs):
+        data = _decision(OwnControlSerializer, request)
+        statement = _statement(data.pop("framework"))
+        row = soa.soa_own_control_add(actor=self.actor, soa=statement, **data)
+        return Response(
+            self.get_serializer(selectors.soa_rows().get(pk=row.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
 
     def get_base_queryset(self):
         return selectors.soa_rows()
@@ -451,20 +485,76 @@ class SoASnapshotViewSet(
     )
     @action(detail=False, methods=["get"])
     def diff(self, request, *args, **kwargs):
-        ids = {}
-        for name in ("from", "to"):
-            value = request.query_params.get(name, "")
-            if not value.isdigit():
-                raise DRFValidationError({name: ["Give a snapshot id."]})
-            ids[name] = int(value)
-        found = {s.pk: s for s in SoASnapshot.objects.filter(pk__in=ids.values())}
-        for name, pk in ids.items():
-            if pk not in found:
-                raise DRFValidationError({name: [f"No snapshot with id {pk} here."]})
-        old, new = found[ids["from"]], found[ids["to"]]
+        old, new = _snapshot_pair(SoASnapshot.objects.all(), request)
         if old.soa_id != new.soa_id:
             raise DRFValidationError({"to": ["Compare snapshots of the same SoA."]})
         return Response(SnapshotDiffSerializer(selectors.snapshot_diff(old.rows, new.rows)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Risk register and treatment plan snapshots (8.2, 8.3)"),
+    create=extend_schema(
+        summary="Take a snapshot of the register or the treatment plan, for approval",
+        request=RiskSnapshotTakeSerializer,
+        responses={201: RiskSnapshotSerializer},
+    ),
+)
+class RiskSnapshotViewSet(
+    TenantHistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet
+):
+    model = RiskSnapshot
+    serializer_class = RiskSnapshotSerializer
+    scope_map = {"GET": READ, "POST": WRITE}
+    action_scopes = {"approve": APPROVE, "reject": APPROVE, "diff": READ}
+    object_actions = {"approve": "approve", "reject": "reject"}
+    filterset_class = RiskSnapshotFilterSet
+
+    def get_base_queryset(self):
+        return RiskSnapshot.objects.order_by("-taken_at", "-pk")
+
+    def create(self, request, *args, **kwargs):
+        data = _decision(RiskSnapshotTakeSerializer, request)
+        snapshot = snapshots.snapshot_take(actor=self.actor, **data)
+        return Response(self.get_serializer(snapshot).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Approve (risks:approve; never whoever took it); the PDF is then rendered",
+        request=DecisionNoteSerializer,
+        responses={200: RiskSnapshotSerializer, 403: OpenApiResponse(), 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, *args, **kwargs):
+        snapshot = self.get_object()
+        note = _decision(DecisionNoteSerializer, request)["note"]
+        snapshot = snapshots.snapshot_approve(actor=self.actor, snapshot=snapshot, note=note)
+        return Response(self.get_serializer(snapshot).data)
+
+    @extend_schema(
+        summary="Reject, with a note saying why",
+        request=DecisionNoteSerializer,
+        responses={200: RiskSnapshotSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request, *args, **kwargs):
+        snapshot = self.get_object()
+        note = _decision(DecisionNoteSerializer, request)["note"]
+        snapshot = snapshots.snapshot_reject(actor=self.actor, snapshot=snapshot, note=note)
+        return Response(self.get_serializer(snapshot).data)
+
+    @extend_schema(
+        summary="What changed between two snapshots of the same kind",
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.INT, required=True, description="Snapshot id"),
+            OpenApiParameter("to", OpenApiTypes.INT, required=True, description="Snapshot id"),
+        ],
+        responses=SnapshotDiffSerializer,
+    )
+    @action(detail=False, methods=["get"])
+    def diff(self, request, *args, **kwargs):
+        old, new = _snapshot_pair(RiskSnapshot.objects.all(), request)
+        if old.kind != new.kind:
+            raise DRFValidationError({"to": ["Compare snapshots of the same kind."]})
+        return Response(SnapshotDiffSerializer(snapshots.snapshot_diff(old, new)).data)
 
 
 @extend_schema_view(

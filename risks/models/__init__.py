@@ -15,7 +15,8 @@ from risks.models.register import (
     TreatmentAction,
     TreatmentOption,
 )
-from risks.models.soa import SoARow, SoASnapshot, StatementOfApplicability
+from risks.models.snapshots import RiskSnapshot
+from risks.models.soa import SoARow, SoARowRisk, SoASnapshot, StatementOfApplicability
 
 __all__ = [
     "AIChangeRequest",
@@ -26,10 +27,12 @@ __all__ = [
     "RiskCategory",
     "RiskControl",
     "RiskCriteria",
+    "RiskSnapshot",
     "RiskStatus",
     "RiskSupplier",
     "RiskUserObjectPermission",
     "SoARow",
+    "SoARowRisk",
     "SoASnapshot",
     "StatementOfApplicability",
     "TreatmentAction",

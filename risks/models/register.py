@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, TextChoices
 from django.utils import timezone
 
 from isms.fields import EditableFields
 from isms.models.grants import TenantUserObjectPermission
 from isms.tenancy import TenantModel
+from risks.models.change import HarmTo  # who an AI risk could harm (ISO/IEC 42001 6.1.4)
 
 DEFAULT_LIKELIHOOD_LABELS = ["Rare", "Unlikely", "Possible", "Likely", "Almost certain"]
 DEFAULT_IMPACT_LABELS = ["Negligible", "Minor", "Moderate", "Major", "Severe"]
@@ -22,6 +23,67 @@ def default_likelihood_labels() -> list[str]:
 
 def default_impact_labels() -> list[str]:
     return list(DEFAULT_IMPACT_LABELS)
+
+
+# What each default level means, in words and an example, so two assessors score alike
+# (ISO/IEC 27001:2022 6.1.2 b: results that are consistent, valid and comparable). Our own
+# words; an organisation edits them with its criteria.
+DEFAULT_LIKELIHOOD_DEFINITIONS = [
+    {
+        "meaning": "Not expected in the next five years; it would take an unusual chain of events.",
+        "example": "A vendor's model weights leak and reveal our fine-tuning data.",
+    },
+    {
+        "meaning": "Could happen in the next five years; it has happened elsewhere in our sector.",
+        "example": "An AI supplier changes its terms to train on customer prompts.",
+    },
+    {
+        "meaning": "Could happen within a year or two; conditions for it exist today.",
+        "example": "Someone pastes a customer list into a public chat assistant.",
+    },
+    {
+        "meaning": "Expected within a year; it has happened here before or nearly did.",
+        "example": "A generated answer with a factual error reaches a customer.",
+    },
+    {
+        "meaning": "Expected within months, or it is happening now.",
+        "example": "Staff use unapproved AI tools every week.",
+    },
+]
+DEFAULT_IMPACT_DEFINITIONS = [
+    {
+        "meaning": "No lasting effect; fixed within a day by the team that noticed.",
+        "example": "An internal draft summary is wrong and is corrected before use.",
+    },
+    {
+        "meaning": "A small, contained effect on one team or a few people; no regulator or "
+        "customer involved.",
+        "example": "One customer's ticket is summarised into the wrong internal queue.",
+    },
+    {
+        "meaning": "Customers or staff are affected; a contract or a legal duty may be "
+        "breached; recovery takes days.",
+        "example": "Personal data of some customers reaches an AI supplier without a contract.",
+    },
+    {
+        "meaning": "Many people or a whole service affected; regulators or key customers "
+        "must be told; recovery takes weeks.",
+        "example": "A model denies service to a group of customers unfairly for a month.",
+    },
+    {
+        "meaning": "Harm to people's rights, health or livelihood, or a threat to the "
+        "business; recovery takes months or may not be possible.",
+        "example": "A prohibited AI practice is used on job candidates.",
+    },
+]
+
+
+def default_likelihood_definitions() -> list[dict]:
+    return [dict(d) for d in DEFAULT_LIKELIHOOD_DEFINITIONS]
+
+
+def default_impact_definitions() -> list[dict]:
+    return [dict(d) for d in DEFAULT_IMPACT_DEFINITIONS]
 
 
 class ScoreBand(models.TextChoices):
@@ -43,6 +105,14 @@ class RiskCriteria(TenantModel):
         models.CharField(max_length=40), default=default_likelihood_labels
     )
     impact_labels = ArrayField(models.CharField(max_length=40), default=default_impact_labels)
+    # One {"meaning", "example"} per level, lowest first (as many as the labels).
+    # (db_default too: an insert that omits them, e.g. an earlier data migration, gets them.)
+    likelihood_definitions = models.JSONField(
+        default=default_likelihood_definitions, db_default=DEFAULT_LIKELIHOOD_DEFINITIONS
+    )
+    impact_definitions = models.JSONField(
+        default=default_impact_definitions, db_default=DEFAULT_IMPACT_DEFINITIONS
+    )
     medium_from = models.PositiveSmallIntegerField(default=5)
     high_from = models.PositiveSmallIntegerField(default=10)
     critical_from = models.PositiveSmallIntegerField(default=16)
@@ -74,6 +144,28 @@ class RiskCriteria(TenantModel):
     @property
     def max_score(self) -> int:
         return self.likelihood_levels * self.impact_levels
+
+    @staticmethod
+    def _levels(labels: list[str], definitions: list[dict]) -> list[dict]:
+        defined = list(definitions or [])
+        return [
+            {
+                "level": i,
+                "label": label,
+                "meaning": (defined[i - 1] if i <= len(defined) else {}).get("meaning", ""),
+                "example": (defined[i - 1] if i <= len(defined) else {}).get("example", ""),
+            }
+            for i, label in enumerate(labels, start=1)
+        ]
+
+    @property
+    def likelihood_scale(self) -> list[dict]:
+        """[{level, label, meaning, example}] lowest first."""
+        return self._levels(self.likelihood_labels, self.likelihood_definitions)
+
+    @property
+    def impact_scale(self) -> list[dict]:
+        return self._levels(self.impact_labels, self.impact_definitions)
 
     def band(self, score: int | None) -> str:
         if score is None:
@@ -129,6 +221,14 @@ class RiskStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+class SecurityProperty(TextChoices):
+    """What a risk threatens (6.1.2 c 1: loss of confidentiality, integrity, availability)."""
+
+    CONFIDENTIALITY = "confidentiality", "Confidentiality"
+    INTEGRITY = "integrity", "Integrity"
+    AVAILABILITY = "availability", "Availability"
+
+
 class Risk(TenantModel):
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -158,6 +258,21 @@ class Risk(TenantModel):
     )
     controls = models.ManyToManyField(
         "isms.Control", through="RiskControl", related_name="+", blank=True
+    )
+    # What the risk threatens, so that risks are comparable (6.1.2; ISO/IEC 42001 6.1.4).
+    threatens = ArrayField(
+        models.CharField(max_length=16, choices=SecurityProperty.choices),
+        default=list,
+        blank=True,
+        verbose_name="Threatens",
+        help_text="The confidentiality, integrity or availability of information it threatens.",
+    )
+    harm_to = ArrayField(
+        models.CharField(max_length=12, choices=HarmTo.choices),
+        default=list,
+        blank=True,
+        verbose_name="AI harm to",
+        help_text="For an AI risk: who could be harmed (individuals, groups, society).",
     )
     source_gap = models.ForeignKey(
         "suppliers.SupplierAnswer",
@@ -235,6 +350,16 @@ class Risk(TenantModel):
         super().save(*args, **kwargs)
 
     @property
+    def threatens_labels(self) -> list[str]:
+        labels = dict(SecurityProperty.choices)
+        return [labels.get(v, v) for v in self.threatens]
+
+    @property
+    def harm_to_labels(self) -> list[str]:
+        labels = dict(HarmTo.choices)
+        return [labels.get(v, v) for v in self.harm_to]
+
+    @property
     def is_assessed(self) -> bool:
         return self.inherent_likelihood is not None and self.inherent_impact is not None
 
@@ -276,6 +401,8 @@ RISK_EDITABLE = EditableFields(
         "assets",
         "suppliers",
         "controls",
+        "threatens",
+        "harm_to",
     ),
     table_names={"owner": "owner_email"},
 )

@@ -63,12 +63,32 @@ class ImplementationStatus(models.TextChoices):
 
 
 class SoARow(TenantModel):
-    """One control in the SoA. Linked risks are the risks that name the control
-    (RiskControl); `risks_changed_at` moves whenever one of them changes, which is how a row
-    becomes stale after the last approval."""
+    """One control in the SoA: a control of the library, or the organisation's own control
+    (from another framework or its own design, ISO/IEC 27001:2022 6.1.3 b–c) held in this row
+    alone (`own_ref`, `own_title`, `own_source`), so no other organisation can ever see it.
+
+    Linked risks are the risks that name a library control (RiskControl), or those linked to an
+    own control's row (SoARowRisk); `risks_changed_at` moves whenever one of them changes,
+    which is how a row becomes stale after the last approval."""
 
     soa = models.ForeignKey(StatementOfApplicability, on_delete=models.CASCADE, related_name="rows")
-    control = models.ForeignKey("isms.Control", on_delete=models.PROTECT, related_name="+")
+    control = models.ForeignKey(
+        "isms.Control", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    own_ref = models.CharField("Reference", max_length=20, blank=True, db_default="")
+    own_title = models.CharField("Title", max_length=250, blank=True, db_default="")
+    own_source = models.CharField(
+        "Source",
+        max_length=120,
+        blank=True,
+        db_default="",
+        help_text="Where the control comes from: another framework (e.g. NIST CSF 2.0 PR.DS-01) "
+        "or “Own control”.",
+    )
+    own_description = models.TextField("Description", blank=True, db_default="")
+    target_date = models.DateField(
+        null=True, blank=True, help_text="When a control not yet implemented will be."
+    )
     applicable = models.BooleanField(default=True)
     justification = models.TextField(blank=True)
     inclusion_reasons = ArrayField(
@@ -88,22 +108,74 @@ class SoARow(TenantModel):
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["control__sort_key", "id"]
+        ordering = ["control__sort_key", "own_ref", "id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "soa", "control"], name="soarow_unique_control"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "soa", "own_ref"],
+                condition=models.Q(control__isnull=True),
+                name="soarow_unique_own_ref",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(control__isnull=False, own_ref="", own_title="")
+                | (
+                    models.Q(control__isnull=True) & ~models.Q(own_ref="") & ~models.Q(own_title="")
+                ),
+                name="soarow_library_or_own_control",
+            ),
         ]
         indexes = [models.Index(fields=["organization", "control"])]
 
     def __str__(self) -> str:
-        return f"SoA row for control {self.control_id}"
+        return f"SoA row for control {self.ref}"
+
+    @property
+    def is_own(self) -> bool:
+        return self.control_id is None
+
+    @property
+    def ref(self) -> str:
+        return self.own_ref if self.control_id is None else self.control.ref
+
+    @property
+    def title(self) -> str:
+        return self.own_title if self.control_id is None else self.control.title
+
+    @property
+    def source(self) -> str:
+        return self.own_source or "Own control" if self.control_id is None else ""
+
+    @property
+    def inclusion_reason_labels(self) -> list[str]:
+        labels = dict(InclusionReason.choices)
+        return [labels.get(r, r) for r in self.inclusion_reasons]
 
     @property
     def is_justified(self) -> bool:
         if self.applicable:
             return bool(self.inclusion_reasons) or bool(self.justification.strip())
         return bool(self.justification.strip())
+
+
+class SoARowRisk(TenantModel):
+    """A risk treated by an organisation's own control (a library control is linked from the
+    risk instead, RiskControl)."""
+
+    row = models.ForeignKey(SoARow, on_delete=models.CASCADE, related_name="risk_links")
+    risk = models.ForeignKey("risks.Risk", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "row", "risk"], name="soarowrisk_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "risk"])]
+
+    def __str__(self) -> str:
+        return f"SoA row {self.row_id} → risk {self.risk_id}"
 
 
 class SoASnapshot(TenantModel):

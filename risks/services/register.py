@@ -39,6 +39,7 @@ from risks.models import (
     TreatmentOption,
 )
 
+from . import method
 from .common import member, require_person, require_scope, text
 from .soa import soa_mark_risks_changed
 
@@ -63,6 +64,8 @@ CRITERIA_FIELDS = (
     "high_from",
     "critical_from",
     "acceptance_threshold",
+    "likelihood_definitions",
+    "impact_definitions",
 )
 
 
@@ -89,6 +92,7 @@ def criteria_update(*, actor: Actor, **fields) -> RiskCriteria:
         if not 3 <= len(labels) <= 7 or not all(labels):
             errors[name] = "Give 3 to 7 non-empty labels, lowest first."
         setattr(criteria, name, labels)
+    method.check_definitions(criteria, errors)
     if not errors:
         top = criteria.max_score
         if not 1 < criteria.medium_from < criteria.high_from < criteria.critical_from <= top:
@@ -128,6 +132,8 @@ RISK_FIELDS = (
     "residual_impact",
     "treatment",
     "next_review_date",
+    "threatens",
+    "harm_to",
 )
 LINK_FIELDS = ("assets", "suppliers", "controls")
 
@@ -174,6 +180,7 @@ def _validate_risk(risk: Risk) -> None:
             f"{risk.treatment!r} is not one of: {', '.join(TreatmentOption.values)}."
         )
     _check_scores(risk, criteria_get(), errors)
+    method.check_tags(risk, errors)
     if errors:
         raise ValidationError(errors)
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 
 from isms import policy
@@ -23,8 +23,15 @@ from isms.access import Actor
 from isms.errors import Conflict, ErrorCode
 from isms.models import Framework
 from isms.workflow import Transition, Workflow, lock, transition
-from isms.writes import model_update
-from risks.models import SoARow, SoASnapshot, StatementOfApplicability
+from isms.writes import model_update, unique_or_conflict
+from risks.models import (
+    Risk,
+    RiskControl,
+    SoARow,
+    SoARowRisk,
+    SoASnapshot,
+    StatementOfApplicability,
+)
 from risks.models.soa import ImplementationStatus, InclusionReason
 
 from .common import member
@@ -54,9 +61,12 @@ ROW_FIELDS = (
     "inclusion_reasons",
     "implementation_status",
     "owner",
+    "target_date",
     "evidence",
     "evidence_links",
 )
+# An organisation's own control also carries what the library holds for the others.
+OWN_FIELDS = ("own_ref", "own_title", "own_source", "own_description")
 
 
 def soa_for_framework(framework: Framework) -> StatementOfApplicability | None:
@@ -72,14 +82,74 @@ def soa_mark_risks_changed(control_ids: Iterable[int]) -> int:
     return SoARow.objects.filter(control_id__in=ids).update(risks_changed_at=timezone.now())
 
 
+def _own_texts(fields: dict, errors: dict[str, str]) -> None:
+    for name in OWN_FIELDS:
+        if name in fields:
+            fields[name] = (fields[name] or "").strip()
+    for name, what in (("own_ref", "a reference"), ("own_title", "a title")):
+        if name in fields and not fields[name]:
+            errors[name] = f"Give your control {what}."
+
+
+def _risk_ids(values, errors: dict[str, str]) -> set[int]:
+    ids = {int(getattr(v, "pk", v)) for v in values or []}
+    found = set(Risk.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    if ids - found:
+        errors["linked_risks"] = (
+            f"No risk with id {', '.join(map(str, sorted(ids - found)))} in this organisation."
+        )
+    return ids
+
+
+def _plan_errors(row: SoARow, linked: int, errors: dict[str, str]) -> None:
+    """The rules an auditor checks on an applicable row (ISO/IEC 27001:2022 6.1.3 d and e):
+    included "for risk treatment" names at least one risk it treats; a control not yet
+    implemented has an owner and a target date (a plan, not a wish)."""
+    if not row.applicable:
+        return
+    if InclusionReason.RISK_TREATMENT in row.inclusion_reasons and not linked:
+        errors["inclusion_reasons"] = (
+            "“Risk treatment” needs at least one linked risk: link the risk this control "
+            "treats, or choose another reason."
+        )
+    if row.implementation_status != ImplementationStatus.IMPLEMENTED:
+        if row.owner_id is None:
+            errors["owner"] = "A control not yet implemented needs an owner."
+        if row.target_date is None:
+            errors["target_date"] = (
+                "A control not yet implemented needs a target date for its implementation."
+            )
+
+
+def _linked_count(row: SoARow, own_links: set[int] | None) -> int:
+    if row.control_id is None:
+        if own_links is not None:
+            return len(own_links)
+        return SoARowRisk.objects.filter(row=row).count()
+    return RiskControl.objects.filter(control_id=row.control_id).count()
+
+
 @transaction.atomic
 def soa_row_update(*, actor: Actor, row: SoARow, **fields) -> SoARow:
-    unknown = set(fields) - set(ROW_FIELDS)
+    """Edit a row. An own control's row also takes its texts (OWN_FIELDS) and `linked_risks`
+    (ids; a library control's risks are linked from the risk instead)."""
+    allowed = set(ROW_FIELDS) | (set(OWN_FIELDS) | {"linked_risks"} if row.is_own else set())
+    unknown = set(fields) - allowed
     if unknown:
-        raise ValidationError({f: "This field cannot be set here." for f in sorted(unknown)})
+        raise ValidationError(
+            {
+                f: "This field cannot be set here."
+                + (" Only an own control has it." if f in (*OWN_FIELDS, "linked_risks") else "")
+                for f in sorted(unknown)
+            }
+        )
     row, soa = lock(row, StatementOfApplicability(pk=row.soa_id))
     policy.require(actor, "change", row)
     errors: dict[str, str] = {}
+    own_links = None
+    if "linked_risks" in fields:
+        own_links = _risk_ids(fields.pop("linked_risks"), errors)
+    _own_texts(fields, errors)
     if "owner" in fields and fields["owner"] not in (None, ""):
         fields["owner"] = member(fields["owner"], "owner")
     elif "owner" in fields:
@@ -106,7 +176,7 @@ def soa_row_update(*, actor: Actor, row: SoARow, **fields) -> SoARow:
                 validate(link)
             except ValidationError:
                 errors["evidence_links"] = f"{link!r} is not a web address (http or https)."
-        fields["evidence_links"] = links
+        fields["evidence_links"] = sorted(set(links), key=links.index)
     if "justification" in fields:
         fields["justification"] = (fields["justification"] or "").strip()
     if errors:
@@ -120,32 +190,107 @@ def soa_row_update(*, actor: Actor, row: SoARow, **fields) -> SoARow:
                 {"justification": "Say why the control is excluded: an exclusion needs a reason."}
             )
         fields["inclusion_reasons"] = []
-    changed = model_update(row, data=fields, fields=ROW_FIELDS, clean=False)
+        candidate.inclusion_reasons = []
+    _plan_errors(candidate, _linked_count(candidate, own_links), errors)
+    if errors:
+        raise ValidationError(errors)
+    with unique_or_conflict(
+        {
+            "soarow_unique_own_ref": (
+                "own_ref",
+                "Your SoA already has a control with this reference.",
+            )
+        }
+    ):
+        changed = model_update(row, data=fields, fields=(*ROW_FIELDS, *OWN_FIELDS), clean=False)
+    if own_links is not None:
+        existing = set(SoARowRisk.objects.filter(row=row).values_list("risk_id", flat=True))
+        if own_links != existing:
+            SoARowRisk.objects.filter(row=row, risk_id__in=existing - own_links).delete()
+            SoARowRisk.objects.bulk_create(
+                [
+                    SoARowRisk(organization_id=row.organization_id, row=row, risk_id=pk)
+                    for pk in sorted(own_links - existing)
+                ]
+            )
+            changed = [*changed, "linked_risks"]
     if changed and soa.status != S.DRAFT:
         transition(SOA, soa, "reopen", actor=actor, reason="A row changed after submission.")
     return row
 
 
+@transaction.atomic
+def soa_own_control_add(
+    *,
+    actor: Actor,
+    soa: StatementOfApplicability,
+    own_ref: str,
+    own_title: str,
+    own_source: str = "",
+    own_description: str = "",
+    **fields,
+) -> SoARow:
+    """Add the organisation's own control (another framework's or its own design) to its SoA
+    (ISO/IEC 27001:2022 6.1.3 b–c: controls from any source, compared with Annex A). It is a
+    row of this organisation only; it starts as a draft row like any other and is then edited
+    with soa_row_update (the same rules)."""
+    (soa,) = lock(soa)
+    policy.require(actor, "change", soa)
+    errors: dict[str, str] = {}
+    texts = {
+        "own_ref": own_ref,
+        "own_title": own_title,
+        "own_source": own_source,
+        "own_description": own_description,
+    }
+    _own_texts(texts, errors)
+    if errors:
+        raise ValidationError(errors)
+    with unique_or_conflict(
+        {
+            "soarow_unique_own_ref": (
+                "own_ref",
+                "Your SoA already has a control with this reference.",
+            )
+        }
+    ):
+        row = SoARow.objects.create(
+            organization_id=soa.organization_id,
+            soa=soa,
+            control=None,
+            applicable=True,
+            **texts,
+        )
+    if fields:
+        soa_row_update(actor=actor, row=row, **fields)
+    elif soa.status != S.DRAFT:
+        transition(SOA, soa, "reopen", actor=actor, reason="An own control was added.")
+    return row
+
+
 def snapshot_rows(soa: StatementOfApplicability) -> list[dict]:
-    """The SoA as it stands, as plain data (what a snapshot freezes). Two queries."""
-    from risks.selectors import linked_risks_by_control
+    """The SoA as it stands, as plain data (what a snapshot freezes), own controls after the
+    library's. Three queries."""
+    from risks.selectors import linked_risks_for_rows
 
     rows = list(
         SoARow.objects.filter(soa=soa)
         .select_related("control", "owner")
-        .order_by("control__sort_key")
+        .order_by(F("control__sort_key").asc(nulls_last=True), "own_ref", "pk")
     )
-    risks = linked_risks_by_control([r.control_id for r in rows])
+    risks = linked_risks_for_rows(rows)
     return [
         {
-            "ref": row.control.ref,
-            "title": row.control.title,
+            "ref": row.ref,
+            "title": row.title,
+            "source": row.source,
             "applicable": row.applicable,
             "justification": row.justification,
             "inclusion_reasons": list(row.inclusion_reasons),
             "implementation_status": row.implementation_status,
+            "target_date": row.target_date.isoformat() if row.target_date else "",
             "owner": row.owner.email if row.owner else "",
-            "linked_risks": [f"R-{r['id']} {r['title']}" for r in risks.get(row.control_id, [])],
+            "linked_risks": [f"R-{r['id']} {r['title']}" for r in risks.get(row.pk, [])],
             "evidence": row.evidence,
             "evidence_links": list(row.evidence_links),
         }
@@ -164,15 +309,34 @@ def soa_approve(*, actor: Actor, soa: StatementOfApplicability, note: str = "") 
     made: list[SoASnapshot] = []
 
     def freeze(fresh: StatementOfApplicability) -> list[str]:
-        rows = SoARow.objects.filter(soa=fresh).select_related("control")
-        unjustified = [
-            r.control.ref for r in rows.order_by("control__sort_key") if not r.is_justified
-        ]
+        from risks.selectors import linked_risks_for_rows
+
+        rows = list(
+            SoARow.objects.filter(soa=fresh)
+            .select_related("control")
+            .order_by(F("control__sort_key").asc(nulls_last=True), "own_ref", "pk")
+        )
+        unjustified = [r.ref for r in rows if not r.is_justified]
         if unjustified:
             shown = ", ".join(unjustified[:10]) + ("…" if len(unjustified) > 10 else "")
             raise Conflict(
                 f"{len(unjustified)} control(s) have no justification yet: {shown}. Every "
                 "control needs a reason to be included (or excluded) before the SoA is approved.",
+                code=ErrorCode.CONFLICT,
+            )
+        linked = linked_risks_for_rows(rows)
+        unplanned = []
+        for row in rows:
+            problems: dict[str, str] = {}
+            _plan_errors(row, len(linked.get(row.pk, [])), problems)
+            if problems:
+                unplanned.append(row.ref)
+        if unplanned:
+            shown = ", ".join(unplanned[:10]) + ("…" if len(unplanned) > 10 else "")
+            raise Conflict(
+                f"{len(unplanned)} control(s) are not ready: {shown}. A control included for "
+                "risk treatment names the risk it treats, and one not yet implemented has an "
+                "owner and a target date.",
                 code=ErrorCode.CONFLICT,
             )
         now = timezone.now()

@@ -363,11 +363,7 @@ class CriteriaView(OrgFormView):
     success_message = "Risk criteria saved."
 
     def get_initial(self):
-        criteria = register.criteria_get()
-        initial = {f: getattr(criteria, f) for f in register.CRITERIA_FIELDS}
-        initial["likelihood_labels"] = ", ".join(criteria.likelihood_labels)
-        initial["impact_labels"] = ", ".join(criteria.impact_labels)
-        return initial
+        return CriteriaForm.initial_from(register.criteria_get())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -377,6 +373,11 @@ class CriteriaView(OrgFormView):
             criteria=criteria,
             can_edit=policy.can(self.actor, "change", criteria),
             can_set_appetite=policy.can(self.actor, "set_appetite", criteria),
+            scales=[
+                ("Likelihood", criteria.likelihood_scale),
+                ("Impact", criteria.impact_scale),
+            ],
+            band_fields=["medium_from", "high_from", "critical_from", "acceptance_threshold"],
             events=AuditEvent.objects.for_object(criteria) if criteria.pk else [],
         )
         return context

@@ -16,24 +16,26 @@ from isms.errors import Conflict, DomainError
 from isms.models import Framework
 from isms.views.errors import error_status
 from isms.views.forms import apply_errors
-from isms.views.mixins import OrgViewMixin
+from isms.views.mixins import OrgFormView, OrgViewMixin
 from risks import selectors
 from risks.filters import SoARowFilterSet
-from risks.forms import SoARowForm
+from risks.forms import OwnControlForm, OwnSoARowForm, SoARowForm
 from risks.models import SoARow, SoASnapshot, StatementOfApplicability
-from risks.models.soa import InclusionReason
+from risks.models.soa import ImplementationStatus, InclusionReason
 from risks.services import soa as services
 
 from .register import READ, form_errors
 
 EXPORT_COLUMNS = [
-    tabular.attr("Control", "control.ref"),
-    tabular.attr("Title", "control.title"),
+    tabular.attr("Control", "ref"),
+    tabular.attr("Title", "title"),
+    tabular.attr("Source", "source"),
     tabular.attr("Applicable", "applicable"),
     tabular.choice_list("Inclusion reasons", InclusionReason.choices, "inclusion_reasons"),
     tabular.attr("Justification", "justification"),
     tabular.choice("Implementation status", "implementation_status"),
     tabular.attr("Owner", "owner.email"),
+    tabular.attr("Target date", "target_date"),
     tabular.Column("Linked risks", lambda row: [f"R-{r['id']} {r['title']}" for r in row.linked]),
     tabular.attr("Evidence", "evidence"),
     tabular.Column("Evidence links", lambda row: " ".join(row.evidence_links)),
@@ -77,9 +79,9 @@ class SoATableMixin:
         rows = selectors.soa_rows(self.soa) if self.soa else SoARow.objects.none()
         self.filterset = SoARowFilterSet(self.request.GET, queryset=rows)
         rows = list(self.filterset.qs)
-        risks = selectors.linked_risks_by_control([r.control_id for r in rows])
+        risks = selectors.linked_risks_for_rows(rows)
         for row in rows:
-            row.linked = risks.get(row.control_id, [])
+            row.linked = risks.get(row.pk, [])
         return rows
 
 
@@ -133,8 +135,12 @@ class SoARowView(OrgViewMixin, View):
 
     def _row(self, pk):
         row = self.get_base_queryset().get(pk=pk)
-        row.linked = selectors.linked_risks_by_control([row.control_id]).get(row.control_id, [])
+        row.linked = selectors.linked_risks_for_rows([row]).get(row.pk, [])
         return row
+
+    @staticmethod
+    def _form_class(row):
+        return OwnSoARowForm if row.is_own else SoARowForm
 
     def _render(self, row, form=None, status=200):
         template = "risks/_soa_row_form.html" if form is not None else "risks/_soa_row.html"
@@ -150,24 +156,31 @@ class SoARowView(OrgViewMixin, View):
     def get(self, request, *args, **kwargs):
         row = self.get_object()
         if request.GET.get("edit") and policy.can(self.actor, "change", row):
-            form = SoARowForm(
-                initial={
-                    "applicable": row.applicable,
-                    "justification": row.justification,
-                    "inclusion_reasons": row.inclusion_reasons,
-                    "implementation_status": row.implementation_status,
-                    "owner": row.owner_id,
-                    "evidence": row.evidence,
-                    "evidence_links": "\n".join(row.evidence_links),
-                },
-                prefix=f"row{row.pk}",
-            )
+            initial = {
+                "applicable": row.applicable,
+                "justification": row.justification,
+                "inclusion_reasons": row.inclusion_reasons,
+                "implementation_status": row.implementation_status,
+                "owner": row.owner_id,
+                "target_date": row.target_date,
+                "evidence": row.evidence,
+                "evidence_links": "\n".join(row.evidence_links),
+            }
+            if row.is_own:
+                initial.update(
+                    own_ref=row.own_ref,
+                    own_title=row.own_title,
+                    own_source=row.own_source,
+                    own_description=row.own_description,
+                    linked_risks=[r["id"] for r in self._row(row.pk).linked],
+                )
+            form = self._form_class(row)(initial=initial, prefix=f"row{row.pk}")
             return self._render(self._row(row.pk), form)
         return self._render(self._row(row.pk))
 
     def post(self, request, *args, **kwargs):
         row = self.get_object()
-        form = SoARowForm(request.POST, prefix=f"row{row.pk}")
+        form = self._form_class(row)(request.POST, prefix=f"row{row.pk}")
         try:
             if not form.is_valid():
                 raise form_errors(form)
@@ -256,10 +269,62 @@ class SnapshotDetailView(OrgViewMixin, DetailView):
             against = others.filter(pk=int(against_id)).first()
         if against is None:
             against = others.filter(number__lt=snapshot.number).order_by("-number").first()
+        reasons = dict(InclusionReason.choices)
+        statuses = dict(ImplementationStatus.choices)
+        rows = [
+            {
+                **row,
+                "reasons": ", ".join(reasons.get(r, r) for r in row.get("inclusion_reasons", [])),
+                "status": statuses.get(row.get("implementation_status"), ""),
+            }
+            for row in snapshot.rows
+        ]
         context.update(
             nav="risks",
             others=others.order_by("-number"),
             against=against,
+            rows=rows,
             diff=selectors.snapshot_diff(against.rows, snapshot.rows) if against else None,
         )
         return context
+
+
+class OwnControlCreateView(OrgFormView):
+    """Add an own control (another framework's or the organisation's own) to this SoA
+    (ISO/IEC 27001:2022 6.1.3 b–c); its row is then completed like any other."""
+
+    template_name = "risks/own_control_form.html"
+    form_class = OwnControlForm
+    scope_map = {"GET": ["risks:read"], "POST": ["risks:manage"]}
+    nav = "risks"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.framework = _framework(kwargs["framework"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def _soa(self):
+        soa = services.soa_for_framework(self.framework)
+        if soa is None:
+            raise Conflict(
+                f"The Statement of Applicability for {self.framework.name} is not set up yet."
+            )
+        return soa
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        soa = services.soa_for_framework(self.framework)
+        context.update(
+            framework=self.framework,
+            can_edit=soa is not None and policy.can(self.actor, "change", soa),
+        )
+        return context
+
+    def perform(self, form):
+        return services.soa_own_control_add(actor=self.actor, soa=self._soa(), **form.cleaned_data)
+
+    def get_success_url(self) -> str:
+        messages.success(
+            self.request,
+            f"Own control {self.object.own_ref} added: complete its row (reasons, status, owner).",
+        )
+        return f"{soa_url(self.organization.slug, self.framework)}#soa-row-{self.object.pk}"

@@ -18,9 +18,11 @@ from risks.models import (
     RiskAsset,
     RiskControl,
     RiskCriteria,
+    RiskSnapshot,
     RiskSupplier,
     RiskUserObjectPermission,
     SoARow,
+    SoARowRisk,
     SoASnapshot,
     StatementOfApplicability,
     TreatmentAction,
@@ -175,6 +177,38 @@ def make_snapshot(organization):
         number=number,
         rows=[{"ref": "T.1", "title": "Control T.1", "applicable": True}],
         approved_by=MembershipFactory(organization=organization, role=Role.OFFICER).user,
+    )
+
+
+def make_own_control_row(organization, ref: str = "OWN-1") -> SoARow:
+    """An organisation's own control in its SoA (a row with no library control)."""
+    soa = make_soa(organization)
+    return SoARow.objects.get_or_create(
+        organization=organization,
+        soa=soa,
+        control=None,
+        own_ref=ref,
+        defaults={"own_title": f"Own control {ref} of {organization.slug}"},
+    )[0]
+
+
+@object_factory(SoARowRisk)
+def make_soa_row_risk(organization):
+    row = make_own_control_row(organization)
+    return SoARowRisk.objects.create(
+        organization=organization, row=row, risk=make_risk(organization)
+    )
+
+
+@object_factory(RiskSnapshot)
+def make_risk_snapshot(organization):
+    number = RiskSnapshot.objects.filter(kind="register").count() + 1
+    return RiskSnapshot.objects.create(
+        organization=organization,
+        kind="register",
+        number=number,
+        rows=[{"ref": "R-1", "title": f"A risk of {organization.slug}"}],
+        taken_by=MembershipFactory(organization=organization, role=Role.OFFICER).user,
     )
 
 

@@ -370,12 +370,20 @@ def test_soa_rows_snapshots_and_diff(org_a, people, api_for, in_tenant):
             url(org_a, f"soa-rows/{row['id']}/"), {"applicable": False}, format="json"
         )
         assert bad.status_code == 400 and "justification" in bad.json()["errors"]
-        ok = officer.patch(
+        # ISO/IEC 27001:2022 6.1.3 d: "risk treatment" names the risk the control treats.
+        untreated = officer.patch(
             url(org_a, f"soa-rows/{row['id']}/"),
-            {"inclusion_reasons": ["risk_treatment"]},
+            {"inclusion_reasons": ["risk_treatment"], "implementation_status": "implemented"},
             format="json",
         )
-        assert ok.status_code == 200 and ok.json()["inclusion_reasons"] == ["risk_treatment"]
+        assert untreated.status_code == 400 and untreated.json()["code"] == "invalid"
+        assert "inclusion_reasons" in untreated.json()["errors"]
+        ok = officer.patch(
+            url(org_a, f"soa-rows/{row['id']}/"),
+            {"inclusion_reasons": ["business"], "implementation_status": "implemented"},
+            format="json",
+        )
+        assert ok.status_code == 200 and ok.json()["inclusion_reasons"] == ["business"]
     assert (
         api_for(user=people.contributor)
         .post(url(org_a, "soa-snapshots/"), {"framework": code}, format="json")
@@ -403,10 +411,10 @@ def test_soa_rows_snapshots_and_diff(org_a, people, api_for, in_tenant):
     )
     assert diff.status_code == 200
     changes = diff.json()["changed"][0]
-    assert changes["ref"] == "T.2" and changes["changes"]["applicable"] == {
-        "from": True,
-        "to": False,
-    }
+    assert changes["ref"] == "T.2"
+    by_label = {c["label"]: c for c in changes["changes"]}
+    assert (by_label["Applicable"]["from"], by_label["Applicable"]["to"]) == ("Yes", "No")
+    assert by_label["Reasons for inclusion"]["removed"] == ["Business requirement"]
     assert officer.get(url(org_a, "soa-snapshots/diff/"), {"from": "x"}).status_code == 400
 
 

@@ -246,7 +246,10 @@ def test_whoever_submitted_the_soa_never_approves_it(org_a, in_tenant, people):
         soa = StatementOfApplicability.objects.get(framework=control.framework)
         for row in SoARow.objects.filter(soa=soa):
             soa_services.soa_row_update(
-                actor=people.officer_actor, row=row, inclusion_reasons=["business"]
+                actor=people.officer_actor,
+                row=row,
+                inclusion_reasons=["business"],
+                implementation_status="implemented",
             )
         soa_services.soa_submit(actor=people.officer_actor, soa=soa)
         code = _code(lambda: soa_services.soa_approve(actor=people.officer_actor, soa=soa))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connections, transaction
@@ -23,7 +25,12 @@ def controls(db):
 
 def _justify_all(actor, soa):
     for row in SoARow.objects.filter(soa=soa):
-        services.soa_row_update(actor=actor, row=row, inclusion_reasons=["business"])
+        services.soa_row_update(
+            actor=actor,
+            row=row,
+            inclusion_reasons=["business"],
+            implementation_status="implemented",
+        )
 
 
 def _approve(people, soa, note: str = ""):
@@ -91,18 +98,22 @@ def test_approval_needs_every_row_justified_and_numbers_snapshots(
         assert [r["ref"] for r in first.rows] == ["T.1", "T.2", "T.3"]
         row = SoARow.objects.get(soa=soa, control=controls[1])
         services.soa_row_update(
-            actor=people.officer_actor, row=row, implementation_status="implemented"
+            actor=people.officer_actor,
+            row=row,
+            implementation_status="partial",
+            owner=people.officer,
+            target_date=date(2027, 3, 31),
         )
         second = _approve(people, soa)
         assert second.number == 2
         diff = selectors.snapshot_diff(first.rows, second.rows)
         assert diff["added"] == diff["removed"] == []
-        assert diff["changed"] == [
-            {
-                "ref": "T.2",
-                "title": "Control T.2",
-                "changes": {"implementation_status": {"from": "not_started", "to": "implemented"}},
-            }
+        assert [c["ref"] for c in diff["changed"]] == ["T.2"]
+        # Labels and words, not field names and codes.
+        assert [(c["label"], c["from"], c["to"]) for c in diff["changed"][0]["changes"]] == [
+            ("Implementation status", "Implemented", "Partially implemented"),
+            ("Target date", "—", "2027-03-31"),
+            ("Owner", "—", people.officer.email),
         ]
 
 

@@ -318,8 +318,10 @@ def test_soa_table_inline_edit_approve_diff_and_exports(org_a, people, client_fo
             page(org_a, f"soa/rows/{row.pk}/"),
             {
                 f"{p}-applicable": "on",
-                f"{p}-inclusion_reasons": ["risk_treatment"],
+                f"{p}-inclusion_reasons": ["business"],
                 f"{p}-implementation_status": "partial",
+                f"{p}-owner": people.officer.pk,
+                f"{p}-target_date": "2027-03-31",
                 f"{p}-evidence": "Policy v2",
             },
             HTTP_HX_REQUEST="true",
@@ -350,16 +352,16 @@ def test_soa_table_inline_edit_approve_diff_and_exports(org_a, people, client_fo
     officer.post(page(org_a, "soa/submit/"), {"framework": code})
     second = client_for(people.approver).post(page(org_a, "soa/approve/"), {"framework": code})
     snapshot = officer.get(second["Location"]).content.decode()
-    assert "approved snapshot #2" in snapshot and "linked_risks" in snapshot
+    assert "approved snapshot #2" in snapshot and "Linked risks" in snapshot
     csv_export = officer.get(page(org_a, f"soa/{code}/export.csv"))
     assert csv_export["Content-Disposition"].endswith(f'{org_a.slug}-soa-{code}.csv"')
     lines = csv_export.content.decode().splitlines()
-    assert lines[0].startswith("Control,Title,Applicable") and lines[2].startswith("T.2,")
+    assert lines[0].startswith("Control,Title,Source,Applicable") and lines[2].startswith("T.2,")
     xlsx = officer.get(page(org_a, f"soa/{code}/export.xlsx"))
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
-    assert sheet["A2"].value == "T.1" and sheet["H3"].value == f"R-{risk.pk} Drift"
+    assert sheet["A2"].value == "T.1" and sheet["J3"].value == f"R-{risk.pk} Drift"
     assert officer.get(page(org_a, f"soa/{code}/export.pdf")).status_code == 404
 
 
