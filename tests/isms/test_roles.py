@@ -110,6 +110,8 @@ def test_auditors_cannot_post_to_any_page_that_writes(route, org_a, member, clie
     needed = route.scopes_for("POST")
     if all(s.endswith(":read") for s in needed):
         pytest.skip("this page's POST only reads")
+    if "<slug:framework>" in route.route:
+        pytest.skip("global reference data (a framework of the control library)")
     client = client_for(member(org_a, Role.AUDITOR))
     pk = _target_pk(route.model, org_a) if route.has_pk else None
     if route.has_pk and pk is None:
