@@ -114,12 +114,24 @@ class Endpoint:
     download: Any = None  # () -> download URL of the last stored file, or None
     method: str = "post"
     api: bool = False
+    refusal_redirects: bool = False  # a button form: refusals redirect with a flash message
 
     def send(self, name: str, content: bytes):
         data = {**self.data, self.field: SimpleUploadedFile(name, content)}
         if self.api:
             return getattr(self.client, self.method)(self.url, data, format="multipart")
         return getattr(self.client, self.method)(self.url, data)
+
+    def refusal(self, name: str, content: bytes) -> str:
+        """Send a file that must be refused; the words the user is shown."""
+        response = self.send(name, content)
+        if self.refusal_redirects:
+            assert response.status_code == 302, response.content[:300]
+            page = self.client.get(response["Location"])
+            assert "Nothing was changed" in page.content.decode()
+            return page.content.decode()
+        assert response.status_code == 400, response.content[:300]
+        return response.content.decode()
 
 
 def _officer(org):
@@ -148,6 +160,7 @@ def supplier_certification_ui(org, in_tenant, client_for, api_for):
         302,
         stored,
         download,
+        refusal_redirects=True,
     )
 
 
@@ -297,16 +310,13 @@ def endpoint(request, org_a, in_tenant, client_for, api_for):
     [("evidence.pdf", HTML), ("setup.pdf", EXE), ("evidence.exe", EXE), ("page.html", HTML)],
 )
 def test_spoofed_types_are_refused_and_nothing_is_stored(endpoint, name, content):
-    response = endpoint.send(name, content)
-    assert response.status_code == 400, response.content[:300]
+    endpoint.refusal(name, content)
     assert endpoint.stored() == []
 
 
 def test_oversized_files_are_refused(endpoint, settings):
     settings.GUARDRAIL_UPLOAD_MAX_BYTES = 2048
-    response = endpoint.send("big.pdf", PDF_BYTES + b"0" * 4096)
-    assert response.status_code == 400
-    assert "larger than" in response.content.decode()
+    assert "larger than" in endpoint.refusal("big.pdf", PDF_BYTES + b"0" * 4096)
     assert endpoint.stored() == []
 
 
