@@ -70,6 +70,10 @@ class RiskSerializer(serializers.ModelSerializer):
     inherent_band = serializers.CharField(read_only=True)
     residual_band = serializers.CharField(read_only=True)
     acceptance_expires_on = serializers.DateField(read_only=True, allow_null=True)
+    overdue_actions = serializers.IntegerField(
+        read_only=True, help_text="Treatment actions past their due date and not done."
+    )
+    plan_approved_by = serializers.PrimaryKeyRelatedField(read_only=True)
     assets = TenantRelatedField(model=Asset, many=True, required=False)
     suppliers = TenantRelatedField(model=Supplier, many=True, required=False)
     controls = serializers.PrimaryKeyRelatedField(
@@ -87,11 +91,23 @@ class RiskSerializer(serializers.ModelSerializer):
             "residual_band",
             "status",
             "acceptance_expires_on",
+            "overdue_actions",
+            "plan_approved_by",
+            "plan_approved_at",
+            "plan_approved_treatment",
             "source_gap",
             "created",
             "updated",
         )
-        read_only_fields = ["id", "inherent_score", "residual_score", "source_gap", "created"]
+        read_only_fields = [
+            "id",
+            "inherent_score",
+            "residual_score",
+            "source_gap",
+            "created",
+            "plan_approved_at",
+            "plan_approved_treatment",
+        ]
 
     def get_owner_name(self, risk) -> str:
         return _name(risk.owner)
@@ -117,11 +133,23 @@ class RiskFromGapSerializer(serializers.Serializer):
 class TreatmentActionSerializer(serializers.ModelSerializer):
     risk = TenantRelatedField(model=Risk)
     owner = MemberField()
+    overdue = serializers.BooleanField(
+        read_only=True, help_text="Not done nor cancelled, and the due date has passed."
+    )
 
     class Meta:
         model = TreatmentAction
-        fields = ["id", "risk", "description", "owner", "due_date", "status", "completed_at"]
-        read_only_fields = ["id", "completed_at"]
+        fields = [
+            "id",
+            "risk",
+            "description",
+            "owner",
+            "due_date",
+            "status",
+            "completed_at",
+            "overdue",
+        ]
+        read_only_fields = ["id", "completed_at", "overdue"]
 
     def validate_risk(self, risk):
         if self.instance is not None and risk.pk != self.instance.risk_id:
@@ -156,6 +184,11 @@ class RiskAcceptanceSerializer(serializers.ModelSerializer):
             "decided_at",
             "decision_note",
             "expired_at",
+            "accepted_score",
+            "above_appetite",
+            "authority",
+            "authority_at",
+            "authority_score",
         ]
         read_only_fields = [
             "id",
@@ -167,6 +200,11 @@ class RiskAcceptanceSerializer(serializers.ModelSerializer):
             "decided_at",
             "decision_note",
             "expired_at",
+            "accepted_score",
+            "above_appetite",
+            "authority",
+            "authority_at",
+            "authority_score",
         ]
 
     def create(self, validated_data):

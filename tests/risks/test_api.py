@@ -12,7 +12,12 @@ from isms.models import Role
 from risks.models import Risk
 from risks.services import register
 from tests.assets.factories import AssetFactory, make_asset
-from tests.risks.factories import RiskFactory, library_control, many_risks
+from tests.risks.factories import (
+    RiskFactory,
+    designate_top_management,
+    library_control,
+    many_risks,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,10 +90,20 @@ def test_risk_status_moves_and_refusals(org_a, people, api_for, in_tenant):
     )
 
 
-def test_acceptance_segregation_of_duties_via_api(org_a, people, api_for, in_tenant):
+def test_a_contributor_risk_owner_accepts_via_api_a_non_owner_cannot(
+    org_a, people, api_for, in_tenant
+):
+    """ISO/IEC 27001:2022 6.1.3 f) through the API: the owner (a contributor) accepts; an
+    officer or admin who does not own the risk gets 403 `permission_denied`."""
     with in_tenant(org_a):
         risk = RiskFactory(
-            organization=org_a, owner=people.officer, inherent_likelihood=4, inherent_impact=4
+            organization=org_a,
+            owner=people.contributor,
+            inherent_likelihood=3,
+            inherent_impact=3,
+            residual_likelihood=2,
+            residual_impact=2,
+            treatment="mitigate",
         )
     officer = api_for(user=people.officer)
     expires = (timezone.localdate() + timedelta(days=60)).isoformat()
@@ -109,49 +124,122 @@ def test_acceptance_segregation_of_duties_via_api(org_a, people, api_for, in_ten
         format="json",
     )
     assert duplicate.status_code == 409
-    own = officer.post(url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {}, format="json")
-    assert own.status_code == 403 and own.json()["code"] == "segregation_of_duties"
-    contributor = api_for(user=people.contributor)
-    no_scope = contributor.post(
-        url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {}, format="json"
-    )
-    assert no_scope.status_code == 403 and no_scope.json()["code"] == "missing_scope"
-    above = api_for(user=people.approver).post(
-        url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {}, format="json"
-    )
-    assert above.status_code == 403 and above.json()["code"] == "missing_scope"
-    assert "risks:accept_above_appetite" in above.json()["detail"]
-    no_note = api_for(user=people.admin).post(
+    approve = url(org_a, f"risk-acceptances/{acceptance_id}/approve/")
+    for user in (people.officer, people.admin, people.other, people.approver):
+        refused = api_for(user=user).post(approve, {}, format="json")
+        assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    owner = api_for(user=people.contributor)
+    no_note = owner.post(
         url(org_a, f"risk-acceptances/{acceptance_id}/reject/"), {"note": ""}, format="json"
     )
     assert no_note.status_code == 400 and "note" in no_note.json()["errors"]
-    approved = api_for(user=people.admin).post(
-        url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {"note": "ok"}, format="json"
+    approved = owner.post(approve, {"note": "ok"}, format="json")
+    assert approved.status_code == 200, approved.content
+    body = approved.json()
+    assert (body["status"], body["decided_by"], body["accepted_score"]) == (
+        "approved",
+        people.contributor.pk,
+        4,
     )
-    assert approved.status_code == 200 and approved.json()["status"] == "approved"
-    twice = api_for(user=people.admin).post(
+    twice = owner.post(
         url(org_a, f"risk-acceptances/{acceptance_id}/reject/"), {"note": "no"}, format="json"
     )
     assert twice.status_code == 409
     risk_body = officer.get(url(org_a, f"risks/{risk.pk}/")).json()
     assert risk_body["status"] == "accepted" and risk_body["acceptance_expires_on"] == expires
+    assert risk_body["treatment"] == "mitigate"  # accepting is not a treatment
 
 
-def test_criteria_admin_only(org_a, people, api_for):
+def test_above_appetite_acceptance_needs_the_authority_via_api(org_a, people, api_for, in_tenant):
+    with in_tenant(org_a):
+        risk = RiskFactory(
+            organization=org_a, owner=people.contributor, inherent_likelihood=4, inherent_impact=4
+        )
+    owner = api_for(user=people.contributor)
+    created = owner.post(
+        url(org_a, "risk-acceptances/"),
+        {
+            "risk": risk.pk,
+            "rationale": "Pilot only",
+            "expires_on": (timezone.localdate() + timedelta(days=60)).isoformat(),
+        },
+        format="json",
+    )
+    base = url(org_a, f"risk-acceptances/{created.json()['id']}/")
+    refused = owner.post(base + "approve/", {}, format="json")
+    assert refused.status_code == 403 and refused.json()["code"] == "authority_required"
+    not_top = api_for(user=people.admin).post(base + "endorse/", {}, format="json")
+    assert not_top.status_code == 403 and not_top.json()["code"] == "authority_required"
+    endorsed = api_for(user=people.board).post(base + "endorse/", {}, format="json")
+    assert endorsed.status_code == 200 and endorsed.json()["authority"] == people.board.pk
+    accepted = owner.post(base + "approve/", {}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["above_appetite"] is True
+
+
+def test_plan_approval_and_implausible_input_via_api(org_a, people, api_for, in_tenant):
+    """6.1.3 f) plan approval by the owner; 6.1.2 implausible input refused with codes."""
+    officer = api_for(user=people.officer)
+    base = {"title": "Prompts leak", "category": "data_leakage", "owner": people.contributor.pk}
+    higher = officer.post(
+        url(org_a, "risks/"),
+        {
+            **base,
+            "inherent_likelihood": 2,
+            "inherent_impact": 2,
+            "residual_likelihood": 3,
+            "residual_impact": 3,
+        },
+        format="json",
+    )
+    assert higher.status_code == 400 and higher.json()["code"] == "invalid"
+    assert "residual_likelihood" in higher.json()["errors"]
+    past = officer.post(
+        url(org_a, "risks/"),
+        {**base, "next_review_date": (timezone.localdate() - timedelta(days=1)).isoformat()},
+        format="json",
+    )
+    assert past.status_code == 400 and "next_review_date" in past.json()["errors"]
+    risk = officer.post(
+        url(org_a, "risks/"),
+        {**base, "inherent_likelihood": 3, "inherent_impact": 3, "treatment": "mitigate"},
+        format="json",
+    ).json()
+    action = officer.post(
+        url(org_a, "treatment-actions/"),
+        {
+            "risk": risk["id"],
+            "description": "DLP rule",
+            "owner": people.contributor.pk,
+            "due_date": (timezone.localdate() - timedelta(days=2)).isoformat(),
+        },
+        format="json",
+    )
+    assert action.status_code == 201 and action.json()["overdue"] is True
+    assert officer.get(url(org_a, f"risks/{risk['id']}/")).json()["overdue_actions"] == 1
+    plan = url(org_a, f"risks/{risk['id']}/approve-plan/")
+    refused = officer.post(plan, {}, format="json")
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    approved = api_for(user=people.contributor).post(plan, {}, format="json")
+    assert approved.status_code == 200, approved.content
+    assert approved.json()["plan_approved_by"] == people.contributor.pk
+    assert approved.json()["treatment"] == "mitigate"
+
+
+def test_criteria_admin_only(org_a, people, api_for, in_tenant):
+    """Managers change the criteria; the appetite is top management's (a designation)."""
     listing = api_for(user=people.auditor).get(url(org_a, "risk-criteria/"))
     assert listing.status_code == 200 and listing.json()["results"][0]["max_score"] == 25
     criteria_id = listing.json()["results"][0]["id"]
-    denied = api_for(user=people.officer).patch(
-        url(org_a, f"risk-criteria/{criteria_id}/"), {"acceptance_threshold": 12}, format="json"
-    )
+    target = url(org_a, f"risk-criteria/{criteria_id}/")
+    denied = api_for(user=people.officer).patch(target, {"acceptance_threshold": 12}, format="json")
     assert denied.status_code == 403
-    bad = api_for(user=people.admin).patch(
-        url(org_a, f"risk-criteria/{criteria_id}/"), {"acceptance_threshold": 30}, format="json"
-    )
+    not_top = api_for(user=people.admin).patch(target, {"acceptance_threshold": 12}, format="json")
+    assert not_top.status_code == 403 and not_top.json()["code"] == "missing_scope"
+    with in_tenant(org_a):
+        designate_top_management(org_a, people.admin)
+    bad = api_for(user=people.admin).patch(target, {"acceptance_threshold": 30}, format="json")
     assert bad.status_code == 400 and "acceptance_threshold" in bad.json()["errors"]
-    ok = api_for(user=people.admin).patch(
-        url(org_a, f"risk-criteria/{criteria_id}/"), {"acceptance_threshold": 12}, format="json"
-    )
+    ok = api_for(user=people.admin).patch(target, {"acceptance_threshold": 12}, format="json")
     assert ok.status_code == 200 and ok.json()["acceptance_threshold"] == 12
 
 
