@@ -213,7 +213,9 @@ class Checklist:
 IMPACT_ASSESSMENT_VALIDITY = timedelta(days=365)
 
 
-def change_request_checklist(change_request: AIChangeRequest) -> Checklist:
+def change_request_checklist(
+    change_request: AIChangeRequest, *, today: date | None = None
+) -> Checklist:
     """The live checklist of the gate: the one place its rules are computed (≤8 queries).
 
     Evidence must be current: an impact assessment approved for this change or within its
@@ -222,7 +224,7 @@ def change_request_checklist(change_request: AIChangeRequest) -> Checklist:
     from risks.services.change import IMPACT_ASSESSED_TYPES
 
     criteria = criteria_get()
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     asset = Asset.objects.get(pk=change_request.asset_id)
     risks = list(
         with_effective_status(Risk.objects.filter(asset_links__asset_id=asset.pk)).order_by("pk")
