@@ -192,7 +192,7 @@ def test_the_gate_refuses_a_planned_action_and_passes_once_it_is_complete(
 def test_an_overdue_action_fails_the_item_naming_it(org_a, in_tenant, people, pilot_tool):
     with in_tenant(org_a):
         request = _request(people, pilot_tool)
-        risk, action = _planned(people, request, due_in_days=-3)
+        _risk, action = _planned(people, request, due_in_days=-3)
         item = _item(request, "risks_treated")
         assert item.status == "failed" and "overdue since" in item.detail
         assert action.description in item.detail
