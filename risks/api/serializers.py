@@ -237,6 +237,9 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
     data_categories = serializers.ListField(
         child=serializers.ChoiceField(choices=DataCategory.choices), required=False
     )
+    oversight_person = MemberField(
+        required=False, allow_null=True, help_text="Named human oversight (high-risk systems)."
+    )
 
     class Meta:
         model = AIChangeRequest
@@ -252,6 +255,10 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
             "data_categories",
             "affected_people",
             "supplier",
+            "target_lifecycle",
+            "oversight_person",
+            "instructions_for_use",
+            "fria_reference",
             "requested_by",
             "approver",
             "status",
@@ -272,6 +279,12 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         return change.change_request_create(actor=_actor(self), **validated_data)
+
+
+class GateEvidenceSerializer(serializers.Serializer):
+    oversight_person = MemberField(required=False, allow_null=True)
+    instructions_for_use = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    fria_reference = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
 class ChecklistItemSerializer(serializers.Serializer):

@@ -48,6 +48,7 @@ from .serializers import (
     ChecklistSerializer,
     ComplianceDebtSerializer,
     DecisionNoteSerializer,
+    GateEvidenceSerializer,
     ImpactAssessmentSerializer,
     ReasonSerializer,
     RiskAcceptanceSerializer,
@@ -286,8 +287,14 @@ class ChangeRequestViewSet(
     model = AIChangeRequest
     serializer_class = ChangeRequestSerializer
     scope_map = {"GET": READ, "POST": WRITE}
-    action_scopes = {"approve": APPROVE, "reject": APPROVE, "withdraw": WRITE, "checklist": READ}
-    object_actions = DECISIONS
+    action_scopes = {
+        "approve": APPROVE,
+        "reject": APPROVE,
+        "withdraw": WRITE,
+        "checklist": READ,
+        "evidence": WRITE,
+    }
+    object_actions = {**DECISIONS, "evidence": "record_evidence"}
     filterset_class = ChangeRequestFilterSet
 
     def get_base_queryset(self):
@@ -304,7 +311,26 @@ class ChangeRequestViewSet(
         )
 
     @extend_schema(
-        summary="Approve (the designated approver; the asset moves to production)",
+        summary="Record the gate evidence of a high-risk system (oversight, instructions for "
+        "use, FRIA): the requester or an officer, while the request is pending",
+        request=GateEvidenceSerializer,
+        responses={200: ChangeRequestSerializer, 403: OpenApiResponse(), 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def evidence(self, request, *args, **kwargs):
+        change_request = self.get_object()
+        serializer = GateEvidenceSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        change_request = change.change_request_record_evidence(
+            actor=self.actor, change_request=change_request, **serializer.validated_data
+        )
+        return Response(self.get_serializer(change_request).data)
+
+    @extend_schema(
+        summary="Approve (the designated approver; the asset moves to the request's target "
+        "stage, pilot or production, and its reopened-gate flag clears)",
         request=None,
         responses={200: ChangeRequestSerializer, 403: OpenApiResponse(), 409: CONFLICT},
     )

@@ -18,7 +18,13 @@ from isms.views.forms import apply_errors
 from isms.views.mixins import OrgFormView, OrgViewMixin
 from risks import selectors
 from risks.filters import ChangeRequestFilterSet
-from risks.forms import WIZARD_STEPS, AssessmentHarmsForm, ChangeRequestForm, ReasonForm
+from risks.forms import (
+    WIZARD_STEPS,
+    AssessmentHarmsForm,
+    ChangeRequestForm,
+    GateEvidenceForm,
+    ReasonForm,
+)
 from risks.models import AIChangeRequest, ImpactAssessment, RiskCategory
 from risks.services import change
 from suppliers.models import Supplier
@@ -108,6 +114,15 @@ class ChangeRequestDetailView(OrgViewMixin, DetailView):
             risks=risks,
             assessments=ImpactAssessment.objects.filter(asset_id=change_request.asset_id),
             allowed={t.name for t in change.CHANGE_REQUEST.available(self.actor, change_request)},
+            can_record_evidence=change_request.status == AIChangeRequest.Status.SUBMITTED
+            and policy.can(self.actor, "record_evidence", change_request),
+            evidence_form=GateEvidenceForm(
+                initial={
+                    "oversight_person": change_request.oversight_person_id,
+                    "instructions_for_use": change_request.instructions_for_use,
+                    "fria_reference": change_request.fria_reference,
+                }
+            ),
             can_assess=change.can_assess(self.actor, change_request.asset),
             reason_form=ReasonForm(),
             risk_categories=RiskCategory.choices,
@@ -122,8 +137,11 @@ class ChangeRequestDecisionView(RiskPostView):
 
     def act(self, change_request):
         if self.decision == "approve":
-            change.change_request_approve(actor=self.actor, change_request=change_request)
-            messages.success(self.request, f"Approved: {change_request.asset} is in production.")
+            approved = change.change_request_approve(
+                actor=self.actor, change_request=change_request
+            )
+            stage = approved.get_target_lifecycle_display().lower()
+            messages.success(self.request, f"Approved: {change_request.asset} may be in {stage}.")
         elif self.decision == "reject":
             change.change_request_reject(
                 actor=self.actor,
@@ -134,6 +152,22 @@ class ChangeRequestDecisionView(RiskPostView):
         else:
             change.change_request_withdraw(actor=self.actor, change_request=change_request)
             messages.success(self.request, "Change request withdrawn.")
+        return change_url(change_request)
+
+
+class ChangeRequestEvidenceView(RiskPostView):
+    """The gate evidence of a high-risk system, recorded on the pending request."""
+
+    model = AIChangeRequest
+
+    def act(self, change_request):
+        form = GateEvidenceForm(self.request.POST)
+        if not form.is_valid():
+            raise form_errors(form)
+        change.change_request_record_evidence(
+            actor=self.actor, change_request=change_request, **form.cleaned_data
+        )
+        messages.success(self.request, "Gate evidence recorded.")
         return change_url(change_request)
 
 

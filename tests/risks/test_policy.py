@@ -341,9 +341,9 @@ def test_auditors_see_no_write_controls_officers_do(
         "Approve this SoA" in approver.get(base + f"soa/{control.framework.code}/").content.decode()
     )
     assert "Approve and move" in approver.get(base + f"changes/{request.pk}/").content.decode()
-    # The owner-contributor sees Approve on the acceptance of their own risk (named exception).
+    # The owner-contributor sees Accept on the acceptance of their own risk (named exception).
     owner_page = client_for(people.contributor).get(base + f"{risk.pk}/").content.decode()
-    assert "Approve</button>" in owner_page
+    assert "Accept the residual risk</button>" in owner_page
 
 
 def test_get_of_the_soa_and_criteria_pages_creates_no_rows(org_a, in_tenant, people, client_for):
