@@ -221,8 +221,8 @@ def test_parallel_acceptances_by_the_owner_one_success_one_record():
         deciders = [people.contributor_actor] * 6 + [people.approver_actor, people.admin_actor]
         outcomes = run_together(
             [
-                lambda a=a: _as(
-                    org, a, lambda: register.acceptance_approve(actor=a, acceptance=target)
+                lambda a=a, t=target: _as(
+                    org, a, lambda: register.acceptance_approve(actor=a, acceptance=t)
                 )
                 for a in deciders
             ],
@@ -256,21 +256,19 @@ def test_endorsements_racing_acceptances_above_appetite_never_skip_the_authority
         for i in range(N):
             if i % 2:
                 calls.append(
-                    lambda: _as(
+                    lambda t=target: _as(
                         org,
                         people.board_actor,
-                        lambda: register.acceptance_endorse(
-                            actor=people.board_actor, acceptance=target
-                        ),
+                        lambda: register.acceptance_endorse(actor=people.board_actor, acceptance=t),
                     )
                 )
             else:
                 calls.append(
-                    lambda: _as(
+                    lambda t=target: _as(
                         org,
                         people.contributor_actor,
                         lambda: register.acceptance_approve(
-                            actor=people.contributor_actor, acceptance=target
+                            actor=people.contributor_actor, acceptance=t
                         ),
                     )
                 )
