@@ -152,9 +152,13 @@ class ChangeRequestForm(forms.Form):
         label="Stage it moves to when approved",
         choices=[("production", "Production"), ("pilot", "Pilot")],
         initial="production",
+        required=False,
         help_text="A pilot processes real data: it passes the same gate as production.",
     )
     approver = MemberChoiceField(scope=APPROVE_SCOPE, label="Designated approver")
+
+    def clean_target_lifecycle(self) -> str:
+        return self.cleaned_data.get("target_lifecycle") or "production"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
