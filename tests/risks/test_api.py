@@ -10,6 +10,7 @@ from django.utils import timezone
 from assets.models import Asset
 from isms.models import Role
 from risks.models import Risk
+from risks.services import change as gate
 from risks.services import register
 from tests.assets.factories import AssetFactory, make_asset
 from tests.risks.factories import (
@@ -537,3 +538,152 @@ def test_risk_list_queries_do_not_grow(
     with django_assert_max_num_queries(16):
         response = client.get(url(org_a, "risks/"), {"page_size": 100})
     assert response.status_code == 200 and response.json()["count"] == rows
+
+
+# --- The gate's new rules through the API (status and code) ----------------------------------
+
+
+def _ready_request(org, people, api_for, asset, in_tenant, *, action_status="planned"):
+    """A request whose only open question is the risk's action (planned unless told)."""
+    created = _change_request(api_for(user=people.contributor), org, asset, people.approver)
+    cr = created.json()["id"]
+    officer = api_for(user=people.officer)
+    risk = officer.post(
+        url(org, "risks/"),
+        {
+            "title": "Customer data in prompts",
+            "category": "data_leakage",
+            "owner": people.contributor.pk,
+            "inherent_likelihood": 4,
+            "inherent_impact": 4,
+            "residual_likelihood": 2,
+            "residual_impact": 2,
+            "treatment": "mitigate",
+            "assets": [asset.pk],
+        },
+        format="json",
+    ).json()
+    action = officer.post(
+        url(org, "treatment-actions/"),
+        {
+            "risk": risk["id"],
+            "description": "DLP rule for prompts",
+            "owner": people.contributor.pk,
+            "due_date": (timezone.localdate() + timedelta(days=45)).isoformat(),
+            "status": action_status,
+        },
+        format="json",
+    ).json()
+    with in_tenant(org):
+        assessment = gate.impact_assessment_create(
+            actor=people.officer_actor,
+            asset=asset,
+            intended_purpose="Draft replies",
+            affected_people="Customers",
+            human_oversight_measures="An agent reviews every reply",
+        )
+        gate.impact_assessment_approve(actor=people.approver_actor, assessment=assessment)
+    return cr, risk, action
+
+
+def _checklist(client, org, cr) -> dict:
+    body = client.get(url(org, f"ai-change-requests/{cr}/checklist/")).json()
+    return {i["key"]: i for i in body["items"]} | {"ready": body["ready"]}
+
+
+def test_the_gate_refuses_a_planned_action_and_passes_after_completion_via_api(
+    org_a, people, api_for, pilot_tool, in_tenant
+):
+    cr, _risk, action = _ready_request(org_a, people, api_for, pilot_tool, in_tenant)
+    approver = api_for(user=people.approver)
+    items = _checklist(approver, org_a, cr)
+    assert items["risks_treated"]["status"] == "failed" and not items["ready"]
+    assert "DLP rule for prompts" in items["risks_treated"]["detail"]
+    refused = approver.post(url(org_a, f"ai-change-requests/{cr}/approve/"), {}, format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "gate_closed"
+    done = api_for(user=people.contributor).patch(
+        url(org_a, f"treatment-actions/{action['id']}/"), {"status": "done"}, format="json"
+    )
+    assert done.status_code == 200
+    assert _checklist(approver, org_a, cr)["ready"]
+    ok = approver.post(url(org_a, f"ai-change-requests/{cr}/approve/"), {}, format="json")
+    assert ok.status_code == 200 and ok.json()["status"] == "approved"
+
+
+def test_the_gate_passes_after_the_owners_acceptance_via_api(
+    org_a, people, api_for, pilot_tool, in_tenant
+):
+    cr, risk, _action = _ready_request(org_a, people, api_for, pilot_tool, in_tenant)
+    owner = api_for(user=people.contributor)
+    acceptance = owner.post(
+        url(org_a, "risk-acceptances/"),
+        {
+            "risk": risk["id"],
+            "rationale": "Ten pilot users, no customer data by policy",
+            "expires_on": (timezone.localdate() + timedelta(days=60)).isoformat(),
+        },
+        format="json",
+    ).json()
+    approver = api_for(user=people.approver)
+    assert _checklist(approver, org_a, cr)["risks_treated"]["status"] == "failed"
+    accepted = owner.post(url(org_a, f"risk-acceptances/{acceptance['id']}/approve/"), {})
+    assert accepted.status_code == 200
+    assert _checklist(approver, org_a, cr)["ready"]
+
+
+def test_pilot_is_gated_and_a_material_edit_reopens_the_gate_via_api(
+    org_a, people, api_for, in_tenant
+):
+    officer = api_for(user=people.officer)
+    pilot = officer.post(
+        url(org_a, "assets/"),
+        {
+            "name": "Pilot straight away",
+            "asset_type": "ai_saas_tool",
+            "owner": people.contributor.pk,
+            "lifecycle": "pilot",
+        },
+        format="json",
+    )
+    assert pilot.status_code == 409 and pilot.json()["code"] == "gate_closed"
+    with in_tenant(org_a):
+        live = AssetFactory(
+            organization=org_a, lifecycle="production", owner=people.contributor, model_version="1"
+        )
+    target = url(org_a, f"assets/{live.pk}/")
+    assert officer.get(target).json()["change_required_since"] is None
+    edited = officer.patch(target, {"model_version": "2"}, format="json")
+    assert edited.status_code == 200
+    body = officer.get(target).json()
+    assert body["change_required_since"] is not None
+    assert "model version" in body["change_required_reason"]
+    debt = officer.get(url(org_a, "compliance-debt/")).json()
+    assert live.pk in [row["id"] for row in debt["results"]]
+
+
+def test_a_supplier_past_its_reassessment_date_fails_the_checklist_via_api(
+    org_a, people, api_for, pilot_tool, in_tenant
+):
+    """(The impact assessment's validity is tested at the service layer with a later date:
+    an approved assessment is immutable, so no test can age it.)"""
+    from tests.suppliers.factories import make_assessment
+
+    with in_tenant(org_a):
+        supplier_assessment = make_assessment(org_a)
+        type(supplier_assessment).objects.filter(pk=supplier_assessment.pk).update(
+            status="approved", decided_at=timezone.now()
+        )
+        supplier = supplier_assessment.supplier
+        type(supplier).objects.filter(pk=supplier.pk).update(
+            next_reassessment_date=timezone.localdate() - timedelta(days=1)
+        )
+        Asset.objects.filter(pk=pilot_tool.pk).update(supplier=supplier)
+    cr, _risk, _action = _ready_request(
+        org_a, people, api_for, pilot_tool, in_tenant, action_status="done"
+    )
+    approver = api_for(user=people.approver)
+    items = _checklist(approver, org_a, cr)
+    assert items["supplier_assessment"]["status"] == "failed"
+    assert "due for reassessment" in items["supplier_assessment"]["detail"]
+    refused = approver.post(url(org_a, f"ai-change-requests/{cr}/approve/"), {}, format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "gate_closed"

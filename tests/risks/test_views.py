@@ -234,6 +234,7 @@ def test_overdue_actions_and_plan_approval_on_the_risk_page(org_a, people, clien
     owner = client_for(people.contributor)
     detail = owner.get(page(org_a, f"{risk.pk}/")).content.decode()
     assert "overdue</span>" in detail and "not yet approved by the risk owner" in detail
+    assert "1 overdue</span>" in owner.get(page(org_a)).content.decode()  # the list too
     assert (
         "Approve the treatment plan"
         not in client_for(people.officer).get(page(org_a, f"{risk.pk}/")).content.decode()
