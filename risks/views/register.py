@@ -253,7 +253,9 @@ class RiskDetailView(OrgViewMixin, DetailView):
             actions=actions,
             acceptances=acceptances,
             can_edit=can_edit,
-            can_request_acceptance=can_edit and self.actor.user_id is not None,
+            can_request_acceptance=can_edit
+            and self.actor.user_id is not None
+            and not any(a.status == RiskAcceptance.Status.REQUESTED for a in acceptances),
             action_form=TreatmentActionForm(),
             acceptance_form=AcceptanceRequestForm(),
             decision_form=DecisionForm(),
