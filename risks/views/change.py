@@ -90,6 +90,10 @@ class ChangeRequestCreateView(OrgFormView):
         return change_url(self.object)
 
 
+# Checklist items a high-risk tier adds (risks.selectors._high_risk_items).
+HIGH_RISK_ITEMS = frozenset({"human_oversight", "instructions_for_use", "fria"})
+
+
 class ChangeRequestDetailView(OrgViewMixin, DetailView):
     template_name = "risks/change_request_detail.html"
     scope_map = READ
@@ -108,13 +112,17 @@ class ChangeRequestDetailView(OrgViewMixin, DetailView):
         context = super().get_context_data(**kwargs)
         change_request = self.object
         risks = selectors.risks_for_list().filter(asset_links__asset_id=change_request.asset_id)
+        checklist = selectors.change_request_checklist(change_request)
+        high_risk = any(item.key in HIGH_RISK_ITEMS for item in checklist.items)
         context.update(
             nav="risks",
-            checklist=selectors.change_request_checklist(change_request),
+            checklist=checklist,
+            high_risk=high_risk,
             risks=risks,
             assessments=ImpactAssessment.objects.filter(asset_id=change_request.asset_id),
             allowed={t.name for t in change.CHANGE_REQUEST.available(self.actor, change_request)},
-            can_record_evidence=change_request.status == AIChangeRequest.Status.SUBMITTED
+            can_record_evidence=high_risk
+            and change_request.status == AIChangeRequest.Status.SUBMITTED
             and policy.can(self.actor, "record_evidence", change_request),
             evidence_form=GateEvidenceForm(
                 initial={
