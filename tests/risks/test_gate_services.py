@@ -635,3 +635,20 @@ def test_compliance_debt_lists_ai_assets_in_use_without_approval(org_a, in_tenan
         rows = list(selectors.compliance_debt())
         assert [r.pk for r in rows] == [debt.pk]
         assert rows[0].age_days == 40
+
+
+def test_the_checklist_reads_a_constant_number_of_queries(
+    org_a, in_tenant, people, pilot_tool, django_assert_max_num_queries
+):
+    """One query per source whatever the number of risks and actions (no N+1)."""
+    with in_tenant(org_a):
+        assessment = make_assessment(org_a)
+        request = _request(people, pilot_tool, supplier=assessment.supplier)
+        for _ in range(3):
+            _complete(people, request)
+        with django_assert_max_num_queries(9) as few:
+            selectors.change_request_checklist(request)
+        for _ in range(12):
+            _planned(people, request)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            selectors.change_request_checklist(request)
