@@ -381,3 +381,31 @@ def test_new_organisations_and_new_controls_get_their_rows(org_a, org_b, in_tena
     from risks.services.setup import soa_rows_for_new_controls
 
     assert soa_rows_for_new_controls() == 0  # idempotent
+
+
+def test_top_management_is_a_designation_set_by_an_admin_not_a_role(
+    org_a, in_tenant, people, client_for
+):
+    """ISO/IEC 27001:2022 5.1: top management, named on a membership; any role that may hold
+    a responsibility can carry it, an auditor never; the admin role alone does not."""
+    from isms.access import ACCEPT_ABOVE_APPETITE
+    from isms.models import Membership
+    from isms.services.organizations import membership_designate_top_management
+    from tests.risks.factories import actor_for
+
+    assert not people.admin_actor.has_scope(ACCEPT_ABOVE_APPETITE)
+    assert people.board_actor.has_scope(ACCEPT_ABOVE_APPETITE)  # a contributor, designated
+    auditor = Membership.objects.get(organization=org_a, user=people.auditor)
+    with pytest.raises(ValidationError):
+        membership_designate_top_management(membership=auditor, value=True)
+    Membership.objects.filter(pk=auditor.pk).update(top_management=True)  # even if forced
+    assert not actor_for(org_a, user=people.auditor).has_scope(ACCEPT_ABOVE_APPETITE)
+    officer = Membership.objects.get(organization=org_a, user=people.officer)
+    edit = f"/o/{org_a.slug}/settings/members/{officer.pk}/"
+    refused = client_for(people.officer).post(edit, {"role": "officer", "top_management": "on"})
+    assert refused.status_code == 403
+    saved = client_for(people.admin).post(edit, {"role": "officer", "top_management": "on"})
+    assert saved.status_code == 302
+    assert actor_for(org_a, user=people.officer).has_scope(ACCEPT_ABOVE_APPETITE)
+    listing = client_for(people.admin).get(f"/o/{org_a.slug}/settings/members/")
+    assert b"Top management</span>" in listing.content
