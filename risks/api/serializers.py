@@ -74,6 +74,9 @@ class RiskSerializer(serializers.ModelSerializer):
         read_only=True, help_text="Treatment actions past their due date and not done."
     )
     plan_approved_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    plan_approved_treatment = serializers.CharField(
+        read_only=True, help_text="The treatment option the risk owner approved the plan for."
+    )
     assets = TenantRelatedField(model=Asset, many=True, required=False)
     suppliers = TenantRelatedField(model=Supplier, many=True, required=False)
     controls = serializers.PrimaryKeyRelatedField(
