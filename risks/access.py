@@ -219,7 +219,12 @@ class AIChangeRequestPolicy(ModelPolicy):
     def rule_record_evidence(self, actor: Actor, obj) -> Refusal | None:
         """The gate evidence on a request (oversight, instructions, FRIA): its requester or a
         compliance officer."""
-        return _withdraw_refusal(self, actor, obj, "this change")
+        refused = _withdraw_refusal(self, actor, obj, "this change")
+        if refused is None or refused.code != ErrorCode.PERMISSION_DENIED:
+            return refused
+        return Refusal(
+            "Only whoever asked for this change or a compliance officer records its evidence."
+        )
 
     def describe(self, obj) -> str:
         return f"the change request “{obj.title}”" if obj.title else "this change request"
