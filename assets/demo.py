@@ -6,7 +6,7 @@ from isms.access import Actor
 from isms.models import Membership
 
 from . import services
-from .models import Asset, AssetDependency
+from .models import AI_TYPES, Asset, AssetDependency, Lifecycle
 
 ASSETS = [
     {
@@ -147,12 +147,21 @@ def load(demo) -> None:
         supplier = next((suppliers[n.lower()] for n in names if n.lower() in suppliers), None)
         existing = Asset.objects.filter(external_id=values["external_id"]).first()
         if existing is None:
+            stage = values.pop("lifecycle")
+            gated = values["asset_type"] in AI_TYPES and stage in services.GATED_STAGES
             asset = services.asset_create(
                 actor=actor,
                 owner=owner if spec["asset_type"] != "application" else officer,
                 supplier=supplier,
+                lifecycle=Lifecycle.PROPOSED if gated else stage,
                 **values,
             )
+            if gated:
+                # Demo history: these AI tools were adopted before the organisation had its AI
+                # change gate. No service moves an AI asset there unapproved, so the demo
+                # writes the stage itself: the compliance debt the product then shows.
+                Asset.objects.filter(pk=asset.pk).update(lifecycle=stage)
+                asset.lifecycle = stage
         else:
             asset = existing
         by_external_id[asset.external_id] = asset

@@ -189,6 +189,11 @@ class Asset(TenantModel):
     )
     transparency_notice_url = models.URLField("Transparency notice (link)", blank=True)
     transparency_notice_text = models.TextField("Transparency notice (text)", blank=True)
+    # The AI change gate reopened: a material edit (model or version, data categories,
+    # supplier, intended purpose) of an AI asset in pilot or production needs a new approved
+    # AI change request; set by assets.services, cleared by that request's approval.
+    change_required_since = models.DateTimeField(null=True, blank=True, editable=False)
+    change_required_reason = models.CharField(max_length=300, blank=True, editable=False)
 
     # Provenance and shadow-AI triage
     source = models.CharField(

@@ -21,11 +21,19 @@ READ_SCOPES = frozenset(
 WRITE_SCOPES = frozenset(f"{d}:write" for d in DOMAINS)
 MANAGE_SCOPES = frozenset(f"{d}:manage" for d in DOMAINS)
 APPROVE_SCOPES = frozenset(f"{d}:approve" for d in DOMAINS)
-# Accepting a residual risk above the organisation's appetite.
+# Endorsing the acceptance of a residual risk above the organisation's appetite, and setting
+# that appetite: top management's, given by a designation on the membership (below), never
+# by a software role.
 ACCEPT_ABOVE_APPETITE = "risks:accept_above_appetite"
 # May be named the accountable owner, assignee, reviewer or tester of a record.
 OWN_SCOPE = "records:own"
-ADMIN_SCOPES = frozenset({"org:admin", ACCEPT_ABOVE_APPETITE})
+ADMIN_SCOPES = frozenset({"org:admin"})
+# Designations: what a flag on a membership adds to its role's scopes. `top_management`
+# (ISO/IEC 27001:2022 5.1) is set by an administrator on any member who may hold a
+# responsibility (records:own); it carries no other right.
+DESIGNATION_SCOPES: dict[str, frozenset[str]] = {
+    "top_management": frozenset({ACCEPT_ABOVE_APPETITE}),
+}
 EXPORT_SCOPES = frozenset({"evidence:export"})
 ALL_SCOPES = (
     READ_SCOPES
@@ -60,7 +68,23 @@ API_KEY_SCOPES: dict[str, frozenset[str]] = {
 }
 
 
-# Whoever creates an organisation administers it.
+def membership_scopes(membership: Membership) -> frozenset[str]:
+    """The role's scopes plus those of the membership's designations (only for a role that
+    may hold a responsibility: an auditor is never top management here)."""
+    scopes = ROLE_SCOPES[membership.role]
+    if OWN_SCOPE not in scopes:
+        return scopes
+    for designation, extra in DESIGNATION_SCOPES.items():
+        if getattr(membership, designation, False):
+            scopes = scopes | extra
+    return scopes
+
+
+def may_be_designated(membership: Membership) -> bool:
+    return OWN_SCOPE in ROLE_SCOPES[membership.role]
+
+
+# Whoever creates an organisation administers it (and is its first top-management member).
 FOUNDER_ROLE = Role.ADMIN
 # Roles whose memberships should always carry an expiry date (time-boxed, read-only access).
 TIME_BOXED_ROLES = frozenset({Role.AUDITOR})
@@ -124,7 +148,7 @@ class Actor:
     def for_membership(cls, membership: Membership) -> Actor:
         return cls(
             organization=membership.organization,
-            scopes=ROLE_SCOPES[membership.role],
+            scopes=membership_scopes(membership),
             user=membership.user,
             membership=membership,
         )

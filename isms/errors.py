@@ -20,6 +20,8 @@ class ErrorCode(StrEnum):
     PERMISSION_DENIED = "permission_denied"
     MISSING_SCOPE = "missing_scope"
     SEGREGATION_OF_DUTIES = "segregation_of_duties"
+    # Above the risk appetite: a top-management member must endorse first (risks).
+    AUTHORITY_REQUIRED = "authority_required"
     NOT_FOUND = "not_found"
     METHOD_NOT_ALLOWED = "method_not_allowed"
     NOT_ACCEPTABLE = "not_acceptable"

@@ -32,6 +32,12 @@ class MembershipForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="Leave empty for no expiry. Auditors should always have one.",
     )
+    top_management = forms.BooleanField(
+        label="Top management",
+        required=False,
+        help_text="A designation, not a role: may endorse accepting a risk above the "
+        "organisation's risk appetite, and set that appetite.",
+    )
 
 
 class InvitationRegisterForm(forms.Form):

@@ -7,15 +7,18 @@ Rules (scopes from isms.access; `risks:*` unless said otherwise):
   `change_risk` (a contributor edits the risks they own; the grant moves with the owner).
 - TreatmentAction — change/delete: whoever may change its risk. update_status: also the
   action's assignee (its named owner), for the status only.
-- RiskAcceptance — approve/reject: a named person, never the requester (segregation of
-  duties), holding `risks:approve` — or, the named exception below, the risk's owner. Above the
-  organisation's appetite, approving also needs `risks:accept_above_appetite`, whoever approves.
-  withdraw: the requester or manage.
-  *Named exception* (ISO/IEC 27001:2022 6.1.3 f: risk owners accept the residual risk): the
-  owner of the risk (guardian grant on the risk, with `records:own` and write) may approve or
-  reject the acceptance of their own risk without `risks:approve`; not anyone else's.
+- Risk — approve_plan: the risk's owner only (named exception below).
+- RiskAcceptance — approve (accept): the risk's owner only, whatever their role; reject: the
+  owner, or top management above appetite. Above the organisation's appetite, accepting also
+  needs a top-management endorsement of the current score (endorse: a member with the
+  `top_management` designation, i.e. `risks:accept_above_appetite`; refused with code
+  `authority_required`). withdraw: the requester or manage.
+  *Named exception* (ISO/IEC 27001:2022 6.1.3 f: risk owners approve the treatment plan and
+  accept the residual risk): the owner of the risk (guardian grant on the risk, with
+  `records:own` and write) decides without `risks:approve`; nobody else does, an officer
+  included. It is not in `approvals`, so the generic approve-scope rule does not apply.
 - AIChangeRequest — approve/reject: the designated approver, holding `risks:approve`, never the
-  requester. withdraw: the requester or manage.
+  requester. withdraw, record_evidence: the requester or manage.
 - ImpactAssessment — change/delete (draft): write and either manage or the asset owner's grant
   (`assets.change_asset`). approve: `risks:approve`, never whoever prepared it.
 - StatementOfApplicability — change/submit: manage. approve: `risks:approve`, never whoever
@@ -23,7 +26,7 @@ Rules (scopes from isms.access; `risks:*` unless said otherwise):
 - RiskSnapshot (register / treatment plan) — take: manage, a person. approve/reject:
   `risks:approve` (whoever approves SoA snapshots), never whoever took it. Never changed.
 - RiskCriteria — change: manage; changing the appetite (acceptance threshold) itself also
-  needs `risks:accept_above_appetite` (whoever may accept above it sets where "above" starts).
+  needs `risks:accept_above_appetite` (top management sets where "above" starts).
 """
 
 from __future__ import annotations
@@ -70,6 +73,17 @@ class RiskPolicy(ModelPolicy):
     def describe(self, obj) -> str:
         return f"the risk “{obj.title}”" if obj.title else "this risk"
 
+    def rule_approve_plan(self, actor: Actor, obj) -> Refusal | None:
+        """The named exception (6.1.3 f): the risk owner approves the treatment plan."""
+        refused = self._scope_refusal(actor, self.write_scope)
+        if refused is not None:
+            return refused
+        if actor.user is not None and risk_owner(actor, obj):
+            return None
+        return Refusal(
+            "Only the risk owner approves its treatment plan (ISO/IEC 27001:2022 6.1.3 f)."
+        )
+
 
 def risk_owner(actor: Actor, risk: Risk) -> bool:
     """The actor is the risk's owner: holds the owner's grant (and may own records at all)."""
@@ -108,51 +122,67 @@ def _withdraw_refusal(policy_: ModelPolicy, actor: Actor, obj, what: str) -> Ref
 
 @policy.register
 class RiskAcceptancePolicy(ModelPolicy):
+    """Accepting a residual risk is not a generic approval (no `approvals`, no risks:approve):
+    it is the risk owner's decision, the named exception of isms.policy (ISO/IEC 27001:2022
+    6.1.3 f: risk owners approve the treatment plan and accept the residual risk, whatever
+    the treatment option). Segregation of duties is kept where the standard puts it: above
+    the appetite a second, named person — a top-management member (the membership
+    designation behind `risks:accept_above_appetite`) — endorses the acceptance first."""
+
     model = RiskAcceptance
     domain = DOMAIN
-    approvals = frozenset({"approve", "reject"})
-    separation_of_duties = {
-        "approve": {"requested_by": "requested"},
-        "reject": {"requested_by": "requested"},
-    }
+    approvals = frozenset()
 
-    def owner_decides(self, actor: Actor, obj) -> bool:
-        """The named exception (ISO/IEC 27001:2022 6.1.3 f): the risk owner decides on the
-        acceptance of the residual risk of their own risk."""
-        if obj.risk_id is None or not actor.has_scope(self.write_scope):
-            return False
-        return risk_owner(actor, obj.risk)
-
-    def approval_refusal(self, actor: Actor, action: str, obj) -> Refusal | None:
+    def owner_refusal(self, actor: Actor, obj, verb: str) -> Refusal | None:
+        """The named exception: only the risk's owner (whatever their role) decides."""
         if actor.user is None:
-            return Refusal("An approval needs a named person; an API key cannot approve.")
-        did = self.participants(action, obj).get(actor.user_id)
-        if did is not None:
-            return Refusal(
-                f"You {did} this risk acceptance; someone else must decide on it "
-                "(segregation of duties).",
-                ErrorCode.SEGREGATION_OF_DUTIES,
-            )
-        if self.owner_decides(actor, obj):
+            return Refusal(f"A named person {verb}s a risk; an API key cannot.")
+        refused = self._scope_refusal(actor, self.write_scope)
+        if refused is not None:
+            return refused
+        if obj.risk_id is not None and risk_owner(actor, obj.risk):
             return None
-        return self._scope_refusal(actor, self.approve_scope)
+        owner = getattr(obj.risk, "owner", None) if obj.risk_id else None
+        name = f" ({owner.get_full_name() or owner.email})" if owner is not None else ""
+        return Refusal(
+            f"Only the risk owner{name} may {verb} the residual risk (ISO/IEC 27001:2022 6.1.3 f).",
+            ErrorCode.PERMISSION_DENIED,
+        )
 
     def appetite_refusal(self, actor: Actor, obj) -> Refusal | None:
+        """Above the appetite: a top-management endorsement of the current score first."""
         criteria = RiskCriteria.objects.first() or RiskCriteria()
         score = obj.risk.current_score
-        if criteria.above_appetite(score) and not actor.has_scope(ACCEPT_ABOVE_APPETITE):
-            return Refusal(
-                f"The risk scores {score}, above the organisation's appetite of "
-                f"{criteria.acceptance_threshold}: accepting it needs top management "
-                f"({ACCEPT_ABOVE_APPETITE}).",
-                ErrorCode.MISSING_SCOPE,
-            )
-        return None
+        if not criteria.above_appetite(score):
+            return None
+        if obj.authority_id is not None and obj.authority_score == score:
+            return None
+        return Refusal(
+            f"The risk scores {score}, above the organisation's appetite of "
+            f"{criteria.acceptance_threshold}: a top-management member must endorse the "
+            "acceptance before the risk owner accepts it.",
+            ErrorCode.AUTHORITY_REQUIRED,
+        )
 
     def rule_approve(self, actor: Actor, obj) -> Refusal | None:
-        return self.appetite_refusal(actor, obj)
+        return self.owner_refusal(actor, obj, "accept") or self.appetite_refusal(actor, obj)
 
     def rule_reject(self, actor: Actor, obj) -> Refusal | None:
+        """The owner declines to accept; so may the top-management authority above appetite."""
+        refused = self.owner_refusal(actor, obj, "decline to accept")
+        if refused is None or self.rule_endorse(actor, obj) is None:
+            return None
+        return refused
+
+    def rule_endorse(self, actor: Actor, obj) -> Refusal | None:
+        if actor.user is None:
+            return Refusal("A named person endorses an acceptance; an API key cannot.")
+        if not actor.has_scope(ACCEPT_ABOVE_APPETITE):
+            return Refusal(
+                "Only a member designated as top management may endorse accepting a risk "
+                "above the appetite.",
+                ErrorCode.AUTHORITY_REQUIRED,
+            )
         return None
 
     def rule_withdraw(self, actor: Actor, obj) -> Refusal | None:
@@ -188,6 +218,16 @@ class AIChangeRequestPolicy(ModelPolicy):
 
     def rule_withdraw(self, actor: Actor, obj) -> Refusal | None:
         return _withdraw_refusal(self, actor, obj, "this change")
+
+    def rule_record_evidence(self, actor: Actor, obj) -> Refusal | None:
+        """The gate evidence on a request (oversight, instructions, FRIA): its requester or a
+        compliance officer."""
+        refused = _withdraw_refusal(self, actor, obj, "this change")
+        if refused is None or refused.code != ErrorCode.PERMISSION_DENIED:
+            return refused
+        return Refusal(
+            "Only whoever asked for this change or a compliance officer records its evidence."
+        )
 
     def describe(self, obj) -> str:
         return f"the change request “{obj.title}”" if obj.title else "this change request"

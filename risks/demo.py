@@ -1,12 +1,19 @@
 """Demo data for the risk register (idempotent: everything is found by its natural key first).
 
 Builds on the assets demo (looked up by name; skipped when absent): risks on the demo AI
-assets, one AI change request approved (the churn model), one waiting for its impact
-assessment (the marketing chat assistant), one blocked by a prohibited practice (a proposed
-interview mood analyser); the churn model's fairness and accuracy evaluations; an ISO 27001
-and an ISO 42001 Statement of Applicability, each approved, with a justification per control
-written for this organisation (risks.demo_soa); and approved snapshots of the risk register
-and the risk treatment plan.
+assets, and the AI change requests that teach the gate:
+- approved: the LLM API integration goes to production — its risk's treatment is achieved
+  (the key moved to the vault: action done), its impact assessment approved for this change,
+  its supplier's assessment approved;
+- open: the marketing chat assistant stays in pilot; rolling it out to the whole team waits
+  on the DLP action, still planned (the gate passes on achieved, not planned, residual risk);
+- waiting for its impact assessment: the support-ticket summariser;
+- blocked by a prohibited practice: a proposed interview mood analyser.
+One residual risk is accepted by its risk owner (a contributor, within the appetite:
+ISO/IEC 27001:2022 6.1.3 f). Also the churn model's fairness and accuracy evaluations; an
+ISO 27001 and an ISO 42001 Statement of Applicability, each approved, with a justification per
+control written for this organisation (risks.demo_soa); and approved snapshots of the risk
+register and the risk treatment plan.
 """
 
 from __future__ import annotations
@@ -40,9 +47,23 @@ RISKS = [
         "category": "prompt_injection",
         "inherent": (3, 3),
         "residual": None,
-        "treatment": "",
+        "treatment": "accept",
         "controls": ["8.28"],
         "action": "",
+        # Within the appetite (9): its owner accepts it as it stands.
+        "accept": "Copy is drafted from internal briefs only and a marketer edits every text "
+        "before use; an injected instruction can only change a draft nobody publishes unread.",
+    },
+    {
+        "asset": "LLM API integration",
+        "title": "The LLM provider's API key leaks from the integration",
+        "category": "confidentiality",
+        "inherent": (3, 4),
+        "residual": (1, 4),
+        "treatment": "mitigate",
+        "controls": ["5.17", "8.24"],
+        "action": "Move the API key into the secrets vault and rotate it",
+        "done": True,
     },
     {
         "asset": "Code assistant",
@@ -117,7 +138,28 @@ def _risks(demo, assets: dict[str, Asset]) -> None:
                 description=spec["action"],
                 owner=risk.owner_id,
                 due_date=timezone.localdate() + timedelta(days=45),
+                status="done" if spec.get("done") else "planned",
             )
+        if spec.get("accept"):
+            _owner_accepts(demo, risk, spec["accept"])
+
+
+def _owner_accepts(demo, risk: Risk, rationale: str) -> None:
+    """The risk owner asks for and accepts the residual risk (6.1.3 f), for six months."""
+    owner = Actor.for_membership(
+        Membership.objects.select_related("organization", "user").get(
+            organization=demo.organization, user_id=risk.owner_id
+        )
+    )
+    acceptance = register.acceptance_request(
+        actor=owner,
+        risk=risk,
+        rationale=rationale,
+        expires_on=timezone.localdate() + timedelta(days=182),
+    )
+    register.acceptance_approve(
+        actor=owner, acceptance=acceptance, note="Accepted as the risk owner; review in six months."
+    )
 
 
 # What each demo risk threatens (6.1.2) and, for AI, whom it could harm (ISO/IEC 42001 6.1.4).
@@ -148,6 +190,34 @@ def _change_requests(demo, assets: dict[str, Asset]) -> None:
     requester = _actor(demo, "contributor")
     officer = _actor(demo, "officer")
     admin = _actor(demo, "admin")
+
+    integration = assets.get("LLM API integration")
+    title = "Put the LLM API integration into production for the ticket summariser"
+    if integration is not None and not AIChangeRequest.objects.filter(title=title).exists():
+        request = change.change_request_create(
+            actor=requester,
+            title=title,
+            justification="The ticket summariser needs a stable, monitored connection.",
+            data_going_in="Support tickets, including customer names",
+            data_categories=["personal", "customer_content"],
+            affected_people="Customers who wrote in; the support team",
+            approver=demo.user("officer"),
+            asset=integration,
+        )
+        assessment = change.impact_assessment_create(
+            actor=officer,
+            asset=integration,
+            change_request=request,
+            intended_purpose="Send support tickets to the provider's model to summarise them.",
+            affected_people="Customers who wrote in; the support team",
+            foreseeable_misuse="Using the integration for other data than support tickets.",
+            human_oversight_measures="A support lead reads the summary before the report goes.",
+            transparency_measures="The weekly report says which parts are machine-written.",
+            data_quality_notes="Provider contract: no training on our data; EU processing.",
+        )
+        change.impact_assessment_approve(actor=admin, assessment=assessment)
+        if change_request_checklist(request).ready:
+            change.change_request_approve(actor=officer, change_request=request)
 
     chat = assets.get("Marketing chat assistant")
     title = "Roll the marketing chat assistant out to the whole team"
@@ -182,8 +252,7 @@ def _change_requests(demo, assets: dict[str, Asset]) -> None:
             data_quality_notes="Vendor model; no training on our data (contract clause).",
         )
         change.impact_assessment_approve(actor=admin, assessment=assessment)
-        if change_request_checklist(request).ready:
-            change.change_request_approve(actor=officer, change_request=request)
+        # Not approved: the DLP action is planned, not done; the assistant stays in pilot.
 
     summariser = assets.get("Support-ticket summariser")
     title = "Summarise support tickets for the weekly report"

@@ -236,7 +236,17 @@ class ChangeRequestForm(forms.Form):
         label="Who is affected", widget=forms.Textarea(attrs={"rows": 2})
     )
     supplier = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    target_lifecycle = forms.ChoiceField(
+        label="Stage it moves to when approved",
+        choices=[("production", "Production"), ("pilot", "Pilot")],
+        initial="production",
+        required=False,
+        help_text="A pilot processes real data: it passes the same gate as production.",
+    )
     approver = MemberChoiceField(scope=APPROVE_SCOPE, label="Designated approver")
+
+    def clean_target_lifecycle(self) -> str:
+        return self.cleaned_data.get("target_lifecycle") or "production"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -252,6 +262,30 @@ class ChangeRequestForm(forms.Form):
             ("", "—"),
             *list(Supplier.objects.values_list("pk", "name")),
         ]
+        bind_member_fields(self)
+
+
+class GateEvidenceForm(forms.Form):
+    """What a high-risk system adds to the gate (EU AI Act Art. 26, 27)."""
+
+    oversight_person = MemberChoiceField(
+        label="Named human oversight",
+        required=False,
+        help_text="Who oversees it, with the competence and authority to stop it.",
+    )
+    instructions_for_use = forms.CharField(
+        label="Provider's instructions for use (where filed)", max_length=500, required=False
+    )
+    fria_reference = forms.CharField(
+        label="Fundamental-rights impact assessment (where filed)",
+        max_length=500,
+        required=False,
+        help_text="Required by Art. 27 for public bodies, public services, credit scoring and "
+        "life or health insurance pricing.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
         bind_member_fields(self)
 
 

@@ -14,6 +14,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -21,10 +22,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import ExtractDay, Now
+from django.db.models.functions import Coalesce, ExtractDay, Now
 from django.utils import timezone
 
 from assets.models import AI_TYPES, Asset, Lifecycle, Triage
+from risks.ai_act import FRIA_AREAS, Tier
 from risks.models import (
     AIChangeRequest,
     ImpactAssessment,
@@ -36,6 +38,7 @@ from risks.models import (
     SoARow,
     SoARowRisk,
     StatementOfApplicability,
+    TreatmentAction,
 )
 from risks.models.soa import ImplementationStatus, InclusionReason
 from risks.services.register import criteria_get
@@ -82,19 +85,45 @@ def with_effective_status(queryset: QuerySet[Risk], today: date | None = None) -
     )
 
 
+def with_overdue_actions(queryset: QuerySet[Risk], today: date | None = None) -> QuerySet[Risk]:
+    """`overdue_actions`: treatment actions not done nor cancelled whose due date has passed."""
+    today = today or timezone.localdate()
+    overdue = (
+        TreatmentAction.objects.filter(
+            risk_id=OuterRef("pk"),
+            status__in=[TreatmentAction.Status.PLANNED, TreatmentAction.Status.IN_PROGRESS],
+            due_date__lt=today,
+        )
+        .order_by()
+        .values("risk_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(
+        overdue_actions=Coalesce(Subquery(overdue, output_field=IntegerField()), Value(0))
+    )
+
+
 def risks_for_list(criteria: RiskCriteria | None = None) -> QuerySet[Risk]:
-    """Every risk with what lists show: owner, effective status, bands. One query."""
+    """Every risk with what lists show: owner, effective status, bands, overdue actions.
+    One query."""
     criteria = criteria or criteria_get()
-    return with_effective_status(
-        Risk.objects.select_related("owner").annotate(
-            inherent_band=_band("inherent_score", criteria),
-            residual_band=_band("residual_score", criteria),
+    return with_overdue_actions(
+        with_effective_status(
+            Risk.objects.select_related("owner").annotate(
+                inherent_band=_band("inherent_score", criteria),
+                residual_band=_band("residual_score", criteria),
+            )
         )
     )
 
 
 def risk_detail_queryset() -> QuerySet[Risk]:
-    return with_effective_status(Risk.objects.select_related("owner", "created_by"))
+    return with_overdue_actions(
+        with_effective_status(
+            Risk.objects.select_related("owner", "created_by", "plan_approved_by")
+        )
+    )
 
 
 @dataclass
@@ -183,11 +212,21 @@ class Checklist:
         return any(i.key == "no_prohibited_practice" and not i.passed for i in self.items)
 
 
-def change_request_checklist(change_request: AIChangeRequest) -> Checklist:
-    """The live checklist of the gate: the one place its rules are computed (≤5 queries)."""
+IMPACT_ASSESSMENT_VALIDITY = timedelta(days=365)
+
+
+def change_request_checklist(
+    change_request: AIChangeRequest, *, today: date | None = None
+) -> Checklist:
+    """The live checklist of the gate: the one place its rules are computed (≤8 queries).
+
+    Evidence must be current: an impact assessment approved for this change or within its
+    validity, a supplier not past its reassessment date, and risks whose treatment is achieved
+    (actions complete) or whose current residual risk its owner accepted."""
     from risks.services.change import IMPACT_ASSESSED_TYPES
 
     criteria = criteria_get()
+    today = today or timezone.localdate()
     asset = Asset.objects.get(pk=change_request.asset_id)
     risks = list(
         with_effective_status(Risk.objects.filter(asset_links__asset_id=asset.pk)).order_by("pk")
@@ -213,23 +252,14 @@ def change_request_checklist(change_request: AIChangeRequest) -> Checklist:
         .order_by("-created", "-pk")
     )
     approved = [a for a in assessments if a.status == ImpactAssessment.Status.APPROVED]
+    current = approved[0] if approved else None
     if asset.asset_type in IMPACT_ASSESSED_TYPES:
-        items.append(
-            ChecklistItem(
-                "impact_assessment",
-                "AI impact assessment approved",
-                PASSED if approved else FAILED,
-                f"Approved; risk tier {approved[0].get_risk_tier_display()}"
-                if approved
-                else ("A draft is in progress." if assessments else "Not started."),
-                [a.pk for a in assessments],
-            )
-        )
+        items.append(_impact_assessment_item(change_request, assessments, current, today))
     else:
         items.append(
             ChecklistItem(
                 "impact_assessment",
-                "AI impact assessment approved",
+                "AI impact assessment approved and current",
                 NOT_APPLICABLE,
                 f"Not required for a {asset.get_asset_type_display().lower()}.",
             )
@@ -246,73 +276,210 @@ def change_request_checklist(change_request: AIChangeRequest) -> Checklist:
             [a.pk for a in prohibited],
         )
     )
+    items.append(_supplier_item(change_request.supplier_id, today))
+    items.append(_risks_item(risks, criteria, today))
+    if current is not None and current.risk_tier == Tier.HIGH:
+        items.extend(_high_risk_items(change_request, current))
+    return Checklist(items)
 
-    supplier_id = change_request.supplier_id
-    if supplier_id:
-        from suppliers.models import SupplierAssessment
 
-        approved_assessment = (
-            SupplierAssessment.objects.filter(
-                supplier_id=supplier_id, status=SupplierAssessment.Status.APPROVED
-            )
-            .order_by("-decided_at", "-pk")
-            .first()
+def _impact_assessment_item(
+    change_request: AIChangeRequest,
+    assessments: list[ImpactAssessment],
+    current: ImpactAssessment | None,
+    today: date,
+) -> ChecklistItem:
+    """Approved for this change, or approved within its validity (ISO/IEC 42001 6.1.4)."""
+    label = "AI impact assessment approved and current"
+    ids = [a.pk for a in assessments]
+    if current is None:
+        detail = "A draft is in progress." if assessments else "Not started."
+        return ChecklistItem("impact_assessment", label, FAILED, detail, ids)
+    tier = current.get_risk_tier_display()
+    if current.change_request_id == change_request.pk:
+        return ChecklistItem(
+            "impact_assessment", label, PASSED, f"Approved for this change; risk tier {tier}.", ids
         )
+    valid_until = (current.approved_at or current.created).date() + IMPACT_ASSESSMENT_VALIDITY
+    if valid_until < today:
+        return ChecklistItem(
+            "impact_assessment",
+            label,
+            FAILED,
+            f"The approved assessment is out of date (valid until {valid_until:%Y-%m-%d}): "
+            "assess this change.",
+            ids,
+        )
+    return ChecklistItem(
+        "impact_assessment",
+        label,
+        PASSED,
+        f"Approved; risk tier {tier}; valid until {valid_until:%Y-%m-%d}.",
+        ids,
+    )
+
+
+def _supplier_item(supplier_id: int | None, today: date) -> ChecklistItem:
+    """The supplier's latest approved assessment, and the supplier not past its reassessment
+    date (ISO/IEC 27001:2022 5.19–5.22)."""
+    label = "The supplier's assessment approved and current"
+    if not supplier_id:
+        return ChecklistItem("supplier_assessment", label, NOT_APPLICABLE, "No supplier.")
+    from suppliers.models import Supplier, SupplierAssessment
+
+    supplier = Supplier.objects.get(pk=supplier_id)
+    approved = (
+        SupplierAssessment.objects.filter(
+            supplier_id=supplier_id, status=SupplierAssessment.Status.APPROVED
+        )
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+    if approved is None:
+        return ChecklistItem(
+            "supplier_assessment", label, FAILED, f"No approved assessment of {supplier.name} yet."
+        )
+    due = supplier.next_reassessment_date
+    if due is not None and due < today:
+        return ChecklistItem(
+            "supplier_assessment",
+            label,
+            FAILED,
+            f"{supplier.name} was due for reassessment on {due:%Y-%m-%d}: reassess it first.",
+            [approved.pk],
+        )
+    decided = f" on {approved.decided_at:%Y-%m-%d}" if approved.decided_at else ""
+    until = f"; reassessment due {due:%Y-%m-%d}" if due else ""
+    return ChecklistItem(
+        "supplier_assessment", label, PASSED, f"Approved{decided}{until}.", [approved.pk]
+    )
+
+
+def risk_handling_problem(
+    risk: Risk, actions: list, acceptance: RiskAcceptance | None, criteria: RiskCriteria
+) -> str:
+    """Why a risk does not count as handled for the gate ("" when it does).
+
+    Achieved, not planned: a risk counts when its owner has accepted its current residual risk
+    (not expired, at the score it has now), or when its treatment actions are complete; an
+    action planned, in progress or overdue fails it. A risk within appetite with nothing
+    planned needs nothing more.
+    """
+    if acceptance is not None and acceptance.covers(risk.current_score):
+        return ""
+    pending = [a for a in actions if a.is_open]
+    if pending:
+        action = next((a for a in pending if a.overdue), pending[0])
+        if action.overdue:
+            state = f"overdue since {action.due_date:%Y-%m-%d}"
+        elif action.due_date:
+            state = f"{action.get_status_display().lower()}, due {action.due_date:%Y-%m-%d}"
+        else:
+            state = action.get_status_display().lower()
+        return (
+            f"“{risk.title}”: the action “{action.description}” is {state}; complete it, or "
+            "the risk owner accepts the current residual risk."
+        )
+    above = criteria.above_appetite(risk.inherent_score) or criteria.above_appetite(
+        risk.residual_score
+    )
+    if not above:
+        return ""
+    done = [a for a in actions if a.status == TreatmentAction.Status.DONE]
+    if (
+        done
+        and risk.treatment in ("mitigate", "transfer", "avoid")
+        and not criteria.above_appetite(risk.current_score)
+    ):
+        return ""
+    if acceptance is not None and acceptance.is_active:
+        return (
+            f"“{risk.title}”: accepted at score {acceptance.accepted_score}, it now scores "
+            f"{risk.current_score}; its owner must accept the current residual risk."
+        )
+    if done:
+        return (
+            f"“{risk.title}” still scores {risk.current_score}, above the appetite of "
+            f"{criteria.acceptance_threshold}: its owner must accept the residual risk."
+        )
+    return (
+        f"“{risk.title}” is above the appetite and neither treated (no completed action) nor "
+        "accepted by its owner."
+    )
+
+
+def _risks_item(risks: list[Risk], criteria: RiskCriteria, today: date) -> ChecklistItem:
+    live = [r for r in risks if r.status != RiskStatus.CLOSED]
+    ids = [r.pk for r in live]
+    actions: dict[int, list[TreatmentAction]] = {}
+    for action in TreatmentAction.objects.filter(risk_id__in=ids).order_by("due_date", "pk"):
+        actions.setdefault(action.risk_id, []).append(action)
+    accepted: dict[int, RiskAcceptance] = {
+        a.risk_id: a
+        for a in RiskAcceptance.objects.filter(
+            risk_id__in=ids, status=RiskAcceptance.Status.APPROVED, expires_on__gte=today
+        )
+    }
+    problems = []
+    for risk in live:
+        problem = risk_handling_problem(
+            risk, actions.get(risk.pk, []), accepted.get(risk.pk), criteria
+        )
+        if problem:
+            problems.append((risk, problem))
+    return ChecklistItem(
+        "risks_treated",
+        "Every risk treated (actions complete) or its residual risk accepted by its owner",
+        FAILED if problems else PASSED,
+        " ".join(p for _, p in problems)
+        if problems
+        else f"{len(live)} linked risk(s): treatment achieved or residual risk accepted.",
+        [r.pk for r, _ in problems],
+    )
+
+
+def _high_risk_items(
+    change_request: AIChangeRequest, assessment: ImpactAssessment
+) -> list[ChecklistItem]:
+    """A high-risk system (EU AI Act Annex III) adds the deployer's evidence: named human
+    oversight and the instructions for use (Art. 26), and a fundamental-rights impact
+    assessment where Art. 27 requires one (approximated by the Annex III areas it names)."""
+    items = [
+        ChecklistItem(
+            "human_oversight",
+            "Named human oversight (EU AI Act Art. 26)",
+            PASSED if change_request.oversight_person_id else FAILED,
+            "Named on the request."
+            if change_request.oversight_person_id
+            else "Name the person who oversees it and may stop it.",
+        ),
+        ChecklistItem(
+            "instructions_for_use",
+            "Provider's instructions for use on file (EU AI Act Art. 26)",
+            PASSED if change_request.instructions_for_use.strip() else FAILED,
+            change_request.instructions_for_use.strip() or "Say where the instructions are filed.",
+        ),
+    ]
+    if set(assessment.high_risk_areas) & FRIA_AREAS:
         items.append(
             ChecklistItem(
-                "supplier_assessment",
-                "The supplier's assessment approved",
-                PASSED if approved_assessment else FAILED,
-                f"Approved on {approved_assessment.decided_at:%Y-%m-%d}"
-                if approved_assessment and approved_assessment.decided_at
-                else "No approved assessment of the supplier yet.",
-                [approved_assessment.pk] if approved_assessment else [],
+                "fria",
+                "Fundamental-rights impact assessment (EU AI Act Art. 27)",
+                PASSED if change_request.fria_reference.strip() else FAILED,
+                change_request.fria_reference.strip()
+                or "Required before first use for this area: say where it is filed.",
             )
         )
     else:
         items.append(
             ChecklistItem(
-                "supplier_assessment",
-                "The supplier's assessment approved",
+                "fria",
+                "Fundamental-rights impact assessment (EU AI Act Art. 27)",
                 NOT_APPLICABLE,
-                "No supplier.",
+                "Not required for the high-risk areas screened.",
             )
         )
-
-    unhandled = []
-    above = 0
-    for risk in risks:
-        if risk.status == RiskStatus.CLOSED:
-            continue
-        if not (
-            criteria.above_appetite(risk.inherent_score)
-            or criteria.above_appetite(risk.residual_score)
-        ):
-            continue
-        above += 1
-        accepted = risk.effective_status == RiskStatus.ACCEPTED
-        treated = (
-            risk.treatment in ("mitigate", "transfer", "avoid")
-            and risk.residual_score is not None
-            and not criteria.above_appetite(risk.residual_score)
-        )
-        if not (accepted or treated):
-            unhandled.append(risk)
-    items.append(
-        ChecklistItem(
-            "risks_within_appetite",
-            "Every risk above appetite treated or accepted",
-            FAILED if unhandled else PASSED,
-            (
-                f"{len(unhandled)} risk(s) above appetite are neither treated to within it nor "
-                f"accepted: {', '.join(r.title for r in unhandled)}"
-            )
-            if unhandled
-            else f"{above} risk(s) above appetite, all handled.",
-            [r.pk for r in unhandled],
-        )
-    )
-    return Checklist(items)
+    return items
 
 
 def change_requests_for_list() -> QuerySet[AIChangeRequest]:
@@ -322,8 +489,9 @@ def change_requests_for_list() -> QuerySet[AIChangeRequest]:
 
 
 def compliance_debt() -> QuerySet[Asset]:
-    """AI assets in pilot or production without an approved AI change request, oldest first,
-    with `age_days` (days since the asset entered the register)."""
+    """AI assets in pilot or production without an approved AI change request, or changed
+    materially since (the gate reopened), oldest first, with `age_days` (days since the asset
+    entered the register)."""
     approved = AIChangeRequest.objects.filter(
         asset_id=OuterRef("pk"), status=AIChangeRequest.Status.APPROVED
     )
@@ -337,7 +505,7 @@ def compliance_debt() -> QuerySet[Asset]:
             triage_status__in=[Triage.NONE, Triage.ACCEPTED],
         )
         .annotate(has_approved=Exists(approved))
-        .filter(has_approved=False)
+        .filter(Q(has_approved=False) | Q(change_required_since__isnull=False))
         .annotate(
             open_change_request=Subquery(open_request.values("pk")[:1]),
             age_days=ExtractDay(

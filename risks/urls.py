@@ -34,6 +34,16 @@ urlpatterns = [
         name="risk_acceptance_reject",
     ),
     path(
+        "acceptances/<int:pk>/endorse/",
+        register.AcceptanceDecisionView.as_view(decision="endorse"),
+        name="risk_acceptance_endorse",
+    ),
+    path(
+        "<int:pk>/approve-plan/",
+        register.TreatmentPlanApproveView.as_view(),
+        name="risk_plan_approve",
+    ),
+    path(
         "acceptances/<int:pk>/withdraw/",
         register.AcceptanceDecisionView.as_view(decision="withdraw"),
         name="risk_acceptance_withdraw",
@@ -84,6 +94,11 @@ urlpatterns = [
         "changes/<int:pk>/withdraw/",
         change.ChangeRequestDecisionView.as_view(decision="withdraw"),
         name="change_request_withdraw",
+    ),
+    path(
+        "changes/<int:pk>/evidence/",
+        change.ChangeRequestEvidenceView.as_view(),
+        name="change_request_evidence",
     ),
     path(
         "changes/<int:pk>/risk/", change.ChangeRequestRiskView.as_view(), name="change_request_risk"

@@ -28,6 +28,8 @@ READ_ONLY = [
     "owner_is_member",
     "retired_at",
     "risk_tier",
+    "change_required_since",
+    "change_required_reason",
     "source",
     "triage_status",
     "created",

@@ -6,8 +6,11 @@ API, integration upsert):
 - the owner is an active member whose role can own records (isms.members: never an auditor;
   a refusal never says whether the user exists elsewhere); only a shadow-AI report awaiting
   triage has none;
-- lifecycle moves are LIFECYCLE transitions (isms.workflow); an AI asset reaches `production`
-  only through `asset_promote_to_production()` (the AI change request gate), never by editing;
+- lifecycle moves are LIFECYCLE transitions (isms.workflow); an AI asset reaches `pilot` or
+  `production` only through an approved AI change request (risks), never by editing; a
+  material edit of an AI asset in pilot or production (model or version, data categories,
+  supplier, intended purpose) reopens the gate: the asset is flagged until a new request is
+  approved;
 - shadow-AI triage is the TRIAGE workflow: accepted or dismissed once, under a row lock;
 - updates write only the fields they change (isms.writes.model_update);
 - the owner holds guardian's change/record grants on their asset, moved with the ownership
@@ -24,6 +27,7 @@ from assets.services.evaluations import (
 )
 from assets.services.register import (
     EDITABLE_FIELDS,
+    GATED_STAGES,
     LIFECYCLE,
     LIFECYCLE_TRANSITIONS,
     OWNER_PERMISSIONS,
@@ -49,6 +53,7 @@ from assets.services.shadow import (
 
 __all__ = [
     "EDITABLE_FIELDS",
+    "GATED_STAGES",
     "LIFECYCLE",
     "LIFECYCLE_TRANSITIONS",
     "OWNER_PERMISSIONS",

@@ -51,9 +51,21 @@ User = get_user_model()
 OWNER_PERMISSIONS = ASSET_POLICY.owner_grants
 
 PRODUCTION_GATE_MESSAGE = (
-    "An AI asset moves to production only when its AI change request is approved. "
-    "Raise an AI change request in the risk register; its approval promotes the asset."
+    "An AI asset moves to pilot or production only when its AI change request is approved "
+    "(a pilot processes real data). Raise an AI change request in the risk register; its "
+    "approval moves the asset."
 )
+# Stages an AI asset reaches only through an approved AI change request.
+GATED_STAGES = frozenset({Lifecycle.PILOT, Lifecycle.PRODUCTION})
+# Edits of an AI asset in a gated stage that change what the system is: each reopens the gate
+# (a new AI change request must be approved; the asset is flagged until then).
+MATERIAL_FIELDS = {
+    "model_provider": "model",
+    "model_version": "model version",
+    "data_categories": "data categories",
+    "supplier": "supplier",
+    "intended_purpose": "intended purpose",
+}
 
 # The lifecycle workflow: every stage change is one of these transitions (the production gate
 # for AI types is applied on top: only an approved AI change request promotes an AI asset).
@@ -193,13 +205,32 @@ def _gate_closed(asset_name: str) -> Conflict:
 
 
 def _check_gate(name: str, before: tuple[str, str] | None, after: tuple[str, str]) -> None:
-    """(asset_type, lifecycle) before and after: an AI asset never *arrives* in production by
-    an edit (a new AI asset in production, or a conventional production asset retyped)."""
+    """(asset_type, lifecycle) before and after: an AI asset never *arrives* in pilot or
+    production by an edit (a new AI asset there, a proposed one moved, or a conventional asset
+    retyped); it may stay where it is, or step back from production to pilot."""
     new_type, new_stage = after
-    ai_in_production = new_type in AI_TYPES and new_stage == Lifecycle.PRODUCTION
-    was = before is not None and before[0] in AI_TYPES and before[1] == Lifecycle.PRODUCTION
-    if ai_in_production and not was:
-        raise _gate_closed(name)
+    if new_type not in AI_TYPES or new_stage not in GATED_STAGES:
+        return
+    if before is not None and before[0] in AI_TYPES:
+        if before[1] == new_stage:
+            return
+        if before[1] == Lifecycle.PRODUCTION and new_stage == Lifecycle.PILOT:
+            return
+    raise _gate_closed(name)
+
+
+def _reopen_gate(asset: Asset, changed: Iterable[str]) -> None:
+    """A material edit of an AI asset in pilot or production flags it: a new AI change request
+    must be approved (risks clears the flag on approval). Writes the flag fields only."""
+    material = [label for field, label in MATERIAL_FIELDS.items() if field in set(changed)]
+    if not material or asset.asset_type not in AI_TYPES or asset.lifecycle not in GATED_STAGES:
+        return
+    reason = f"Changed in {Lifecycle(asset.lifecycle).label.lower()}: {', '.join(material)}."
+    if asset.change_required_since is not None:
+        reason = f"{asset.change_required_reason} {reason}"[-300:]
+    asset.change_required_since = asset.change_required_since or timezone.now()
+    asset.change_required_reason = reason
+    asset.save(update_fields=["change_required_since", "change_required_reason", "updated"])
 
 
 def _owner(value, field: str = "owner"):
@@ -324,6 +355,7 @@ def asset_update(*, actor: Actor, asset: Asset, **fields) -> Asset:
     )
     with _unique_external_id():
         changed = model_update(fresh, data=values, fields=_UPDATE_FIELDS)
+    _reopen_gate(fresh, changed)
     if move is not None:
         fresh = transition(LIFECYCLE, fresh, move, actor=actor, apply=_set_retired_at)
     if "owner" in changed:
@@ -475,15 +507,18 @@ def assets_bulk_update(*, actor: Actor, asset_ids: Iterable[int], **fields) -> i
     assets = lock(*_bulk_assets(asset_ids))
     if "owner" in fields:
         fields["owner"] = _owner(fields["owner"])
-    if fields.get("lifecycle") == Lifecycle.PRODUCTION:
-        gated = [
-            a.name
-            for a in assets
-            if a.asset_type in AI_TYPES and a.lifecycle != Lifecycle.PRODUCTION
-        ]
+    if fields.get("lifecycle") in GATED_STAGES:
+        stage = fields["lifecycle"]
+        gated = []
+        for a in assets:
+            try:
+                _check_gate(a.name, (a.asset_type, a.lifecycle), (a.asset_type, stage))
+            except Conflict:
+                gated.append(a.name)
         if gated:
             raise Conflict(
-                f"Not moved to production: {', '.join(gated)}. {PRODUCTION_GATE_MESSAGE}",
+                f"Not moved to {Lifecycle(stage).label.lower()}: {', '.join(gated)}. "
+                f"{PRODUCTION_GATE_MESSAGE}",
                 field="lifecycle",
                 code=ErrorCode.GATE_CLOSED,
             )

@@ -58,6 +58,14 @@ class Membership(models.Model):
     expires_at = models.DateTimeField(
         null=True, blank=True, help_text="After this moment the membership gives no access."
     )
+    # A designation, not a software role: this person is top management (ISO/IEC 27001:2022
+    # 5.1) and may endorse accepting a risk above the appetite. Set by an administrator;
+    # isms.access turns it into scopes.
+    top_management = models.BooleanField(
+        "Top management",
+        default=False,
+        help_text="May endorse accepting a risk above the organisation's risk appetite.",
+    )
     created = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = MembershipQuerySet.as_manager()

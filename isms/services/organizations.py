@@ -31,7 +31,10 @@ def organization_create(*, name: str, slug: str, first_admin=None) -> Organizati
             organization.save()
             if first_admin is not None:
                 Membership.objects.create(
-                    organization=organization, user=first_admin, role=FOUNDER_ROLE
+                    organization=organization,
+                    user=first_admin,
+                    role=FOUNDER_ROLE,
+                    top_management=True,
                 )
     except IntegrityError as error:
         raise ValidationError({"slug": "An organisation with this slug already exists."}) from error
@@ -46,6 +49,21 @@ def membership_set(
     membership, _ = Membership.objects.update_or_create(
         organization=organization, user=user, defaults={"role": role, "expires_at": expires_at}
     )
+    return membership
+
+
+def membership_designate_top_management(*, membership: Membership, value: bool) -> Membership:
+    """Set or clear the top-management designation (an administrator's act; the view checks
+    org:admin). Only a member who may hold a responsibility can be designated."""
+    from isms.access import may_be_designated
+
+    if value and not may_be_designated(membership):
+        raise ValidationError(
+            {"top_management": "This member's role cannot hold responsibilities in the ISMS."}
+        )
+    if membership.top_management != value:
+        membership.top_management = value
+        membership.save(update_fields=["top_management"])
     return membership
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -94,7 +95,11 @@ class MembershipEditView(OrgViewMixin, FormView):
 
     def get_initial(self):
         membership = self.get_membership()
-        return {"role": membership.role, "expires_at": membership.expires_at}
+        return {
+            "role": membership.role,
+            "expires_at": membership.expires_at,
+            "top_management": membership.top_management,
+        }
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -114,12 +119,21 @@ class MembershipEditView(OrgViewMixin, FormView):
 
     def form_valid(self, form):
         membership = self.get_membership()
-        organizations.membership_set(
-            organization=self.organization,
-            user=membership.user,
-            role=form.cleaned_data["role"],
-            expires_at=form.cleaned_data["expires_at"],
-        )
+        try:
+            with transaction.atomic():
+                updated = organizations.membership_set(
+                    organization=self.organization,
+                    user=membership.user,
+                    role=form.cleaned_data["role"],
+                    expires_at=form.cleaned_data["expires_at"],
+                )
+                organizations.membership_designate_top_management(
+                    membership=updated, value=form.cleaned_data["top_management"]
+                )
+        except ValidationError as error:
+            for field, problems in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, problems)
+            return self.form_invalid(form)
         messages.success(self.request, f"{membership.user.email} updated.")
         return redirect("member_list", org_slug=self.organization.slug)
 

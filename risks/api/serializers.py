@@ -88,6 +88,13 @@ class RiskSerializer(serializers.ModelSerializer):
     inherent_band = serializers.CharField(read_only=True)
     residual_band = serializers.CharField(read_only=True)
     acceptance_expires_on = serializers.DateField(read_only=True, allow_null=True)
+    overdue_actions = serializers.IntegerField(
+        read_only=True, help_text="Treatment actions past their due date and not done."
+    )
+    plan_approved_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    plan_approved_treatment = serializers.CharField(
+        read_only=True, help_text="The treatment option the risk owner approved the plan for."
+    )
     assets = TenantRelatedField(model=Asset, many=True, required=False)
     suppliers = TenantRelatedField(model=Supplier, many=True, required=False)
     controls = serializers.PrimaryKeyRelatedField(
@@ -115,11 +122,23 @@ class RiskSerializer(serializers.ModelSerializer):
             "residual_band",
             "status",
             "acceptance_expires_on",
+            "overdue_actions",
+            "plan_approved_by",
+            "plan_approved_at",
+            "plan_approved_treatment",
             "source_gap",
             "created",
             "updated",
         )
-        read_only_fields = ["id", "inherent_score", "residual_score", "source_gap", "created"]
+        read_only_fields = [
+            "id",
+            "inherent_score",
+            "residual_score",
+            "source_gap",
+            "created",
+            "plan_approved_at",
+            "plan_approved_treatment",
+        ]
 
     def get_owner_name(self, risk) -> str:
         return _name(risk.owner)
@@ -145,11 +164,23 @@ class RiskFromGapSerializer(serializers.Serializer):
 class TreatmentActionSerializer(serializers.ModelSerializer):
     risk = TenantRelatedField(model=Risk)
     owner = MemberField(scope=OWN_SCOPE)
+    overdue = serializers.BooleanField(
+        read_only=True, help_text="Not done nor cancelled, and the due date has passed."
+    )
 
     class Meta:
         model = TreatmentAction
-        fields = ["id", "risk", "description", "owner", "due_date", "status", "completed_at"]
-        read_only_fields = ["id", "completed_at"]
+        fields = [
+            "id",
+            "risk",
+            "description",
+            "owner",
+            "due_date",
+            "status",
+            "completed_at",
+            "overdue",
+        ]
+        read_only_fields = ["id", "completed_at", "overdue"]
 
     def validate_risk(self, risk):
         if self.instance is not None and risk.pk != self.instance.risk_id:
@@ -184,6 +215,11 @@ class RiskAcceptanceSerializer(serializers.ModelSerializer):
             "decided_at",
             "decision_note",
             "expired_at",
+            "accepted_score",
+            "above_appetite",
+            "authority",
+            "authority_at",
+            "authority_score",
         ]
         read_only_fields = [
             "id",
@@ -195,6 +231,11 @@ class RiskAcceptanceSerializer(serializers.ModelSerializer):
             "decided_at",
             "decision_note",
             "expired_at",
+            "accepted_score",
+            "above_appetite",
+            "authority",
+            "authority_at",
+            "authority_score",
         ]
 
     def create(self, validated_data):
@@ -227,6 +268,9 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
     data_categories = serializers.ListField(
         child=serializers.ChoiceField(choices=DataCategory.choices), required=False
     )
+    oversight_person = MemberField(
+        required=False, allow_null=True, help_text="Named human oversight (high-risk systems)."
+    )
 
     class Meta:
         model = AIChangeRequest
@@ -242,6 +286,10 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
             "data_categories",
             "affected_people",
             "supplier",
+            "target_lifecycle",
+            "oversight_person",
+            "instructions_for_use",
+            "fria_reference",
             "requested_by",
             "approver",
             "status",
@@ -262,6 +310,12 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         return change.change_request_create(actor=_actor(self), **validated_data)
+
+
+class GateEvidenceSerializer(serializers.Serializer):
+    oversight_person = MemberField(required=False, allow_null=True)
+    instructions_for_use = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    fria_reference = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
 
 class ChecklistItemSerializer(serializers.Serializer):

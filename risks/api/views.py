@@ -50,6 +50,7 @@ from .serializers import (
     ChecklistSerializer,
     ComplianceDebtSerializer,
     DecisionNoteSerializer,
+    GateEvidenceSerializer,
     ImpactAssessmentSerializer,
     OwnControlSerializer,
     ReasonSerializer,
@@ -99,7 +100,8 @@ class RiskViewSet(TenantModelViewSet):
     model = Risk
     serializer_class = RiskSerializer
     scope_map = {"GET": READ, "POST": WRITE, "PATCH": WRITE}
-    action_scopes = {"set_status": WRITE, "from_gap": WRITE}
+    action_scopes = {"set_status": WRITE, "from_gap": WRITE, "approve_plan": WRITE}
+    object_actions = {"approve_plan": "approve_plan"}
     filterset_class = RiskFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]  # close, never delete
 
@@ -133,6 +135,17 @@ class RiskViewSet(TenantModelViewSet):
         register.risk_set_status(
             actor=self.actor, risk=risk, status=serializer.validated_data["status"]
         )
+        return Response(self._fresh(risk))
+
+    @extend_schema(
+        summary="The risk owner approves the treatment plan (ISO/IEC 27001:2022 6.1.3 f)",
+        request=None,
+        responses={200: RiskSerializer, 403: OpenApiResponse(), 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"], url_path="approve-plan")
+    def approve_plan(self, request, *args, **kwargs):
+        risk = self.get_object()
+        register.treatment_plan_approve(actor=self.actor, risk=risk)
         return Response(self._fresh(risk))
 
     @extend_schema(
@@ -188,16 +201,17 @@ class RiskAcceptanceViewSet(
     model = RiskAcceptance
     serializer_class = RiskAcceptanceSerializer
     scope_map = {"GET": READ, "POST": WRITE}
-    action_scopes = {"approve": APPROVE, "reject": APPROVE, "withdraw": WRITE}
-    object_actions = DECISIONS
+    action_scopes = {"approve": APPROVE, "reject": APPROVE, "withdraw": WRITE, "endorse": WRITE}
+    object_actions = {**DECISIONS, "endorse": "endorse"}
     filterset_class = RiskAcceptanceFilterSet
 
     def get_base_queryset(self):
         return RiskAcceptance.objects.all()
 
     @extend_schema(
-        summary="Approve: the risk's owner or an approver, never the requester (above appetite: "
-        "risks:accept_above_appetite)",
+        summary="Accept the residual risk: the risk's owner only, whatever their role (ISO/IEC "
+        "27001:2022 6.1.3 f); above appetite only after a top-management endorsement "
+        "(403 `authority_required`)",
         request=DecisionNoteSerializer,
         responses={200: RiskAcceptanceSerializer, 403: OpenApiResponse(), 409: CONFLICT},
     )
@@ -218,6 +232,17 @@ class RiskAcceptanceViewSet(
         acceptance = self.get_object()
         note = _decision(DecisionNoteSerializer, request)["note"]
         acceptance = register.acceptance_reject(actor=self.actor, acceptance=acceptance, note=note)
+        return Response(self.get_serializer(acceptance).data)
+
+    @extend_schema(
+        summary="Endorse accepting a risk above the appetite at its current score (a member "
+        "designated top management; 403 `authority_required` otherwise)",
+        request=None,
+        responses={200: RiskAcceptanceSerializer, 403: OpenApiResponse(), 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def endorse(self, request, *args, **kwargs):
+        acceptance = register.acceptance_endorse(actor=self.actor, acceptance=self.get_object())
         return Response(self.get_serializer(acceptance).data)
 
     @extend_schema(
@@ -267,8 +292,14 @@ class ChangeRequestViewSet(
     model = AIChangeRequest
     serializer_class = ChangeRequestSerializer
     scope_map = {"GET": READ, "POST": WRITE}
-    action_scopes = {"approve": APPROVE, "reject": APPROVE, "withdraw": WRITE, "checklist": READ}
-    object_actions = DECISIONS
+    action_scopes = {
+        "approve": APPROVE,
+        "reject": APPROVE,
+        "withdraw": WRITE,
+        "checklist": READ,
+        "evidence": WRITE,
+    }
+    object_actions = {**DECISIONS, "evidence": "record_evidence"}
     filterset_class = ChangeRequestFilterSet
 
     def get_base_queryset(self):
@@ -285,7 +316,26 @@ class ChangeRequestViewSet(
         )
 
     @extend_schema(
-        summary="Approve (the designated approver; the asset moves to production)",
+        summary="Record the gate evidence of a high-risk system (oversight, instructions for "
+        "use, FRIA): the requester or an officer, while the request is pending",
+        request=GateEvidenceSerializer,
+        responses={200: ChangeRequestSerializer, 403: OpenApiResponse(), 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def evidence(self, request, *args, **kwargs):
+        change_request = self.get_object()
+        serializer = GateEvidenceSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        change_request = change.change_request_record_evidence(
+            actor=self.actor, change_request=change_request, **serializer.validated_data
+        )
+        return Response(self.get_serializer(change_request).data)
+
+    @extend_schema(
+        summary="Approve (the designated approver; the asset moves to the request's target "
+        "stage, pilot or production, and its reopened-gate flag clears)",
         request=None,
         responses={200: ChangeRequestSerializer, 403: OpenApiResponse(), 409: CONFLICT},
     )

@@ -43,6 +43,29 @@ class AIChangeRequest(TenantModel):
         related_name="+",
         help_text="The designated approver (an officer or admin, not the requester).",
     )
+    target_lifecycle = models.CharField(
+        "Stage it moves to when approved",
+        max_length=15,
+        choices=[("pilot", "Pilot"), ("production", "Production")],
+        default="production",
+        help_text="A pilot processes real data: it passes the same gate as production.",
+    )
+    # Gate evidence a high-risk system needs (EU AI Act Art. 26, 27): kept on the request.
+    oversight_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="Named human oversight",
+        help_text="The person with the competence and authority to oversee and stop it.",
+    )
+    instructions_for_use = models.CharField(
+        "Provider's instructions for use (where filed)", max_length=500, blank=True
+    )
+    fria_reference = models.CharField(
+        "Fundamental-rights impact assessment (where filed)", max_length=500, blank=True
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUBMITTED)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -250,6 +250,21 @@ class Risk(TenantModel):
     )
     status = models.CharField(max_length=10, choices=RiskStatus.choices, default=RiskStatus.OPEN)
     next_review_date = models.DateField(null=True, blank=True)
+    # The risk owner's approval of the treatment plan (ISO/IEC 27001:2022 6.1.3 f), kept apart
+    # from the treatment option and from any acceptance of the residual risk.
+    plan_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name="Treatment plan approved by",
+    )
+    plan_approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    plan_approved_treatment = models.CharField(
+        max_length=10, choices=TreatmentOption.choices, blank=True, editable=False
+    )
     assets = models.ManyToManyField(
         "assets.Asset", through="RiskAsset", related_name="+", blank=True
     )
@@ -483,9 +498,23 @@ class TreatmentAction(TenantModel):
     def __str__(self) -> str:
         return self.description
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.PLANNED, self.Status.IN_PROGRESS)
+
+    @property
+    def overdue(self) -> bool:
+        """Not done (nor cancelled) and its due date has passed."""
+        return self.is_open and self.due_date is not None and self.due_date < timezone.localdate()
+
 
 class RiskAcceptance(TenantModel):
-    """A request to accept a risk as it stands, decided by someone else with authority."""
+    """The risk owner's acceptance of the residual risk as it stands (ISO/IEC 27001:2022
+    6.1.3 f), separate from the treatment option: accepting never changes how the risk is
+    treated. Anyone who may change the risk asks; the risk owner decides. Above the
+    organisation's appetite a named top-management authority (a membership designation)
+    endorses it first; the acceptance keeps who that was and the score they endorsed.
+    """
 
     class Status(models.TextChoices):
         REQUESTED = "requested", "Requested"
@@ -514,6 +543,22 @@ class RiskAcceptance(TenantModel):
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
     decision_note = models.TextField(blank=True)
     expired_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # What was accepted: the score at the owner's decision (the gate counts the acceptance only
+    # while the risk still scores this), and whether it was above appetite then.
+    accepted_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    above_appetite = models.BooleanField(default=False, editable=False)
+    authority = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name="Top-management authority",
+        help_text="Who endorsed accepting a risk above the organisation's appetite.",
+    )
+    authority_at = models.DateTimeField(null=True, blank=True, editable=False)
+    authority_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -535,3 +580,7 @@ class RiskAcceptance(TenantModel):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.APPROVED and self.expires_on >= timezone.localdate()
+
+    def covers(self, score: int | None) -> bool:
+        """Active, and accepted at this (the current) score: a rescored risk is accepted anew."""
+        return self.is_active and self.accepted_score == score

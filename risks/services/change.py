@@ -3,9 +3,14 @@
 AIChangeRequest: submitted → approved | rejected | withdrawn (the CHANGE_REQUEST workflow).
 Approval is the designated approver's (never the requester's, risks.access), only when the
 live checklist (risks.selectors.change_request_checklist) is complete. The approval locks the
-asset with the request (isms.workflow.transition, one global lock order) and moves it to
-production inside the same transition, writing only its `lifecycle`: a concurrent asset edit
-can neither undo the move nor be undone by it.
+asset with the request (isms.workflow.transition, one global lock order) and moves it to the
+request's target stage — pilot or production: a pilot processes real data and passes the same
+gate — inside the same transition, writing only its `lifecycle` and the gate flag: a
+concurrent asset edit can neither undo the move nor be undone by it.
+
+What changes an AI system reopens the gate: a material edit of an AI asset in pilot or
+production (model or version, data categories, supplier, intended purpose) flags the asset
+(assets.services); the approval of a new change request clears the flag.
 
 ImpactAssessment: draft → approved (→ superseded when a newer one is approved; the
 IMPACT_ASSESSMENT workflow). Whoever prepared it never approves it. A prohibited practice means
@@ -37,6 +42,7 @@ from risks.models.change import HarmLevel, HarmTo
 from .common import member, require_person, require_scope, text
 
 APPROVE = "risks:approve"
+TARGET_STAGES = (Lifecycle.PILOT, Lifecycle.PRODUCTION)
 CR = AIChangeRequest.Status
 CHANGE_REQUEST = Workflow(
     AIChangeRequest,
@@ -95,6 +101,10 @@ def change_request_create(
     description: str = "",
     data_categories: list[str] | None = None,
     supplier=None,
+    target_lifecycle: str = Lifecycle.PRODUCTION,
+    oversight_person=None,
+    instructions_for_use: str = "",
+    fria_reference: str = "",
 ) -> AIChangeRequest:
     """Any member with risks:write asks for an AI change. Either an existing AI asset, or a
     new one, created `proposed` from the request (owned by the requester)."""
@@ -118,9 +128,13 @@ def change_request_create(
         errors["new_asset_name"] = "Choose an existing asset or propose a new one, not both."
     if asset is None and new_asset_type and new_asset_type not in AI_TYPES:
         errors["new_asset_type"] = "Choose an AI asset type."
+    if target_lifecycle not in TARGET_STAGES:
+        errors["target_lifecycle"] = "Choose pilot or production."
     if errors:
         raise ValidationError(errors)
     approver = member(approver, "approver", scope=APPROVE)
+    if oversight_person is not None:
+        oversight_person = member(oversight_person, "oversight_person")
     _check_approver(approver, actor.user_id)
     if supplier is not None:
         from suppliers.models import Supplier
@@ -166,7 +180,39 @@ def change_request_create(
             supplier=supplier if supplier is not None else asset.supplier,
             requested_by=actor.user,
             approver=approver,
+            target_lifecycle=target_lifecycle,
+            oversight_person=oversight_person,
+            instructions_for_use=(instructions_for_use or "").strip(),
+            fria_reference=(fria_reference or "").strip(),
         )
+
+
+EVIDENCE_FIELDS = ("oversight_person", "instructions_for_use", "fria_reference")
+
+
+@transaction.atomic
+def change_request_record_evidence(
+    *, actor: Actor, change_request: AIChangeRequest, **fields
+) -> AIChangeRequest:
+    """The gate evidence of a high-risk system on a pending request: named human oversight,
+    where the instructions for use and the FRIA are filed (requester or manage)."""
+    unknown = set(fields) - set(EVIDENCE_FIELDS)
+    if unknown:
+        raise ValidationError({f: "This field cannot be set here." for f in sorted(unknown)})
+    (fresh,) = lock(change_request)
+    policy.require(actor, "record_evidence", fresh)
+    if fresh.status != CR.SUBMITTED:
+        raise TransitionRefused(
+            f"This change request is {fresh.get_status_display().lower()}: its evidence is kept "
+            "as it was decided."
+        )
+    if fields.get("oversight_person") is not None:
+        fields["oversight_person"] = member(fields["oversight_person"], "oversight_person")
+    for name in ("instructions_for_use", "fria_reference"):
+        if name in fields:
+            fields[name] = (fields[name] or "").strip()
+    model_update(fresh, data=fields, fields=EVIDENCE_FIELDS, clean=False)
+    return fresh
 
 
 def _promote(change_request: AIChangeRequest, asset: Asset) -> list[str]:
@@ -186,14 +232,26 @@ def _promote(change_request: AIChangeRequest, asset: Asset) -> list[str]:
         raise Conflict(
             f"Not every required step is complete: {missing}.", code=ErrorCode.GATE_CLOSED
         )
-    if asset.lifecycle != Lifecycle.PRODUCTION:
-        if Lifecycle.PRODUCTION not in asset_services.LIFECYCLE_TRANSITIONS[asset.lifecycle]:
+    target = change_request.target_lifecycle
+    written = []
+    stays = asset.lifecycle == target or (
+        asset.lifecycle == Lifecycle.PRODUCTION and target == Lifecycle.PILOT
+    )
+    if not stays:
+        if target not in asset_services.LIFECYCLE_TRANSITIONS[asset.lifecycle]:
             raise TransitionRefused(
-                f"{asset.name} cannot move from {Lifecycle(asset.lifecycle).label} to Production.",
+                f"{asset.name} cannot move from {Lifecycle(asset.lifecycle).label} to "
+                f"{Lifecycle(target).label}.",
                 field="lifecycle",
             )
-        asset.lifecycle = Lifecycle.PRODUCTION
-        asset.save(update_fields=["lifecycle", "updated"])
+        asset.lifecycle = target
+        written.append("lifecycle")
+    if asset.change_required_since is not None:
+        asset.change_required_since = None
+        asset.change_required_reason = ""
+        written += ["change_required_since", "change_required_reason"]
+    if written:
+        asset.save(update_fields=[*written, "updated"])
     return []
 
 

@@ -3,8 +3,19 @@
 State machines (allowed transitions in one table each; one function per transition):
 - a risk's status: RISK_TRANSITIONS; `accepted` is reached only through an approved acceptance;
 - a risk acceptance: the ACCEPTANCE workflow (isms.workflow: locked, re-checked, recorded);
-  who decides is risks.access.RiskAcceptancePolicy (never the requester; risks:approve or the
-  risk's owner — ISO/IEC 27001:2022 6.1.3 f; above appetite: risks:accept_above_appetite).
+  who decides is risks.access.RiskAcceptancePolicy: the risk's owner, whatever their role
+  (ISO/IEC 27001:2022 6.1.3 f); above the appetite a top-management member (a membership
+  designation) endorses the current score first (`acceptance_endorse`).
+
+Treatment and acceptance are stored apart (6.1.3 f): the treatment option (`Risk.treatment`),
+the owner's approval of the treatment plan (`Risk.plan_approved_*`, `treatment_plan_approve`)
+and the acceptance of the residual risk (`RiskAcceptance`, with the score accepted). Accepting
+never changes the treatment option; an expired acceptance leaves the risk in treatment if it
+has a treatment option.
+
+Implausible input is refused: a residual score above the inherent one, a review date in the
+past. A treatment action due in the past is allowed (it records what happened) and reads
+overdue wherever it is shown (`TreatmentAction.overdue`).
 
 Who may change what is risks.access (isms.policy); contributor rights come from the owner's
 guardian grant on the risk, which moves with the owner (`RiskPolicy.grant_owner`).
@@ -169,7 +180,21 @@ def _check_scores(risk: Risk, criteria: RiskCriteria, errors: dict[str, str]) ->
         errors["inherent_likelihood"] = "Assess the inherent risk before the residual risk."
 
 
-def _validate_risk(risk: Risk) -> None:
+def _check_plausible(risk: Risk, errors: dict[str, str], *, review_date_set: bool) -> None:
+    """6.1.2 b): results must be comparable; refuse what cannot be true."""
+    inherent = Risk.score(risk.inherent_likelihood, risk.inherent_impact)
+    residual = Risk.score(risk.residual_likelihood, risk.residual_impact)
+    if inherent is not None and residual is not None and residual > inherent:
+        errors.setdefault(
+            "residual_likelihood",
+            f"The residual score ({residual}) is above the inherent score ({inherent}): "
+            "treatment does not raise a risk. Reassess one or the other.",
+        )
+    if review_date_set and risk.next_review_date and risk.next_review_date < timezone.localdate():
+        errors["next_review_date"] = "The next review date is in the past: choose a future date."
+
+
+def _validate_risk(risk: Risk, *, review_date_set: bool = True) -> None:
     errors: dict[str, str] = {}
     if not (risk.title or "").strip():
         errors["title"] = "Give the risk a title."
@@ -181,6 +206,8 @@ def _validate_risk(risk: Risk) -> None:
         )
     _check_scores(risk, criteria_get(), errors)
     method.check_tags(risk, errors)
+    if not errors:
+        _check_plausible(risk, errors, review_date_set=review_date_set)
     if errors:
         raise ValidationError(errors)
 
@@ -283,8 +310,21 @@ def risk_update(*, actor: Actor, risk: Risk, **fields) -> Risk:
     candidate = Risk.objects.get(pk=risk.pk)
     for name, value in fields.items():
         setattr(candidate, name, value)
-    _validate_risk(candidate)
-    changed = model_update(risk, data=fields, fields=RISK_FIELDS, clean=False)
+    _validate_risk(
+        candidate,
+        review_date_set="next_review_date" in fields
+        and fields["next_review_date"] != risk.next_review_date,
+    )
+    data = dict(fields)
+    if "treatment" in fields and fields["treatment"] != risk.plan_approved_treatment:
+        # A new treatment option is a new plan: the owner's approval of the old one lapses.
+        data.update(plan_approved_by=None, plan_approved_at=None, plan_approved_treatment="")
+    changed = model_update(
+        risk,
+        data=data,
+        fields=(*RISK_FIELDS, "plan_approved_by", "plan_approved_at", "plan_approved_treatment"),
+        clean=False,
+    )
     if "owner" in changed:
         policy.policy_for(Risk).grant_owner(risk, risk.owner, previous=previous_owner)
     touched = _set_links(risk, links)
@@ -323,6 +363,38 @@ def risk_set_status(*, actor: Actor, risk: Risk, status: str) -> Risk:
     risk.save(update_fields=["status", "updated"])
     soa_mark_risks_changed(
         set(RiskControl.objects.filter(risk=risk).values_list("control_id", flat=True))
+    )
+    return risk
+
+
+@transaction.atomic
+def treatment_plan_approve(*, actor: Actor, risk: Risk) -> Risk:
+    """The risk owner approves the treatment plan (6.1.3 f): the treatment option and its
+    actions as they stand. Stored apart from the option and from any acceptance."""
+    require_person(actor, "approves a treatment plan")
+    (risk,) = lock(risk)
+    policy.require(actor, "approve_plan", risk)
+    if not risk.treatment:
+        raise Conflict("Choose the treatment option first.", field="treatment")
+    if (
+        risk.treatment != TreatmentOption.ACCEPT
+        and not TreatmentAction.objects.filter(risk=risk)
+        .exclude(status=TreatmentAction.Status.CANCELLED)
+        .exists()
+    ):
+        raise Conflict(
+            f"“{risk.title}” has no treatment action: plan what will be done first.",
+            field="actions",
+        )
+    model_update(
+        risk,
+        data={
+            "plan_approved_by": actor.user,
+            "plan_approved_at": timezone.now(),
+            "plan_approved_treatment": risk.treatment,
+        },
+        fields=["plan_approved_by", "plan_approved_at", "plan_approved_treatment"],
+        clean=False,
     )
     return risk
 
@@ -418,6 +490,7 @@ ACCEPTANCE = Workflow(
     ],
 )
 MAX_ACCEPTANCE = timedelta(days=366)
+TREATING_OPTIONS = (TreatmentOption.MITIGATE, TreatmentOption.TRANSFER, TreatmentOption.AVOID)
 
 
 def _risk_controls(risk: Risk) -> set[int]:
@@ -464,8 +537,9 @@ def acceptance_request(
 def acceptance_approve(
     *, actor: Actor, acceptance: RiskAcceptance, note: str = ""
 ) -> RiskAcceptance:
-    """Accept the residual risk: someone with risks:approve or the risk's owner, never the
-    requester; above appetite also risks:accept_above_appetite (risks.access)."""
+    """The risk owner accepts the residual risk as it now scores (risks.access: the owner
+    only; above appetite, after a top-management endorsement of this score). The treatment
+    option is left as it is: accepting is not a treatment."""
 
     def accept(fresh: RiskAcceptance, risk: Risk) -> list[str]:
         if fresh.expires_on < timezone.localdate():
@@ -473,11 +547,12 @@ def acceptance_approve(
         if risk.status == RiskStatus.CLOSED:
             raise TransitionRefused("The risk was closed; there is nothing to accept.")
         fresh.decision_note = (note or "").strip()
+        fresh.accepted_score = risk.current_score
+        fresh.above_appetite = criteria_get().above_appetite(risk.current_score)
         risk.status = RiskStatus.ACCEPTED
-        risk.treatment = TreatmentOption.ACCEPT
-        risk.save(update_fields=["status", "treatment", "updated"])
+        risk.save(update_fields=["status", "updated"])
         soa_mark_risks_changed(_risk_controls(risk))
-        return ["decision_note"]
+        return ["decision_note", "accepted_score", "above_appetite"]
 
     return transition(
         ACCEPTANCE,
@@ -487,6 +562,35 @@ def acceptance_approve(
         lock_also=[Risk(pk=acceptance.risk_id)],
         apply=accept,
     )
+
+
+@transaction.atomic
+def acceptance_endorse(*, actor: Actor, acceptance: RiskAcceptance) -> RiskAcceptance:
+    """A top-management member endorses accepting a risk above the appetite, at its current
+    score (a rescored risk needs a new endorsement). The owner still decides."""
+    (fresh, risk) = lock(acceptance, Risk(pk=acceptance.risk_id))
+    policy.require(actor, "endorse", fresh)
+    if fresh.status != Acc.REQUESTED:
+        raise TransitionRefused(
+            f"This acceptance is {fresh.get_status_display().lower()}: only a request awaiting "
+            "the owner's decision is endorsed."
+        )
+    if not criteria_get().above_appetite(risk.current_score):
+        raise Conflict(
+            f"“{risk.title}” scores {risk.current_score}, within the appetite: its owner accepts "
+            "it without an endorsement."
+        )
+    model_update(
+        fresh,
+        data={
+            "authority": actor.user,
+            "authority_at": timezone.now(),
+            "authority_score": risk.current_score,
+        },
+        fields=["authority", "authority_at", "authority_score"],
+        clean=False,
+    )
+    return fresh
 
 
 def acceptance_reject(*, actor: Actor, acceptance: RiskAcceptance, note: str) -> RiskAcceptance:
@@ -507,7 +611,8 @@ def _expire(acceptance: RiskAcceptance) -> RiskAcceptance:
     def expire(fresh: RiskAcceptance, risk: Risk) -> list[str]:
         fresh.expired_at = timezone.now()
         if risk.status == RiskStatus.ACCEPTED:
-            risk.status = RiskStatus.OPEN
+            treating = risk.treatment in TREATING_OPTIONS
+            risk.status = RiskStatus.TREATING if treating else RiskStatus.OPEN
             risk.save(update_fields=["status", "updated"])
         return ["expired_at"]
 

@@ -18,7 +18,13 @@ from isms.views.forms import apply_errors
 from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
 from risks import selectors
 from risks.filters import ChangeRequestFilterSet
-from risks.forms import WIZARD_STEPS, AssessmentHarmsForm, ChangeRequestForm, ReasonForm
+from risks.forms import (
+    WIZARD_STEPS,
+    AssessmentHarmsForm,
+    ChangeRequestForm,
+    GateEvidenceForm,
+    ReasonForm,
+)
 from risks.models import AIChangeRequest, ImpactAssessment, Risk, RiskCategory
 from risks.services import change
 from suppliers.models import Supplier
@@ -81,6 +87,10 @@ class ChangeRequestCreateView(OrgFormView):
         return change_url(self.object)
 
 
+# Checklist items a high-risk tier adds (risks.selectors._high_risk_items).
+HIGH_RISK_ITEMS = frozenset({"human_oversight", "instructions_for_use", "fria"})
+
+
 class ChangeRequestDetailView(OrgViewMixin, DetailView):
     template_name = "risks/change_request_detail.html"
     scope_map = READ
@@ -99,12 +109,25 @@ class ChangeRequestDetailView(OrgViewMixin, DetailView):
         context = super().get_context_data(**kwargs)
         change_request = self.object
         risks = selectors.risks_for_list().filter(asset_links__asset_id=change_request.asset_id)
+        checklist = selectors.change_request_checklist(change_request)
+        high_risk = any(item.key in HIGH_RISK_ITEMS for item in checklist.items)
         context.update(
             nav="risks",
-            checklist=selectors.change_request_checklist(change_request),
+            checklist=checklist,
+            high_risk=high_risk,
             risks=risks,
             assessments=ImpactAssessment.objects.filter(asset_id=change_request.asset_id),
             allowed={t.name for t in change.CHANGE_REQUEST.available(self.actor, change_request)},
+            can_record_evidence=high_risk
+            and change_request.status == AIChangeRequest.Status.SUBMITTED
+            and policy.can(self.actor, "record_evidence", change_request),
+            evidence_form=GateEvidenceForm(
+                initial={
+                    "oversight_person": change_request.oversight_person_id,
+                    "instructions_for_use": change_request.instructions_for_use,
+                    "fria_reference": change_request.fria_reference,
+                }
+            ),
             can_assess=change.can_assess(self.actor, change_request.asset),
             can_add_risk=policy.can(self.actor, "create", Risk),
             reason_form=ReasonForm(),
@@ -120,8 +143,11 @@ class ChangeRequestDecisionView(RiskPostView):
 
     def act(self, change_request):
         if self.decision == "approve":
-            change.change_request_approve(actor=self.actor, change_request=change_request)
-            messages.success(self.request, f"Approved: {change_request.asset} is in production.")
+            approved = change.change_request_approve(
+                actor=self.actor, change_request=change_request
+            )
+            stage = approved.get_target_lifecycle_display().lower()
+            messages.success(self.request, f"Approved: {change_request.asset} may be in {stage}.")
         elif self.decision == "reject":
             change.change_request_reject(
                 actor=self.actor,
@@ -132,6 +158,22 @@ class ChangeRequestDecisionView(RiskPostView):
         else:
             change.change_request_withdraw(actor=self.actor, change_request=change_request)
             messages.success(self.request, "Change request withdrawn.")
+        return change_url(change_request)
+
+
+class ChangeRequestEvidenceView(RiskPostView):
+    """The gate evidence of a high-risk system, recorded on the pending request."""
+
+    model = AIChangeRequest
+
+    def act(self, change_request):
+        form = GateEvidenceForm(self.request.POST)
+        if not form.is_valid():
+            raise form_errors(form)
+        change.change_request_record_evidence(
+            actor=self.actor, change_request=change_request, **form.cleaned_data
+        )
+        messages.success(self.request, "Gate evidence recorded.")
         return change_url(change_request)
 
 

@@ -209,11 +209,25 @@ class RiskDetailView(OrgViewMixin, DetailView):
         context = super().get_context_data(**kwargs)
         risk = self.object
         criteria = register.criteria_get()
-        acceptances = list(risk.acceptances.select_related("requested_by", "decided_by"))
+        above_appetite = criteria.above_appetite(risk.current_score)
+        acceptances = list(
+            risk.acceptances.select_related("requested_by", "decided_by", "authority")
+        )
         for acceptance in acceptances:
             acceptance.risk = risk
             acceptance.allowed = register.ACCEPTANCE.available(self.actor, acceptance)
             acceptance.allowed_names = {t.name for t in acceptance.allowed}
+            acceptance.endorsed_now = (
+                acceptance.authority_id is not None
+                and acceptance.authority_score == risk.current_score
+            )
+            acceptance.needs_endorsement = (
+                acceptance.status == RiskAcceptance.Status.REQUESTED
+                and above_appetite
+                and not acceptance.endorsed_now
+            )
+            if acceptance.needs_endorsement and policy.can(self.actor, "endorse", acceptance):
+                acceptance.allowed_names.add("endorse")
         can_edit = policy.can(self.actor, "change", risk)
         actions = list(risk.actions.select_related("owner"))
         for action in actions:
@@ -224,7 +238,10 @@ class RiskDetailView(OrgViewMixin, DetailView):
             criteria=criteria,
             inherent_band=criteria.band(risk.inherent_score),
             residual_band=criteria.band(risk.residual_score),
-            above_appetite=criteria.above_appetite(risk.current_score),
+            above_appetite=above_appetite,
+            can_approve_plan=policy.can(self.actor, "approve_plan", risk)
+            and bool(risk.treatment)
+            and (risk.plan_approved_treatment != risk.treatment),
             assets=[link.asset for link in risk.asset_links.select_related("asset")],
             suppliers=[link.supplier for link in risk.supplier_links.select_related("supplier")],
             controls=[
@@ -233,7 +250,9 @@ class RiskDetailView(OrgViewMixin, DetailView):
             actions=actions,
             acceptances=acceptances,
             can_edit=can_edit,
-            can_request_acceptance=can_edit and self.actor.user_id is not None,
+            can_request_acceptance=can_edit
+            and self.actor.user_id is not None
+            and not any(a.status == RiskAcceptance.Status.REQUESTED for a in acceptances),
             action_form=TreatmentActionForm(),
             acceptance_form=AcceptanceRequestForm(),
             decision_form=DecisionForm(),
@@ -304,7 +323,18 @@ class AcceptanceRequestView(RiskPostView):
         if not form.is_valid():
             raise form_errors(form)
         register.acceptance_request(actor=self.actor, risk=risk, **form.cleaned_data)
-        messages.success(self.request, "Acceptance requested: someone with authority decides.")
+        messages.success(self.request, "Acceptance requested: the risk owner decides.")
+        return risk_url(risk)
+
+
+class TreatmentPlanApproveView(RiskPostView):
+    """The risk owner approves the treatment plan (ISO/IEC 27001:2022 6.1.3 f)."""
+
+    model = Risk
+
+    def act(self, risk):
+        register.treatment_plan_approve(actor=self.actor, risk=risk)
+        messages.success(self.request, "Treatment plan approved by the risk owner.")
         return risk_url(risk)
 
 
@@ -316,7 +346,12 @@ class AcceptanceDecisionView(RiskPostView):
         note = self.request.POST.get("note", "")
         if self.decision == "approve":
             register.acceptance_approve(actor=self.actor, acceptance=acceptance, note=note)
-            messages.success(self.request, "Acceptance approved.")
+            messages.success(self.request, "Residual risk accepted by its owner.")
+        elif self.decision == "endorse":
+            register.acceptance_endorse(actor=self.actor, acceptance=acceptance)
+            messages.success(
+                self.request, "Endorsed by top management: the risk owner may now accept it."
+            )
         elif self.decision == "reject":
             register.acceptance_reject(actor=self.actor, acceptance=acceptance, note=note)
             messages.success(self.request, "Acceptance rejected.")

@@ -87,13 +87,14 @@ PATCH_FIELDS = [
 def test_parallel_patches_of_different_fields_all_keep_their_value(world):
     org = world["org"]
     with tenant_context(org.pk):
+        # In pilot already (through an approved AI change request: the gate is risks').
         asset = services.asset_create(
             actor=world["actor"],
             name="Assistant",
             asset_type=AssetType.AI_SAAS_TOOL,
             owner=world["contributors"][0],
-            lifecycle=Lifecycle.PILOT,
         )
+        Asset.objects.filter(pk=asset.pk).update(lifecycle=Lifecycle.PILOT)
     url = f"{world['base']}assets/{asset.pk}/"
     clients = _clients(world["officer"])
     for rep in range(REPEAT):
@@ -108,6 +109,8 @@ def test_parallel_patches_of_different_fields_all_keep_their_value(world):
         for field, make in PATCH_FIELDS:
             assert getattr(stored, field) == make(rep), (rep, field)
         assert stored.lifecycle == Lifecycle.PILOT
+        # Model, version and purpose edits of an AI asset in pilot reopened the AI change gate.
+        assert stored.change_required_since is not None
 
 
 def _report(world, name: str) -> Asset:
@@ -248,8 +251,8 @@ def test_an_edit_never_writes_back_a_lifecycle_moved_meanwhile(world):
             name="Gated",
             asset_type=AssetType.AI_MODEL,
             owner=world["contributors"][0],
-            lifecycle=Lifecycle.PILOT,
         )
+        Asset.objects.filter(pk=asset.pk).update(lifecycle=Lifecycle.PILOT)  # approved earlier
         stale = Asset.objects.get(pk=asset.pk)
     assert stale.lifecycle == Lifecycle.PILOT
 

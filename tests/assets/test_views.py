@@ -45,7 +45,7 @@ def _form(env, **kw):
         "asset_type": "ai_saas_tool",
         "owner": env["owner"].pk,
         "classification": "internal",
-        "lifecycle": "pilot",
+        "lifecycle": "proposed",  # an AI tool reaches pilot only through the AI change gate
         "data_categories": ["source_code"],
         "tags": "dev, engineering",
     }
@@ -72,6 +72,9 @@ def test_form_refuses_foreign_owner_and_production_for_ai(env, org_a, org_b, mem
     assert r.status_code == 409 and b"AI change request" in r.content
     asset = _make(org_a, in_tenant, env)
     r = env["owner_c"].post(f"{env['base']}{asset.pk}/edit/", _form(env, lifecycle="production"))
+    assert r.status_code == 409 and b"AI change request" in r.content
+    # Pilot is gated like production (a pilot processes real data).
+    r = env["officer_c"].post(f"{env['base']}new/", _form(env, lifecycle="pilot"))
     assert r.status_code == 409 and b"AI change request" in r.content
     with in_tenant(org_a):
         assert Asset.objects.get(pk=asset.pk).lifecycle == "proposed"

@@ -1,7 +1,7 @@
 import pytest
 
 from assets.models import Asset, AssetType, Lifecycle
-from isms.models import Role
+from isms.models import Membership, Role
 from tests.assets.factories import AssetFactory
 from tests.risks.factories import actor_for
 
@@ -13,7 +13,8 @@ class People(dict):
 @pytest.fixture
 def people(org_a, member):
     """Members of org A and their Actors: admin, officer, approver (officer), contributor,
-    other (contributor), auditor."""
+    other (contributor), auditor, and board: a contributor designated top management (the
+    designation, not a role, carries risks:accept_above_appetite; the admin has none)."""
     found = People()
     for name, role in [
         ("admin", Role.ADMIN),
@@ -22,8 +23,11 @@ def people(org_a, member):
         ("contributor", Role.CONTRIBUTOR),
         ("other", Role.CONTRIBUTOR),
         ("auditor", Role.AUDITOR),
+        ("board", Role.CONTRIBUTOR),
     ]:
         user = member(org_a, role)
+        if name == "board":
+            Membership.objects.filter(organization=org_a, user=user).update(top_management=True)
         found[name] = user
         found[f"{name}_actor"] = actor_for(org_a, user=user)
     return found

@@ -42,6 +42,12 @@ def actor_for(organization, role: str = Role.OFFICER, user=None) -> Actor:
     return Actor.for_membership(membership)
 
 
+def designate_top_management(organization, user) -> Actor:
+    """Give a member the top-management designation (as an administrator does); their Actor."""
+    Membership.objects.filter(organization=organization, user=user).update(top_management=True)
+    return actor_for(organization, user=user)
+
+
 class RiskFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Risk

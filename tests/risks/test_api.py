@@ -10,9 +10,15 @@ from django.utils import timezone
 from assets.models import Asset
 from isms.models import Role
 from risks.models import Risk
+from risks.services import change as gate
 from risks.services import register
 from tests.assets.factories import AssetFactory, make_asset
-from tests.risks.factories import RiskFactory, library_control, many_risks
+from tests.risks.factories import (
+    RiskFactory,
+    designate_top_management,
+    library_control,
+    many_risks,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,10 +91,20 @@ def test_risk_status_moves_and_refusals(org_a, people, api_for, in_tenant):
     )
 
 
-def test_acceptance_segregation_of_duties_via_api(org_a, people, api_for, in_tenant):
+def test_a_contributor_risk_owner_accepts_via_api_a_non_owner_cannot(
+    org_a, people, api_for, in_tenant
+):
+    """ISO/IEC 27001:2022 6.1.3 f) through the API: the owner (a contributor) accepts; an
+    officer or admin who does not own the risk gets 403 `permission_denied`."""
     with in_tenant(org_a):
         risk = RiskFactory(
-            organization=org_a, owner=people.officer, inherent_likelihood=4, inherent_impact=4
+            organization=org_a,
+            owner=people.contributor,
+            inherent_likelihood=3,
+            inherent_impact=3,
+            residual_likelihood=2,
+            residual_impact=2,
+            treatment="mitigate",
         )
     officer = api_for(user=people.officer)
     expires = (timezone.localdate() + timedelta(days=60)).isoformat()
@@ -109,49 +125,122 @@ def test_acceptance_segregation_of_duties_via_api(org_a, people, api_for, in_ten
         format="json",
     )
     assert duplicate.status_code == 409
-    own = officer.post(url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {}, format="json")
-    assert own.status_code == 403 and own.json()["code"] == "segregation_of_duties"
-    contributor = api_for(user=people.contributor)
-    no_scope = contributor.post(
-        url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {}, format="json"
-    )
-    assert no_scope.status_code == 403 and no_scope.json()["code"] == "missing_scope"
-    above = api_for(user=people.approver).post(
-        url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {}, format="json"
-    )
-    assert above.status_code == 403 and above.json()["code"] == "missing_scope"
-    assert "risks:accept_above_appetite" in above.json()["detail"]
-    no_note = api_for(user=people.admin).post(
+    approve = url(org_a, f"risk-acceptances/{acceptance_id}/approve/")
+    for user in (people.officer, people.admin, people.other, people.approver):
+        refused = api_for(user=user).post(approve, {}, format="json")
+        assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    owner = api_for(user=people.contributor)
+    no_note = owner.post(
         url(org_a, f"risk-acceptances/{acceptance_id}/reject/"), {"note": ""}, format="json"
     )
     assert no_note.status_code == 400 and "note" in no_note.json()["errors"]
-    approved = api_for(user=people.admin).post(
-        url(org_a, f"risk-acceptances/{acceptance_id}/approve/"), {"note": "ok"}, format="json"
+    approved = owner.post(approve, {"note": "ok"}, format="json")
+    assert approved.status_code == 200, approved.content
+    body = approved.json()
+    assert (body["status"], body["decided_by"], body["accepted_score"]) == (
+        "approved",
+        people.contributor.pk,
+        4,
     )
-    assert approved.status_code == 200 and approved.json()["status"] == "approved"
-    twice = api_for(user=people.admin).post(
+    twice = owner.post(
         url(org_a, f"risk-acceptances/{acceptance_id}/reject/"), {"note": "no"}, format="json"
     )
     assert twice.status_code == 409
     risk_body = officer.get(url(org_a, f"risks/{risk.pk}/")).json()
     assert risk_body["status"] == "accepted" and risk_body["acceptance_expires_on"] == expires
+    assert risk_body["treatment"] == "mitigate"  # accepting is not a treatment
 
 
-def test_criteria_admin_only(org_a, people, api_for):
+def test_above_appetite_acceptance_needs_the_authority_via_api(org_a, people, api_for, in_tenant):
+    with in_tenant(org_a):
+        risk = RiskFactory(
+            organization=org_a, owner=people.contributor, inherent_likelihood=4, inherent_impact=4
+        )
+    owner = api_for(user=people.contributor)
+    created = owner.post(
+        url(org_a, "risk-acceptances/"),
+        {
+            "risk": risk.pk,
+            "rationale": "Pilot only",
+            "expires_on": (timezone.localdate() + timedelta(days=60)).isoformat(),
+        },
+        format="json",
+    )
+    base = url(org_a, f"risk-acceptances/{created.json()['id']}/")
+    refused = owner.post(base + "approve/", {}, format="json")
+    assert refused.status_code == 403 and refused.json()["code"] == "authority_required"
+    not_top = api_for(user=people.admin).post(base + "endorse/", {}, format="json")
+    assert not_top.status_code == 403 and not_top.json()["code"] == "authority_required"
+    endorsed = api_for(user=people.board).post(base + "endorse/", {}, format="json")
+    assert endorsed.status_code == 200 and endorsed.json()["authority"] == people.board.pk
+    accepted = owner.post(base + "approve/", {}, format="json")
+    assert accepted.status_code == 200 and accepted.json()["above_appetite"] is True
+
+
+def test_plan_approval_and_implausible_input_via_api(org_a, people, api_for, in_tenant):
+    """6.1.3 f) plan approval by the owner; 6.1.2 implausible input refused with codes."""
+    officer = api_for(user=people.officer)
+    base = {"title": "Prompts leak", "category": "data_leakage", "owner": people.contributor.pk}
+    higher = officer.post(
+        url(org_a, "risks/"),
+        {
+            **base,
+            "inherent_likelihood": 2,
+            "inherent_impact": 2,
+            "residual_likelihood": 3,
+            "residual_impact": 3,
+        },
+        format="json",
+    )
+    assert higher.status_code == 400 and higher.json()["code"] == "invalid"
+    assert "residual_likelihood" in higher.json()["errors"]
+    past = officer.post(
+        url(org_a, "risks/"),
+        {**base, "next_review_date": (timezone.localdate() - timedelta(days=1)).isoformat()},
+        format="json",
+    )
+    assert past.status_code == 400 and "next_review_date" in past.json()["errors"]
+    risk = officer.post(
+        url(org_a, "risks/"),
+        {**base, "inherent_likelihood": 3, "inherent_impact": 3, "treatment": "mitigate"},
+        format="json",
+    ).json()
+    action = officer.post(
+        url(org_a, "treatment-actions/"),
+        {
+            "risk": risk["id"],
+            "description": "DLP rule",
+            "owner": people.contributor.pk,
+            "due_date": (timezone.localdate() - timedelta(days=2)).isoformat(),
+        },
+        format="json",
+    )
+    assert action.status_code == 201 and action.json()["overdue"] is True
+    assert officer.get(url(org_a, f"risks/{risk['id']}/")).json()["overdue_actions"] == 1
+    plan = url(org_a, f"risks/{risk['id']}/approve-plan/")
+    refused = officer.post(plan, {}, format="json")
+    assert refused.status_code == 403 and refused.json()["code"] == "permission_denied"
+    approved = api_for(user=people.contributor).post(plan, {}, format="json")
+    assert approved.status_code == 200, approved.content
+    assert approved.json()["plan_approved_by"] == people.contributor.pk
+    assert approved.json()["treatment"] == "mitigate"
+
+
+def test_criteria_admin_only(org_a, people, api_for, in_tenant):
+    """Managers change the criteria; the appetite is top management's (a designation)."""
     listing = api_for(user=people.auditor).get(url(org_a, "risk-criteria/"))
     assert listing.status_code == 200 and listing.json()["results"][0]["max_score"] == 25
     criteria_id = listing.json()["results"][0]["id"]
-    denied = api_for(user=people.officer).patch(
-        url(org_a, f"risk-criteria/{criteria_id}/"), {"acceptance_threshold": 12}, format="json"
-    )
+    target = url(org_a, f"risk-criteria/{criteria_id}/")
+    denied = api_for(user=people.officer).patch(target, {"acceptance_threshold": 12}, format="json")
     assert denied.status_code == 403
-    bad = api_for(user=people.admin).patch(
-        url(org_a, f"risk-criteria/{criteria_id}/"), {"acceptance_threshold": 30}, format="json"
-    )
+    not_top = api_for(user=people.admin).patch(target, {"acceptance_threshold": 12}, format="json")
+    assert not_top.status_code == 403 and not_top.json()["code"] == "missing_scope"
+    with in_tenant(org_a):
+        designate_top_management(org_a, people.admin)
+    bad = api_for(user=people.admin).patch(target, {"acceptance_threshold": 30}, format="json")
     assert bad.status_code == 400 and "acceptance_threshold" in bad.json()["errors"]
-    ok = api_for(user=people.admin).patch(
-        url(org_a, f"risk-criteria/{criteria_id}/"), {"acceptance_threshold": 12}, format="json"
-    )
+    ok = api_for(user=people.admin).patch(target, {"acceptance_threshold": 12}, format="json")
     assert ok.status_code == 200 and ok.json()["acceptance_threshold"] == 12
 
 
@@ -457,3 +546,152 @@ def test_risk_list_queries_do_not_grow(
     with django_assert_max_num_queries(16):
         response = client.get(url(org_a, "risks/"), {"page_size": 100})
     assert response.status_code == 200 and response.json()["count"] == rows
+
+
+# --- The gate's new rules through the API (status and code) ----------------------------------
+
+
+def _ready_request(org, people, api_for, asset, in_tenant, *, action_status="planned"):
+    """A request whose only open question is the risk's action (planned unless told)."""
+    created = _change_request(api_for(user=people.contributor), org, asset, people.approver)
+    cr = created.json()["id"]
+    officer = api_for(user=people.officer)
+    risk = officer.post(
+        url(org, "risks/"),
+        {
+            "title": "Customer data in prompts",
+            "category": "data_leakage",
+            "owner": people.contributor.pk,
+            "inherent_likelihood": 4,
+            "inherent_impact": 4,
+            "residual_likelihood": 2,
+            "residual_impact": 2,
+            "treatment": "mitigate",
+            "assets": [asset.pk],
+        },
+        format="json",
+    ).json()
+    action = officer.post(
+        url(org, "treatment-actions/"),
+        {
+            "risk": risk["id"],
+            "description": "DLP rule for prompts",
+            "owner": people.contributor.pk,
+            "due_date": (timezone.localdate() + timedelta(days=45)).isoformat(),
+            "status": action_status,
+        },
+        format="json",
+    ).json()
+    with in_tenant(org):
+        assessment = gate.impact_assessment_create(
+            actor=people.officer_actor,
+            asset=asset,
+            intended_purpose="Draft replies",
+            affected_people="Customers",
+            human_oversight_measures="An agent reviews every reply",
+        )
+        gate.impact_assessment_approve(actor=people.approver_actor, assessment=assessment)
+    return cr, risk, action
+
+
+def _checklist(client, org, cr) -> dict:
+    body = client.get(url(org, f"ai-change-requests/{cr}/checklist/")).json()
+    return {i["key"]: i for i in body["items"]} | {"ready": body["ready"]}
+
+
+def test_the_gate_refuses_a_planned_action_and_passes_after_completion_via_api(
+    org_a, people, api_for, pilot_tool, in_tenant
+):
+    cr, _risk, action = _ready_request(org_a, people, api_for, pilot_tool, in_tenant)
+    approver = api_for(user=people.approver)
+    items = _checklist(approver, org_a, cr)
+    assert items["risks_treated"]["status"] == "failed" and not items["ready"]
+    assert "DLP rule for prompts" in items["risks_treated"]["detail"]
+    refused = approver.post(url(org_a, f"ai-change-requests/{cr}/approve/"), {}, format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "gate_closed"
+    done = api_for(user=people.contributor).patch(
+        url(org_a, f"treatment-actions/{action['id']}/"), {"status": "done"}, format="json"
+    )
+    assert done.status_code == 200
+    assert _checklist(approver, org_a, cr)["ready"]
+    ok = approver.post(url(org_a, f"ai-change-requests/{cr}/approve/"), {}, format="json")
+    assert ok.status_code == 200 and ok.json()["status"] == "approved"
+
+
+def test_the_gate_passes_after_the_owners_acceptance_via_api(
+    org_a, people, api_for, pilot_tool, in_tenant
+):
+    cr, risk, _action = _ready_request(org_a, people, api_for, pilot_tool, in_tenant)
+    owner = api_for(user=people.contributor)
+    acceptance = owner.post(
+        url(org_a, "risk-acceptances/"),
+        {
+            "risk": risk["id"],
+            "rationale": "Ten pilot users, no customer data by policy",
+            "expires_on": (timezone.localdate() + timedelta(days=60)).isoformat(),
+        },
+        format="json",
+    ).json()
+    approver = api_for(user=people.approver)
+    assert _checklist(approver, org_a, cr)["risks_treated"]["status"] == "failed"
+    accepted = owner.post(url(org_a, f"risk-acceptances/{acceptance['id']}/approve/"), {})
+    assert accepted.status_code == 200
+    assert _checklist(approver, org_a, cr)["ready"]
+
+
+def test_pilot_is_gated_and_a_material_edit_reopens_the_gate_via_api(
+    org_a, people, api_for, in_tenant
+):
+    officer = api_for(user=people.officer)
+    pilot = officer.post(
+        url(org_a, "assets/"),
+        {
+            "name": "Pilot straight away",
+            "asset_type": "ai_saas_tool",
+            "owner": people.contributor.pk,
+            "lifecycle": "pilot",
+        },
+        format="json",
+    )
+    assert pilot.status_code == 409 and pilot.json()["code"] == "gate_closed"
+    with in_tenant(org_a):
+        live = AssetFactory(
+            organization=org_a, lifecycle="production", owner=people.contributor, model_version="1"
+        )
+    target = url(org_a, f"assets/{live.pk}/")
+    assert officer.get(target).json()["change_required_since"] is None
+    edited = officer.patch(target, {"model_version": "2"}, format="json")
+    assert edited.status_code == 200
+    body = officer.get(target).json()
+    assert body["change_required_since"] is not None
+    assert "model version" in body["change_required_reason"]
+    debt = officer.get(url(org_a, "compliance-debt/")).json()
+    assert live.pk in [row["id"] for row in debt["results"]]
+
+
+def test_a_supplier_past_its_reassessment_date_fails_the_checklist_via_api(
+    org_a, people, api_for, pilot_tool, in_tenant
+):
+    """(The impact assessment's validity is tested at the service layer with a later date:
+    an approved assessment is immutable, so no test can age it.)"""
+    from tests.suppliers.factories import make_assessment
+
+    with in_tenant(org_a):
+        supplier_assessment = make_assessment(org_a)
+        type(supplier_assessment).objects.filter(pk=supplier_assessment.pk).update(
+            status="approved", decided_at=timezone.now()
+        )
+        supplier = supplier_assessment.supplier
+        type(supplier).objects.filter(pk=supplier.pk).update(
+            next_reassessment_date=timezone.localdate() - timedelta(days=1)
+        )
+        Asset.objects.filter(pk=pilot_tool.pk).update(supplier=supplier)
+    cr, _risk, _action = _ready_request(
+        org_a, people, api_for, pilot_tool, in_tenant, action_status="done"
+    )
+    approver = api_for(user=people.approver)
+    items = _checklist(approver, org_a, cr)
+    assert items["supplier_assessment"]["status"] == "failed"
+    assert "due for reassessment" in items["supplier_assessment"]["detail"]
+    refused = approver.post(url(org_a, f"ai-change-requests/{cr}/approve/"), {}, format="json")
+    assert refused.status_code == 409 and refused.json()["code"] == "gate_closed"

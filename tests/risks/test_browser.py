@@ -90,7 +90,7 @@ def test_ai_tool_through_the_change_gate(browser_page, in_tenant):
     page.get_by_role("button", name="Approve the assessment").click()
     page.get_by_text("Ready for approval").wait_for()
     page.get_by_role("button", name="Approve and move to production").click()
-    page.get_by_text("is in production").wait_for()
+    page.get_by_text("may be in production").wait_for()
     assert page.locator("#cr-status").inner_text() == "Approved"
     assert page.locator("#asset-lifecycle").inner_text() == "Production"
     page.goto(f"/o/gate/assets/{tool.pk}/")

@@ -10,7 +10,11 @@ Invariants, each over REPS repetitions:
 - 8 parallel approvals of one change request: one 200, seven 409 `invalid_transition`, one
   TransitionRecord and one audit event of the approval;
 - 8 parallel approvals of one impact assessment: one 200, seven 409, one TransitionRecord;
-- 8 parallel approvals of one risk acceptance (service layer): one success, one record.
+- 8 parallel acceptances of one risk by its owner, with non-owners trying too (service
+  layer): one success, one record, the others refused;
+- an above-appetite acceptance with 4 endorsements racing 4 owner acceptances: whenever it
+  ends approved, it carries the endorsement of the very score it accepted (never an
+  acceptance above appetite without the authority).
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from assets.models import Asset, AssetType, Lifecycle
-from isms.errors import ErrorCode, TransitionRefused
+from isms.errors import ErrorCode, NotPermitted, TransitionRefused
 from isms.models import AuditEvent, Role, TransitionRecord
 from isms.tenancy import tenant_context
 from risks.models import AIChangeRequest, ImpactAssessment, RiskAcceptance
@@ -49,8 +53,9 @@ def _setup():
         ("officer", Role.OFFICER),
         ("approver", Role.OFFICER),
         ("contributor", Role.CONTRIBUTOR),
+        ("board", Role.CONTRIBUTOR),
     ]:
-        user = MembershipFactory(organization=org, role=role).user
+        user = MembershipFactory(organization=org, role=role, top_management=name == "board").user
         people[name] = user
         people[f"{name}_actor"] = actor_for(org, user=user)
     return org, people
@@ -185,39 +190,95 @@ def test_parallel_approvals_of_an_impact_assessment_one_success_one_record():
             )
 
 
-def test_parallel_approvals_of_a_risk_acceptance_one_success_one_record():
+def _acceptance(people, *, likelihood=2, impact=2):
+    risk = register.risk_create(
+        actor=people.officer_actor,
+        title="Prompts leak data",
+        category="data_leakage",
+        owner=people.contributor,
+        inherent_likelihood=likelihood,
+        inherent_impact=impact,
+    )
+    acceptance = register.acceptance_request(
+        actor=people.officer_actor,
+        risk=risk,
+        rationale="Low exposure",
+        expires_on=timezone.localdate() + timedelta(days=30),
+    )
+    return risk, RiskAcceptance(pk=acceptance.pk, risk_id=risk.pk)
+
+
+def _as(org, actor, call):
+    with tenant_context(org.pk, actor_id=actor.user_id):
+        return call()
+
+
+def test_parallel_acceptances_by_the_owner_one_success_one_record():
     org, people = _setup()
     for _ in range(REPS):
         with tenant_context(org.pk):
-            risk = register.risk_create(
-                actor=people.officer_actor,
-                title="Prompts leak data",
-                category="data_leakage",
-                owner=people.contributor,
-                inherent_likelihood=2,
-                inherent_impact=2,
-            )
-            acceptance = register.acceptance_request(
-                actor=people.officer_actor,
-                risk=risk,
-                rationale="Low exposure",
-                expires_on=timezone.localdate() + timedelta(days=30),
-            )
-
-        target = RiskAcceptance(pk=acceptance.pk, risk_id=risk.pk)
-
-        def approve(actor, target=target):
-            with tenant_context(org.pk, actor_id=actor.user_id):
-                return register.acceptance_approve(actor=actor, acceptance=target)
-
-        deciders = [people.approver_actor, people.admin_actor, people.contributor_actor] * 3
-        outcomes = run_together([lambda a=a: approve(a) for a in deciders[:N]], timeout=TIMEOUT)
+            _risk, target = _acceptance(people)
+        deciders = [people.contributor_actor] * 6 + [people.approver_actor, people.admin_actor]
+        outcomes = run_together(
+            [
+                lambda a=a, t=target: _as(
+                    org, a, lambda: register.acceptance_approve(actor=a, acceptance=t)
+                )
+                for a in deciders
+            ],
+            timeout=TIMEOUT,
+        )
         assert sum(o.ok for o in outcomes) == 1
-        assert all(isinstance(o.error, TransitionRefused) for o in outcomes if not o.ok)
+        assert outcomes[-1].error is not None and outcomes[-2].error is not None  # non-owners
+        assert all(
+            isinstance(o.error, (TransitionRefused, NotPermitted)) for o in outcomes if not o.ok
+        )
         with tenant_context(org.pk):
+            accepted = RiskAcceptance.objects.get(pk=target.pk)
+            assert (accepted.status, accepted.decided_by_id) == (
+                "approved",
+                people.contributor.pk,
+            )
             assert (
                 TransitionRecord.objects.filter(
-                    table_name=RiskAcceptance._meta.db_table, object_id=str(acceptance.pk)
+                    table_name=RiskAcceptance._meta.db_table, object_id=str(target.pk)
                 ).count()
                 == 1
             )
+
+
+def test_endorsements_racing_acceptances_above_appetite_never_skip_the_authority():
+    org, people = _setup()
+    for _ in range(REPS):
+        with tenant_context(org.pk):
+            _risk, target = _acceptance(people, likelihood=4, impact=4)
+        calls = []
+        for i in range(N):
+            if i % 2:
+                calls.append(
+                    lambda t=target: _as(
+                        org,
+                        people.board_actor,
+                        lambda: register.acceptance_endorse(actor=people.board_actor, acceptance=t),
+                    )
+                )
+            else:
+                calls.append(
+                    lambda t=target: _as(
+                        org,
+                        people.contributor_actor,
+                        lambda: register.acceptance_approve(
+                            actor=people.contributor_actor, acceptance=t
+                        ),
+                    )
+                )
+        outcomes = run_together(calls, timeout=TIMEOUT)
+        assert all(
+            isinstance(o.error, (TransitionRefused, NotPermitted)) for o in outcomes if not o.ok
+        ), [o.error for o in outcomes]
+        with tenant_context(org.pk):
+            final = RiskAcceptance.objects.get(pk=target.pk)
+            assert final.authority_id == people.board.pk  # some endorsement always lands
+            if final.status == "approved":
+                assert final.authority_score == final.accepted_score == 16
+                assert final.authority_at <= final.decided_at

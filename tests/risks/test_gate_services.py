@@ -54,7 +54,8 @@ def _assessment(people, asset, preparer="officer_actor", **fields):
 
 
 def _complete(people, change_request, *, high=False):
-    """Everything the checklist needs: an assessed, treated risk and an approved assessment."""
+    """Everything the checklist needs: an assessed risk whose treatment is achieved (its
+    action done) and an approved assessment."""
     risk = register.risk_create(
         actor=people.officer_actor,
         title="Customer data sent to the provider",
@@ -67,11 +68,23 @@ def _complete(people, change_request, *, high=False):
         residual_impact=3,
         treatment="mitigate",
     )
+    register.treatment_action_create(
+        actor=people.officer_actor,
+        risk=risk,
+        description="Block customer data in prompts (DLP)",
+        owner=people.contributor,
+        status="done",
+    )
     assessment = _assessment(
         people, change_request.asset, high_risk_areas=["employment"] if high else []
     )
     gate.impact_assessment_approve(actor=people.approver_actor, assessment=assessment)
     return risk, assessment
+
+
+def _item(change_request, key, **kwargs):
+    checklist = selectors.change_request_checklist(change_request, **kwargs)
+    return next(i for i in checklist.items if i.key == key)
 
 
 def test_request_for_a_new_tool_proposes_the_asset(org_a, in_tenant, people):
@@ -121,7 +134,7 @@ def test_checklist_is_live_and_approval_promotes_the_asset(org_a, in_tenant, peo
             "impact_assessment": "failed",
             "no_prohibited_practice": "passed",
             "supplier_assessment": "not_applicable",
-            "risks_within_appetite": "passed",
+            "risks_treated": "passed",
         }
         with pytest.raises(Conflict, match="Not every required step"):
             gate.change_request_approve(actor=people.approver_actor, change_request=request)
@@ -143,13 +156,78 @@ def test_checklist_is_live_and_approval_promotes_the_asset(org_a, in_tenant, peo
         assert list(selectors.compliance_debt()) == []
 
 
-def test_unhandled_risk_above_appetite_blocks_until_accepted(org_a, in_tenant, people, pilot_tool):
+def _planned(people, change_request, *, due_in_days=45):
+    """Complete but for the risk's one action, which is only planned."""
+    risk, _ = _complete(people, change_request)
+    risk.actions.update(status="planned", completed_at=None)
+    if due_in_days is not None:
+        risk.actions.update(due_date=timezone.localdate() + timezone.timedelta(days=due_in_days))
+    return risk, risk.actions.get()
+
+
+def test_the_gate_refuses_a_planned_action_and_passes_once_it_is_complete(
+    org_a, in_tenant, people, pilot_tool
+):
+    """Achieved, not planned, residual risk (ISO/IEC 27001:2022 8.3: the plan implemented)."""
+    with in_tenant(org_a):
+        request = _request(people, pilot_tool)
+        risk, action = _planned(people, request)
+        item = _item(request, "risks_treated")
+        assert item.status == "failed" and item.object_ids == [risk.pk]
+        assert risk.title in item.detail and action.description in item.detail
+        with pytest.raises(Conflict) as refused:
+            gate.change_request_approve(actor=people.approver_actor, change_request=request)
+        assert refused.value.code == ErrorCode.GATE_CLOSED
+        assert Asset.objects.get(pk=pilot_tool.pk).lifecycle == "pilot"
+        register.treatment_action_update(
+            actor=people.contributor_actor, action=action, status="in_progress"
+        )
+        assert _item(request, "risks_treated").status == "failed"
+        register.treatment_action_update(
+            actor=people.contributor_actor, action=action, status="done"
+        )
+        assert selectors.change_request_checklist(request).ready
+
+
+def test_an_overdue_action_fails_the_item_naming_it(org_a, in_tenant, people, pilot_tool):
+    with in_tenant(org_a):
+        request = _request(people, pilot_tool)
+        _risk, action = _planned(people, request, due_in_days=-3)
+        item = _item(request, "risks_treated")
+        assert item.status == "failed" and "overdue since" in item.detail
+        assert action.description in item.detail
+
+
+def test_the_gate_passes_after_the_owners_acceptance_of_the_current_residual_risk(
+    org_a, in_tenant, people, pilot_tool
+):
+    """6.1.3 f): the risk owner (a contributor) accepts the residual risk as it stands; a
+    rescore after the acceptance fails the item again until re-accepted."""
+    with in_tenant(org_a):
+        request = _request(people, pilot_tool)
+        risk, _ = _planned(people, request)
+        acceptance = register.acceptance_request(
+            actor=people.contributor_actor,
+            risk=risk,
+            rationale="Pilot with ten agents while the DLP rule is built",
+            expires_on=timezone.localdate() + timezone.timedelta(days=60),
+        )
+        assert _item(request, "risks_treated").status == "failed"  # requested is not accepted
+        register.acceptance_approve(actor=people.contributor_actor, acceptance=acceptance)
+        assert selectors.change_request_checklist(request).ready
+        register.risk_update(actor=people.officer_actor, risk=risk, residual_likelihood=3)
+        item = _item(request, "risks_treated")
+        assert item.status == "failed" and "Block customer data" in item.detail
+
+
+def test_residual_above_appetite_after_treatment_needs_the_owners_acceptance(
+    org_a, in_tenant, people, pilot_tool
+):
     with in_tenant(org_a):
         request = _request(people, pilot_tool)
         risk, _ = _complete(people, request)
         register.risk_update(actor=people.officer_actor, risk=risk, residual_likelihood=4)
-        checklist = selectors.change_request_checklist(request)
-        item = next(i for i in checklist.items if i.key == "risks_within_appetite")
+        item = _item(request, "risks_treated")
         assert item.status == "failed" and item.object_ids == [risk.pk]
         acceptance = register.acceptance_request(
             actor=people.officer_actor,
@@ -157,8 +235,173 @@ def test_unhandled_risk_above_appetite_blocks_until_accepted(org_a, in_tenant, p
             rationale="Pilot with ten agents",
             expires_on=timezone.localdate() + timezone.timedelta(days=60),
         )
-        register.acceptance_approve(actor=people.admin_actor, acceptance=acceptance)
+        register.acceptance_endorse(actor=people.board_actor, acceptance=acceptance)
+        register.acceptance_approve(actor=people.contributor_actor, acceptance=acceptance)
         assert selectors.change_request_checklist(request).ready
+
+
+def test_a_stale_impact_assessment_fails_the_checklist(org_a, in_tenant, people, pilot_tool):
+    """ISO/IEC 42001 6.1.4 / 8.4: approved for this change, or within its validity."""
+    with in_tenant(org_a):
+        request = _request(people, pilot_tool)
+        _complete(people, request)
+        later = timezone.localdate() + timezone.timedelta(days=400)
+        item = _item(request, "impact_assessment", today=later)
+        assert item.status == "failed" and "out of date" in item.detail
+        for_this = _assessment(people, pilot_tool, change_request=request)
+        gate.impact_assessment_approve(actor=people.approver_actor, assessment=for_this)
+        assert _item(request, "impact_assessment", today=later).status == "passed"
+
+
+def test_a_supplier_past_its_reassessment_date_fails_the_checklist(
+    org_a, in_tenant, people, pilot_tool
+):
+    """ISO/IEC 27001:2022 5.22: supplier services are monitored and reviewed."""
+    with in_tenant(org_a):
+        assessment = make_assessment(org_a)
+        type(assessment).objects.filter(pk=assessment.pk).update(
+            status="approved", decided_at=timezone.now()
+        )
+        request = _request(people, pilot_tool, supplier=assessment.supplier)
+        _complete(people, request)
+        assert _item(request, "supplier_assessment").status == "passed"
+        type(assessment.supplier).objects.filter(pk=assessment.supplier_id).update(
+            next_reassessment_date=timezone.localdate() - timezone.timedelta(days=1)
+        )
+        item = _item(request, "supplier_assessment")
+        assert item.status == "failed" and "due for reassessment" in item.detail
+
+
+@pytest.mark.parametrize(
+    ("areas", "fria"), [(["employment"], "not_applicable"), (["essential_services"], "failed")]
+)
+def test_a_high_risk_tier_adds_oversight_instructions_and_fria_items(
+    org_a, in_tenant, people, pilot_tool, areas, fria
+):
+    """EU AI Act Art. 26 (deployer: oversight, instructions for use) and Art. 27 (FRIA for
+    the deployers and areas it names)."""
+    with in_tenant(org_a):
+        request = _request(people, pilot_tool)
+        _complete(people, request)
+        high = _assessment(people, pilot_tool, high_risk_areas=areas, change_request=request)
+        gate.impact_assessment_approve(actor=people.approver_actor, assessment=high)
+        items = {i.key: i.status for i in selectors.change_request_checklist(request).items}
+        assert (items["human_oversight"], items["instructions_for_use"], items["fria"]) == (
+            "failed",
+            "failed",
+            fria,
+        )
+        with pytest.raises(NotPermitted):
+            gate.change_request_record_evidence(
+                actor=people.other_actor, change_request=request, instructions_for_use="x"
+            )
+        request = gate.change_request_record_evidence(
+            actor=people.contributor_actor,
+            change_request=request,
+            oversight_person=people.officer,
+            instructions_for_use="Provider's instructions v2, filed in the DMS",
+            fria_reference="FRIA 2026-03, filed with the DPO",
+        )
+        assert selectors.change_request_checklist(request).ready
+
+
+def test_pilot_is_gated_like_production(org_a, in_tenant, people):
+    """A pilot processes real data: an AI asset reaches pilot only by an approved request."""
+    with in_tenant(org_a):
+        with pytest.raises(Conflict) as refused:
+            asset_services.asset_create(
+                actor=people.officer_actor,
+                name="Meeting summariser",
+                asset_type=AssetType.AI_SAAS_TOOL,
+                owner=people.contributor,
+                lifecycle=Lifecycle.PILOT,
+            )
+        assert refused.value.code == ErrorCode.GATE_CLOSED
+        tool = asset_services.asset_create(
+            actor=people.officer_actor,
+            name="Meeting summariser",
+            asset_type=AssetType.AI_SAAS_TOOL,
+            owner=people.contributor,
+        )
+        with pytest.raises(Conflict) as refused:
+            asset_services.asset_set_lifecycle(
+                actor=people.officer_actor, asset=tool, lifecycle="pilot"
+            )
+        assert refused.value.code == ErrorCode.GATE_CLOSED
+        with pytest.raises(Conflict):
+            asset_services.assets_bulk_update(
+                actor=people.officer_actor, asset_ids=[tool.pk], lifecycle="pilot"
+            )
+        request = _request(people, tool, target_lifecycle="pilot")
+        _complete(people, request)
+        gate.change_request_approve(actor=people.approver_actor, change_request=request)
+        assert Asset.objects.get(pk=tool.pk).lifecycle == "pilot"
+        # From pilot, production is gated again; stepping back from production is not.
+        with pytest.raises(Conflict):
+            asset_services.asset_set_lifecycle(
+                actor=people.officer_actor, asset=tool, lifecycle="production"
+            )
+
+
+MATERIAL_EDITS = {
+    "model_provider": "Another provider",
+    "model_version": "gpt-9",
+    "data_categories": ["special_category"],
+    "intended_purpose": "Decide refunds automatically",
+    "supplier": "supplier",
+}
+
+
+@pytest.mark.parametrize("field", sorted(MATERIAL_EDITS))
+def test_each_material_edit_of_a_production_ai_asset_reopens_the_gate(
+    org_a, in_tenant, people, field
+):
+    with in_tenant(org_a):
+        tool = AssetFactory(
+            organization=org_a,
+            name="Reply assistant",
+            asset_type=AssetType.AI_SAAS_TOOL,
+            lifecycle=Lifecycle.PRODUCTION,
+            owner=people.contributor,
+            model_version="gpt-4",
+        )
+        value = MATERIAL_EDITS[field]
+        if field == "supplier":
+            value = make_assessment(org_a).supplier
+        asset_services.asset_update(actor=people.officer_actor, asset=tool, **{field: value})
+        flagged = Asset.objects.get(pk=tool.pk)
+        assert flagged.change_required_since is not None
+        assert flagged.lifecycle == "production"
+        assert tool in selectors.compliance_debt()
+        # A harmless edit flags nothing more; a new approved request clears the flag.
+        request = _request(people, flagged)
+        _complete(people, request)
+        if field == "supplier":
+            type(value).objects.filter(pk=value.pk).update(next_reassessment_date=None)
+            value.assessments.update(status="approved", decided_at=timezone.now())
+        gate.change_request_approve(actor=people.approver_actor, change_request=request)
+        cleared = Asset.objects.get(pk=tool.pk)
+        assert cleared.change_required_since is None and cleared.lifecycle == "production"
+        assert tool not in selectors.compliance_debt()
+
+
+def test_a_non_material_edit_or_a_proposed_asset_does_not_reopen_the_gate(org_a, in_tenant, people):
+    with in_tenant(org_a):
+        live = AssetFactory(
+            organization=org_a,
+            asset_type=AssetType.AI_SAAS_TOOL,
+            lifecycle=Lifecycle.PRODUCTION,
+            owner=people.contributor,
+        )
+        proposed = AssetFactory(
+            organization=org_a,
+            asset_type=AssetType.AI_SAAS_TOOL,
+            lifecycle=Lifecycle.PROPOSED,
+            owner=people.contributor,
+        )
+        asset_services.asset_update(actor=people.officer_actor, asset=live, description="New")
+        asset_services.asset_update(actor=people.officer_actor, asset=proposed, model_version="2")
+        assert not Asset.objects.filter(change_required_since__isnull=False).exists()
 
 
 def test_supplier_assessment_must_be_approved(org_a, in_tenant, people, pilot_tool):
@@ -392,3 +635,20 @@ def test_compliance_debt_lists_ai_assets_in_use_without_approval(org_a, in_tenan
         rows = list(selectors.compliance_debt())
         assert [r.pk for r in rows] == [debt.pk]
         assert rows[0].age_days == 40
+
+
+def test_the_checklist_reads_a_constant_number_of_queries(
+    org_a, in_tenant, people, pilot_tool, django_assert_max_num_queries
+):
+    """One query per source whatever the number of risks and actions (no N+1)."""
+    with in_tenant(org_a):
+        assessment = make_assessment(org_a)
+        request = _request(people, pilot_tool, supplier=assessment.supplier)
+        for _ in range(3):
+            _complete(people, request)
+        with django_assert_max_num_queries(9) as few:
+            selectors.change_request_checklist(request)
+        for _ in range(12):
+            _planned(people, request)
+        with django_assert_max_num_queries(len(few.captured_queries)):
+            selectors.change_request_checklist(request)

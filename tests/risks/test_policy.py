@@ -24,7 +24,7 @@ from risks.models import (
 from risks.services import change as gate
 from risks.services import register
 from risks.services import soa as soa_services
-from tests.risks.factories import library_control
+from tests.risks.factories import designate_top_management, library_control
 
 pytestmark = pytest.mark.django_db
 
@@ -114,33 +114,18 @@ def test_auditors_can_never_own_a_risk_or_a_treatment_action(org_a, in_tenant, p
         assert "approver" in refused.value.message_dict
 
 
-# --- Risk acceptance: SoD, the owner's named exception, the appetite --------------------------
-
-
-def test_the_requester_never_decides_on_their_acceptance_another_approver_can(
-    org_a, in_tenant, people
-):
-    """ISO/IEC 27001:2022 5.3: whoever asked for the acceptance does not grant it."""
-    with in_tenant(org_a):
-        risk = _risk(people, people.officer)
-        acceptance = _acceptance(people.officer_actor, risk)
-        for decide in (register.acceptance_approve, register.acceptance_reject):
-            code = _code(
-                lambda d=decide: d(actor=people.officer_actor, acceptance=acceptance, note="n")
-            )
-            assert code == ErrorCode.SEGREGATION_OF_DUTIES
-        register.acceptance_approve(actor=people.approver_actor, acceptance=acceptance)
-        assert RiskAcceptance.objects.get(pk=acceptance.pk).status == "approved"
+# --- Risk acceptance: the owner's named exception, the appetite ------------------------------
 
 
 def test_named_exception_a_contributor_risk_owner_accepts_their_own_residual_risk(
     org_a, in_tenant, people
 ):
     """ISO/IEC 27001:2022 6.1.3 f): risk owners accept the residual information security
-    risk. The contributor owns the risk and lacks risks:approve, yet accepts it."""
+    risk. The contributor owns the risk and lacks risks:approve, yet accepts it — also when
+    they asked for the acceptance themselves: the decision is theirs to make."""
     with in_tenant(org_a):
         risk = _risk(people, people.contributor)
-        acceptance = _acceptance(people.officer_actor, risk)
+        acceptance = _acceptance(people.contributor_actor, risk)
         assert not people.contributor_actor.has_scope("risks:approve")
         assert "approve" in {
             t.name for t in register.ACCEPTANCE.available(people.contributor_actor, acceptance)
@@ -152,38 +137,57 @@ def test_named_exception_a_contributor_risk_owner_accepts_their_own_residual_ris
         assert Risk.objects.get(pk=risk.pk).status == "accepted"
 
 
-def test_a_contributor_cannot_accept_someone_elses_risk(org_a, in_tenant, people):
+def test_nobody_but_the_risk_owner_accepts_it_not_even_an_officer_or_admin(
+    org_a, in_tenant, people
+):
+    """6.1.3 f): the owner's decision; risks:approve does not make anyone else the owner."""
     with in_tenant(org_a):
         risk = _risk(people, people.contributor)
         acceptance = _acceptance(people.officer_actor, risk)
-        code = _code(
-            lambda: register.acceptance_approve(actor=people.other_actor, acceptance=acceptance)
-        )
-        assert code == ErrorCode.MISSING_SCOPE
-        assert not register.ACCEPTANCE.available(people.other_actor, acceptance)
-        # The owner who asked for the acceptance themselves does not grant it either (SoD).
-        own_request = _risk(people, people.other)
-        requested = _acceptance(people.other_actor, own_request)
-        code = _code(
-            lambda: register.acceptance_approve(actor=people.other_actor, acceptance=requested)
-        )
-        assert code == ErrorCode.SEGREGATION_OF_DUTIES
-
-
-def test_above_appetite_needs_accept_above_appetite_also_for_the_owner(org_a, in_tenant, people):
-    """Above the organisation's risk acceptance criteria (6.1.2 a), accepting needs
-    risks:accept_above_appetite (top management: admins), whoever approves."""
-    with in_tenant(org_a):
-        risk = _risk(people, people.contributor, likelihood=4, impact=4)  # 16 > appetite 9
-        acceptance = _acceptance(people.officer_actor, risk)
-        for actor in (people.contributor_actor, people.approver_actor):
+        for actor in (people.other_actor, people.approver_actor, people.admin_actor):
             code = _code(
                 lambda a=actor: register.acceptance_approve(actor=a, acceptance=acceptance)
             )
-            assert code == ErrorCode.MISSING_SCOPE
+            assert code == ErrorCode.PERMISSION_DENIED
+            assert "approve" not in {
+                t.name for t in register.ACCEPTANCE.available(actor, acceptance)
+            }
         assert RiskAcceptance.objects.get(pk=acceptance.pk).status == "requested"
-        register.acceptance_approve(actor=people.admin_actor, acceptance=acceptance)
-        assert RiskAcceptance.objects.get(pk=acceptance.pk).status == "approved"
+
+
+def test_above_appetite_the_owner_accepts_only_after_a_top_management_endorsement(
+    org_a, in_tenant, people
+):
+    """Above the organisation's risk acceptance criteria (6.1.2 a) 1), a named top-management
+    member (ISO/IEC 27001:2022 5.1; a membership designation, not a role) endorses first; the
+    acceptance records who."""
+    with in_tenant(org_a):
+        risk = _risk(people, people.contributor, likelihood=4, impact=4)  # 16 > appetite 9
+        acceptance = _acceptance(people.officer_actor, risk)
+        code = _code(
+            lambda: register.acceptance_approve(
+                actor=people.contributor_actor, acceptance=acceptance
+            )
+        )
+        assert code == ErrorCode.AUTHORITY_REQUIRED
+        # The admin role carries no authority: only the designation does.
+        for actor in (people.admin_actor, people.officer_actor, people.contributor_actor):
+            code = _code(
+                lambda a=actor: register.acceptance_endorse(actor=a, acceptance=acceptance)
+            )
+            assert code == ErrorCode.AUTHORITY_REQUIRED
+        register.acceptance_endorse(actor=people.board_actor, acceptance=acceptance)
+        # The authority is not the owner: endorsing does not accept.
+        assert RiskAcceptance.objects.get(pk=acceptance.pk).status == "requested"
+        accepted = register.acceptance_approve(
+            actor=people.contributor_actor, acceptance=acceptance
+        )
+        assert (accepted.status, accepted.authority, accepted.authority_score) == (
+            "approved",
+            people.board,
+            16,
+        )
+        assert accepted.above_appetite and accepted.accepted_score == 16
 
 
 # --- SoD on the other approvals -------------------------------------------------------------
@@ -274,7 +278,12 @@ def test_criteria_need_manage_and_the_appetite_needs_accept_above_appetite(
         assert code == ErrorCode.MISSING_SCOPE
         code = _code(lambda: register.criteria_update(actor=people.contributor_actor, high_from=11))
         assert code == ErrorCode.MISSING_SCOPE
-        register.criteria_update(actor=people.admin_actor, acceptance_threshold=12)
+        code = _code(
+            lambda: register.criteria_update(actor=people.admin_actor, acceptance_threshold=12)
+        )
+        assert code == ErrorCode.MISSING_SCOPE  # the admin role alone is not top management
+        admin = designate_top_management(org_a, people.admin)
+        register.criteria_update(actor=admin, acceptance_threshold=12)
         assert RiskCriteria.objects.get().acceptance_threshold == 12
 
 
@@ -335,9 +344,9 @@ def test_auditors_see_no_write_controls_officers_do(
         "Approve this SoA" in approver.get(base + f"soa/{control.framework.code}/").content.decode()
     )
     assert "Approve and move" in approver.get(base + f"changes/{request.pk}/").content.decode()
-    # The owner-contributor sees Approve on the acceptance of their own risk (named exception).
+    # The owner-contributor sees Accept on the acceptance of their own risk (named exception).
     owner_page = client_for(people.contributor).get(base + f"{risk.pk}/").content.decode()
-    assert "Approve</button>" in owner_page
+    assert "Accept the residual risk</button>" in owner_page
 
 
 def test_get_of_the_soa_and_criteria_pages_creates_no_rows(org_a, in_tenant, people, client_for):
@@ -375,3 +384,31 @@ def test_new_organisations_and_new_controls_get_their_rows(org_a, org_b, in_tena
     from risks.services.setup import soa_rows_for_new_controls
 
     assert soa_rows_for_new_controls() == 0  # idempotent
+
+
+def test_top_management_is_a_designation_set_by_an_admin_not_a_role(
+    org_a, in_tenant, people, client_for
+):
+    """ISO/IEC 27001:2022 5.1: top management, named on a membership; any role that may hold
+    a responsibility can carry it, an auditor never; the admin role alone does not."""
+    from isms.access import ACCEPT_ABOVE_APPETITE
+    from isms.models import Membership
+    from isms.services.organizations import membership_designate_top_management
+    from tests.risks.factories import actor_for
+
+    assert not people.admin_actor.has_scope(ACCEPT_ABOVE_APPETITE)
+    assert people.board_actor.has_scope(ACCEPT_ABOVE_APPETITE)  # a contributor, designated
+    auditor = Membership.objects.get(organization=org_a, user=people.auditor)
+    with pytest.raises(ValidationError):
+        membership_designate_top_management(membership=auditor, value=True)
+    Membership.objects.filter(pk=auditor.pk).update(top_management=True)  # even if forced
+    assert not actor_for(org_a, user=people.auditor).has_scope(ACCEPT_ABOVE_APPETITE)
+    officer = Membership.objects.get(organization=org_a, user=people.officer)
+    edit = f"/o/{org_a.slug}/settings/members/{officer.pk}/"
+    refused = client_for(people.officer).post(edit, {"role": "officer", "top_management": "on"})
+    assert refused.status_code == 403
+    saved = client_for(people.admin).post(edit, {"role": "officer", "top_management": "on"})
+    assert saved.status_code == 302
+    assert actor_for(org_a, user=people.officer).has_scope(ACCEPT_ABOVE_APPETITE)
+    listing = client_for(people.admin).get(f"/o/{org_a.slug}/settings/members/")
+    assert b"Top management</span>" in listing.content

@@ -16,6 +16,7 @@ from risks.services import register as services
 from risks.tasks import expire_acceptances
 from tests.assets.factories import make_asset
 from tests.factories import MembershipFactory
+from tests.risks.factories import designate_top_management
 from tests.suppliers.factories import make_assessment
 
 pytestmark = pytest.mark.django_db
@@ -48,11 +49,13 @@ def test_criteria_exist_from_the_organisations_creation_with_a_5x5_default(org_a
         assert services.criteria_get().pk == criteria.pk
 
 
-def test_only_admins_change_criteria_and_it_is_audited(org_a, in_tenant, people):
+def test_only_top_management_managers_set_the_appetite_and_it_is_audited(org_a, in_tenant, people):
     with in_tenant(org_a):
-        with pytest.raises(NotPermitted):
-            services.criteria_update(actor=people.officer_actor, acceptance_threshold=12)
-        criteria = services.criteria_update(actor=people.admin_actor, acceptance_threshold=12)
+        for actor in (people.officer_actor, people.admin_actor, people.board_actor):
+            with pytest.raises(NotPermitted):
+                services.criteria_update(actor=actor, acceptance_threshold=12)
+        top_admin = designate_top_management(org_a, people.admin)
+        criteria = services.criteria_update(actor=top_admin, acceptance_threshold=12)
         assert criteria.acceptance_threshold == 12
         events = AuditEvent.objects.for_object(criteria)
         assert any("acceptance_threshold" in (e.changes or {}) for e in events)
@@ -172,45 +175,151 @@ def _acceptance(actor, risk, days=90) -> RiskAcceptance:
     )
 
 
-def test_acceptance_approved_by_someone_else_with_authority(org_a, in_tenant, people):
+def test_a_contributor_risk_owner_accepts_the_residual_risk_and_the_treatment_stays(
+    org_a, in_tenant, people
+):
+    """ISO/IEC 27001:2022 6.1.3 f): the risk owner accepts the residual risk, whatever the
+    treatment option; accepting never overwrites that the risk was mitigated."""
     with in_tenant(org_a):
         risk = _risk(
-            people.officer_actor, people.contributor, inherent_likelihood=2, inherent_impact=3
+            people.officer_actor,
+            people.contributor,
+            inherent_likelihood=3,
+            inherent_impact=3,
+            residual_likelihood=2,
+            residual_impact=3,
+            treatment="mitigate",
         )
         acceptance = _acceptance(people.contributor_actor, risk)
-        with pytest.raises(NotPermitted, match="risks:approve"):
+        with pytest.raises(NotPermitted) as refused:
             services.acceptance_approve(actor=people.other_actor, acceptance=acceptance)
-        services.acceptance_approve(actor=people.officer_actor, acceptance=acceptance, note="ok")
+        assert refused.value.code == ErrorCode.PERMISSION_DENIED
+        services.acceptance_approve(
+            actor=people.contributor_actor, acceptance=acceptance, note="ok"
+        )
         risk.refresh_from_db()
-        assert (risk.status, risk.treatment) == ("accepted", "accept")
+        assert (risk.status, risk.treatment) == ("accepted", "mitigate")
         acceptance.refresh_from_db()
-        assert acceptance.decided_by == people.officer and acceptance.status == "approved"
+        assert (acceptance.decided_by, acceptance.status) == (people.contributor, "approved")
+        assert (acceptance.accepted_score, acceptance.above_appetite) == (6, False)
+        assert acceptance.authority is None
 
 
-def test_the_requester_never_decides_even_as_admin(org_a, in_tenant, people):
+def test_a_non_owner_cannot_accept_even_with_risks_approve(org_a, in_tenant, people):
     with in_tenant(org_a):
-        risk = _risk(people.admin_actor, people.admin, inherent_likelihood=1, inherent_impact=2)
+        risk = _risk(
+            people.admin_actor, people.contributor, inherent_likelihood=1, inherent_impact=2
+        )
         acceptance = _acceptance(people.admin_actor, risk)
-        for decide in (services.acceptance_approve, services.acceptance_reject):
-            with pytest.raises(NotPermitted, match="someone else"):
-                decide(actor=people.admin_actor, acceptance=acceptance, note="fine by me")
+        for actor in (people.admin_actor, people.officer_actor, people.other_actor):
+            with pytest.raises(NotPermitted, match="Only the risk owner") as refused:
+                services.acceptance_approve(actor=actor, acceptance=acceptance)
+            assert refused.value.code == ErrorCode.PERMISSION_DENIED
         assert RiskAcceptance.objects.get(pk=acceptance.pk).status == "requested"
 
 
-def test_above_the_appetite_acceptance_needs_accept_above_appetite(org_a, in_tenant, people):
-    """ISO/IEC 27001:2022 6.1.2 a) 1): above the risk acceptance criteria, an officer with
-    risks:approve is refused; top management (risks:accept_above_appetite, admins) accepts."""
+def test_above_the_appetite_without_the_authority_is_refused(org_a, in_tenant, people):
+    """6.1.2 a) 1) and 5.1: above the risk acceptance criteria, the owner's acceptance needs a
+    named top-management endorsement of the current score; a rescored risk needs a new one."""
     with in_tenant(org_a):
         risk = _risk(
             people.officer_actor, people.contributor, inherent_likelihood=4, inherent_impact=4
         )
         acceptance = _acceptance(people.contributor_actor, risk)
         with pytest.raises(NotPermitted) as refused:
-            services.acceptance_approve(actor=people.officer_actor, acceptance=acceptance)
-        assert refused.value.code == ErrorCode.MISSING_SCOPE
+            services.acceptance_approve(actor=people.contributor_actor, acceptance=acceptance)
+        assert refused.value.code == ErrorCode.AUTHORITY_REQUIRED
         assert Risk.objects.get(pk=risk.pk).status == "open"
-        services.acceptance_approve(actor=people.admin_actor, acceptance=acceptance)
+        services.acceptance_endorse(actor=people.board_actor, acceptance=acceptance)
+        services.risk_update(actor=people.officer_actor, risk=risk, inherent_impact=5)  # 20
+        with pytest.raises(NotPermitted) as refused:
+            services.acceptance_approve(actor=people.contributor_actor, acceptance=acceptance)
+        assert refused.value.code == ErrorCode.AUTHORITY_REQUIRED
+        services.acceptance_endorse(actor=people.board_actor, acceptance=acceptance)
+        accepted = services.acceptance_approve(
+            actor=people.contributor_actor, acceptance=acceptance
+        )
+        assert (accepted.authority, accepted.authority_score, accepted.accepted_score) == (
+            people.board,
+            20,
+            20,
+        )
         assert Risk.objects.get(pk=risk.pk).status == "accepted"
+        within = _risk(people.officer_actor, people.other, inherent_likelihood=1, inherent_impact=2)
+        small = _acceptance(people.other_actor, within)
+        with pytest.raises(Conflict, match="within the appetite"):
+            services.acceptance_endorse(actor=people.board_actor, acceptance=small)
+
+
+def test_the_risk_owner_approves_the_treatment_plan_stored_apart(org_a, in_tenant, people):
+    """6.1.3 f): the owner approves the plan; a new treatment option is a new plan."""
+    with in_tenant(org_a):
+        risk = _risk(
+            people.officer_actor,
+            people.contributor,
+            inherent_likelihood=3,
+            inherent_impact=3,
+            treatment="mitigate",
+        )
+        with pytest.raises(Conflict, match="no treatment action"):
+            services.treatment_plan_approve(actor=people.contributor_actor, risk=risk)
+        services.treatment_action_create(
+            actor=people.officer_actor, risk=risk, description="DLP", owner=people.contributor
+        )
+        for actor in (people.officer_actor, people.other_actor, people.admin_actor):
+            with pytest.raises(NotPermitted):
+                services.treatment_plan_approve(actor=actor, risk=risk)
+        services.treatment_plan_approve(actor=people.contributor_actor, risk=risk)
+        risk = Risk.objects.get(pk=risk.pk)
+        assert (risk.plan_approved_by, risk.plan_approved_treatment, risk.treatment) == (
+            people.contributor,
+            "mitigate",
+            "mitigate",
+        )
+        services.risk_update(actor=people.officer_actor, risk=risk, treatment="transfer")
+        risk = Risk.objects.get(pk=risk.pk)
+        assert risk.plan_approved_by is None and risk.plan_approved_at is None
+
+
+def test_implausible_scores_and_review_dates_are_refused(org_a, in_tenant, people):
+    """6.1.2 b): comparable results; a residual score above the inherent one, or a review in
+    the past, cannot be true. A treatment action due in the past reads overdue."""
+    with in_tenant(org_a):
+        with pytest.raises(ValidationError) as error:
+            _risk(
+                people.officer_actor,
+                people.contributor,
+                inherent_likelihood=2,
+                inherent_impact=2,
+                residual_likelihood=3,
+                residual_impact=2,
+            )
+        assert "residual_likelihood" in error.value.message_dict
+        with pytest.raises(ValidationError) as error:
+            _risk(people.officer_actor, people.contributor, next_review_date=TODAY() - timedelta(1))
+        assert "next_review_date" in error.value.message_dict
+        risk = _risk(
+            people.officer_actor, people.contributor, inherent_likelihood=2, inherent_impact=2
+        )
+        with pytest.raises(ValidationError) as error:
+            services.risk_update(
+                actor=people.officer_actor, risk=risk, residual_likelihood=3, residual_impact=3
+            )
+        assert "residual_likelihood" in error.value.message_dict
+        late = services.treatment_action_create(
+            actor=people.officer_actor,
+            risk=risk,
+            description="Block uploads",
+            owner=people.contributor,
+            due_date=TODAY() - timedelta(days=3),
+        )
+        assert late.overdue
+        assert selectors.risks_for_list().get(pk=risk.pk).overdue_actions == 1
+        late = services.treatment_action_update(
+            actor=people.contributor_actor, action=late, status="done"
+        )
+        assert not late.overdue
+        assert selectors.risks_for_list().get(pk=risk.pk).overdue_actions == 0
 
 
 def test_acceptance_input_rules(org_a, in_tenant, people):
@@ -233,13 +342,15 @@ def test_acceptance_input_rules(org_a, in_tenant, people):
         with pytest.raises(Conflict, match="already has an acceptance"):
             _acceptance(people.contributor_actor, risk)
         with pytest.raises(ValidationError) as error:
-            services.acceptance_reject(actor=people.officer_actor, acceptance=first, note="")
+            services.acceptance_reject(actor=people.contributor_actor, acceptance=first, note="")
         assert "note" in error.value.message_dict
 
 
 ACCEPTANCE_ACTIONS = {
-    "approve": lambda p, a: services.acceptance_approve(actor=p.admin_actor, acceptance=a),
-    "reject": lambda p, a: services.acceptance_reject(actor=p.admin_actor, acceptance=a, note="n"),
+    "approve": lambda p, a: services.acceptance_approve(actor=p.contributor_actor, acceptance=a),
+    "reject": lambda p, a: services.acceptance_reject(
+        actor=p.contributor_actor, acceptance=a, note="n"
+    ),
     "withdraw": lambda p, a: services.acceptance_withdraw(actor=p.contributor_actor, acceptance=a),
 }
 FORBIDDEN_ACCEPTANCE_MOVES = [
@@ -271,7 +382,7 @@ def test_expired_acceptance_reads_open_before_the_sweep_and_the_sweep_reopens(
             people.officer_actor, people.contributor, inherent_likelihood=2, inherent_impact=2
         )
         acceptance = _acceptance(people.contributor_actor, risk, days=5)
-        services.acceptance_approve(actor=people.officer_actor, acceptance=acceptance)
+        services.acceptance_approve(actor=people.contributor_actor, acceptance=acceptance)
         assert selectors.risks_for_list().get(pk=risk.pk).effective_status == "accepted"
         RiskAcceptance.objects.filter(pk=acceptance.pk).update(
             expires_on=TODAY() - timedelta(days=1)

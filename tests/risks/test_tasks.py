@@ -21,7 +21,7 @@ def test_a_real_worker_expires_only_its_organisations_acceptances(
             people.officer_actor, people.contributor, inherent_likelihood=2, inherent_impact=2
         )
         acceptance = _acceptance(people.contributor_actor, risk, days=5)
-        services.acceptance_approve(actor=people.officer_actor, acceptance=acceptance)
+        services.acceptance_approve(actor=people.contributor_actor, acceptance=acceptance)
         RiskAcceptance.objects.filter(pk=acceptance.pk).update(
             expires_on=timezone.localdate() - timedelta(days=1)
         )

@@ -92,7 +92,7 @@ def test_list_filters(org_a, people, client_for, in_tenant, pilot_tool):
             rationale="fine",
             expires_on=timezone.localdate() + timedelta(days=10),
         )
-        register.acceptance_approve(actor=people.admin_actor, acceptance=acceptance)
+        register.acceptance_approve(actor=people.other_actor, acceptance=acceptance)
     client = client_for(people.officer)
 
     def titles(**query):
@@ -160,9 +160,15 @@ def test_create_risk_form(org_a, people, client_for, in_tenant):
 
 
 def test_status_and_acceptance_rules_via_the_ui(org_a, people, client_for, in_tenant):
+    """6.1.3 f) in the browser: only the risk owner accepts; above the appetite only after a
+    top-management endorsement; accepting keeps the treatment option."""
     with in_tenant(org_a):
         risk = RiskFactory(
-            organization=org_a, owner=people.officer, inherent_likelihood=4, inherent_impact=4
+            organization=org_a,
+            owner=people.contributor,
+            inherent_likelihood=4,
+            inherent_impact=4,
+            treatment="mitigate",
         )
     officer = client_for(people.officer)
     assert "approved risk acceptance" in refused(
@@ -186,26 +192,69 @@ def test_status_and_acceptance_rules_via_the_ui(org_a, people, client_for, in_te
     assert ok.status_code == 302
     with in_tenant(org_a):
         acceptance = RiskAcceptance.objects.get()
-    refused(officer.post(page(org_a, f"acceptances/{acceptance.pk}/approve/")))
-    above = client_for(people.approver).post(page(org_a, f"acceptances/{acceptance.pk}/approve/"))
-    assert "risks:accept_above_appetite" in refused(above)
-    refused(
-        client_for(people.contributor).post(page(org_a, f"acceptances/{acceptance.pk}/approve/"))
-    )
-    refused(
-        client_for(people.admin).post(
-            page(org_a, f"acceptances/{acceptance.pk}/reject/"), {"note": ""}
-        )
-    )
+    approve = page(org_a, f"acceptances/{acceptance.pk}/approve/")
+    for user in (people.officer, people.approver, people.admin):
+        assert "Only the risk owner" in refused(client_for(user).post(approve))
+    owner = client_for(people.contributor)
+    assert "top-management member must endorse" in refused(owner.post(approve))
+    detail = owner.get(page(org_a, f"{risk.pk}/")).content.decode()
+    assert "Awaiting a top-management endorsement" in detail
+    refused(owner.post(page(org_a, f"acceptances/{acceptance.pk}/reject/"), {"note": ""}))
+    refused(officer.post(page(org_a, f"acceptances/{acceptance.pk}/endorse/")))
+    board = client_for(people.board)
+    assert "Endorse as top management" in board.get(page(org_a, f"{risk.pk}/")).content.decode()
+    assert board.post(page(org_a, f"acceptances/{acceptance.pk}/endorse/")).status_code == 302
     with in_tenant(org_a):
         assert RiskAcceptance.objects.get(pk=acceptance.pk).status == "requested"
-    approved = client_for(people.admin).post(
-        page(org_a, f"acceptances/{acceptance.pk}/approve/"), {"note": "ok"}
-    )
-    assert approved.status_code == 302
-    refused(client_for(people.admin).post(page(org_a, f"acceptances/{acceptance.pk}/approve/")))
+    accepted = owner.post(approve, {"note": "ok"})
+    assert accepted.status_code == 302
+    refused(owner.post(approve))
     with in_tenant(org_a):
-        assert Risk.objects.get(pk=risk.pk).status == "accepted"
+        stored = Risk.objects.get(pk=risk.pk)
+        assert (stored.status, stored.treatment) == ("accepted", "mitigate")
+    detail = officer.get(page(org_a, f"{risk.pk}/")).content.decode()
+    assert "Top-management endorsement" in detail and "Accepted by the risk owner" in detail
+
+
+def test_overdue_actions_and_plan_approval_on_the_risk_page(org_a, people, client_for, in_tenant):
+    with in_tenant(org_a):
+        risk = RiskFactory(
+            organization=org_a,
+            owner=people.contributor,
+            title="Overdue one",
+            treatment="mitigate",
+        )
+        register.treatment_action_create(
+            actor=people.officer_actor,
+            risk=risk,
+            description="Late DLP rule",
+            owner=people.contributor,
+            due_date=timezone.localdate() - timedelta(days=5),
+        )
+    owner = client_for(people.contributor)
+    detail = owner.get(page(org_a, f"{risk.pk}/")).content.decode()
+    assert "overdue</span>" in detail and "not yet approved by the risk owner" in detail
+    assert "1 overdue</span>" in owner.get(page(org_a)).content.decode()  # the list too
+    assert (
+        "Approve the treatment plan"
+        not in client_for(people.officer).get(page(org_a, f"{risk.pk}/")).content.decode()
+    )
+    assert owner.post(page(org_a, f"{risk.pk}/approve-plan/")).status_code == 302
+    detail = owner.get(page(org_a, f"{risk.pk}/")).content.decode()
+    assert "approved by the risk owner" in detail
+    bad = client_for(people.officer).post(
+        page(org_a, f"{risk.pk}/edit/"),
+        {
+            "title": "Overdue one",
+            "category": "data_leakage",
+            "owner": people.contributor.pk,
+            "inherent_likelihood": 2,
+            "inherent_impact": 2,
+            "residual_likelihood": 3,
+            "residual_impact": 3,
+        },
+    )
+    assert bad.status_code == 400 and b"above the inherent score" in bad.content
 
 
 def test_change_request_pages_and_gate(org_a, people, client_for, in_tenant, pilot_tool):
