@@ -14,8 +14,8 @@ from isms import policy, tabular, uploads
 from isms.errors import DomainError
 from isms.members import active_members
 from isms.models import AuditEvent
-from isms.views.errors import error_message
-from isms.views.forms import apply_errors
+from isms.views.errors import error_message, refusal_response
+from isms.views.forms import apply_errors, form_refusal
 from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
 from suppliers.models import Supplier
 
@@ -208,9 +208,7 @@ class AssetDetailView(OrgViewMixin, DetailView):
             )
             context["graph"] = selectors.dependency_graph(asset)
             if can_edit:
-                context["dependency_form"] = kwargs.get("dependency_form") or DependencyForm(
-                    asset=asset
-                )
+                context["dependency_form"] = DependencyForm(asset=asset)
         elif tab == "history":
             context["events"] = AuditEvent.objects.for_object(asset)[:200]
         return context
@@ -338,37 +336,25 @@ class DependencyAddView(OrgViewMixin, View):
         if refused is not None:
             raise PermissionDenied(refused.message)
         form = DependencyForm(request.POST, asset=asset)
-        if form.is_valid():
+        back = _asset_url(asset, "dependencies")
+        try:
+            if not form.is_valid():
+                raise form_refusal(form)
             other = form.cleaned_data["other"]
             dependent, dependency = (
                 (asset, other) if form.cleaned_data["direction"] == "depends_on" else (other, asset)
             )
-            try:
-                services.dependency_add(
-                    actor=self.actor,
-                    asset=dependent,
-                    depends_on=dependency,
-                    kind=form.cleaned_data["kind"],
-                    note=form.cleaned_data["note"],
-                )
-            except (ValidationError, DomainError) as error:
-                if isinstance(error, ValidationError) and "depends_on" in error.message_dict:
-                    form.add_error("other", error.message_dict["depends_on"])
-                else:
-                    apply_errors(form, error)
-            else:
-                messages.success(request, "Dependency added.")
-                return redirect(_asset_url(asset, "dependencies"))
-        view = AssetDetailView()
-        view.setup(request, *args, **kwargs)
-        view.actor = self.actor
-        view.object = selectors.asset_detail().get(pk=asset.pk)
-        request.GET = request.GET.copy()
-        request.GET["tab"] = "dependencies"
-        context = view.get_context_data(object=view.object, dependency_form=form)
-        response = view.render_to_response(context)
-        response.status_code = 400
-        return response
+            services.dependency_add(
+                actor=self.actor,
+                asset=dependent,
+                depends_on=dependency,
+                kind=form.cleaned_data["kind"],
+                note=form.cleaned_data["note"],
+            )
+        except (ValidationError, DomainError) as error:
+            return refusal_response(request, error, fallback=back)
+        messages.success(request, f"{dependent.name} now depends on {dependency.name}.")
+        return redirect(back)
 
 
 class DependencyRemoveView(OrgViewMixin, View):
@@ -477,10 +463,8 @@ class TriageQueueView(OrgListView):
         can_triage = policy.can(self.actor, "triage", Asset)
         context.update(
             can_triage=can_triage,
-            accept_form=kwargs.get("accept_form") or (TriageAcceptForm() if can_triage else None),
+            accept_form=TriageAcceptForm() if can_triage else None,
             dismiss_form=TriageDismissForm(),
-            error_for=kwargs.get("error_for"),
-            decision_form=kwargs.get("decision_form"),
         )
         return context
 
@@ -503,29 +487,18 @@ class TriageDecisionView(OrgViewMixin, View):
         else:
             form = TriageDismissForm(request.POST)
         queue = reverse("asset_triage", args=[self.organization.slug])
-        if form.is_valid():
-            try:
-                if self.decision == "accept":
-                    services.shadow_ai_accept(actor=self.actor, asset=report, **form.cleaned_data)
-                    text = f"{report.name} accepted into the register."
-                else:
-                    services.shadow_ai_dismiss(
-                        actor=self.actor, asset=report, reason=form.cleaned_data["reason"]
-                    )
-                    text = f"{report.name} dismissed."
-            except DomainError as error:
-                messages.error(request, f"Nothing was changed: {error.message}")
-                return redirect(queue)
-            except ValidationError as error:
-                apply_errors(form, error)
+        try:
+            if not form.is_valid():
+                raise form_refusal(form)
+            if self.decision == "accept":
+                services.shadow_ai_accept(actor=self.actor, asset=report, **form.cleaned_data)
+                text = f"{report.name} accepted into the register."
             else:
-                messages.success(request, text)
-                return redirect(queue)
-        view = TriageQueueView()
-        view.setup(request, *args, **kwargs)
-        view.actor = self.actor
-        view.object_list = view.get_queryset()
-        context = view.get_context_data(error_for=report.pk, decision_form=form)
-        response = view.render_to_response(context)
-        response.status_code = 400
-        return response
+                services.shadow_ai_dismiss(
+                    actor=self.actor, asset=report, reason=form.cleaned_data["reason"]
+                )
+                text = f"{report.name} dismissed."
+        except (ValidationError, DomainError) as error:
+            return refusal_response(request, error, fallback=queue)
+        messages.success(request, text)
+        return redirect(queue)

@@ -198,7 +198,14 @@ class SoARowView(OrgViewMixin, View):
 
 
 def _statement(request) -> StatementOfApplicability:
-    framework = _framework(request.POST.get("framework", ""))
+    """The Statement a submit or approve button names; an unknown framework is a refusal in
+    words (the buttons redirect with it), not a 404."""
+    code = request.POST.get("framework", "")
+    framework = Framework.objects.filter(code=code).first()
+    if framework is None:
+        raise ValidationError(
+            {"framework": f"No framework “{code}” in the control library: choose one it holds."}
+        )
     soa = services.soa_for_framework(framework)
     if soa is None:
         raise Conflict(f"The Statement of Applicability for {framework.name} is not set up yet.")

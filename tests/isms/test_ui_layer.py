@@ -144,11 +144,6 @@ def _write_page(scopes) -> bool:
 
 READ_ONLY_ROLES = [Role.AUDITOR, Role.CONTRIBUTOR]
 
-# Known gaps, outside the registers issue 10 converted (suppliers, policies, risks, assets):
-# each is a strict xfail, so the entry must go once the page is fixed. Monitoring's form
-# pages render their Save form to members who may only read them.
-MONITORING_FORMS_SHOWN_TO_READERS: dict[str, set[str]] = {}
-
 
 def _page_cases():
     routes = [r for r in ui_routes() if r.scopes_for("GET") is not None]
@@ -159,10 +154,7 @@ def _page_cases():
             f"{name}{names[: routes.index(route)].count(name)}" if names.count(name) > 1 else name
         )
         for role in READ_ONLY_ROLES:
-            marks = []
-            if role in MONITORING_FORMS_SHOWN_TO_READERS.get(case_id, ()):
-                marks = [pytest.mark.xfail(strict=True, reason="monitoring form shown to a reader")]
-            yield pytest.param(route, role, id=f"{case_id}-{role}", marks=marks)
+            yield pytest.param(route, role, id=f"{case_id}-{role}")
 
 
 @pytest.mark.parametrize(("route", "role"), list(_page_cases()))
@@ -196,24 +188,8 @@ def test_pages_render_only_the_controls_their_reader_can_use(
 
 # --- A POST always ends on a redirect, with a message in words ------------------------------
 
-# Known gaps (strict xfails, see above): the asset register's triage and dependency forms
-# re-render the page at the submission address (400); the SoA's buttons (risks/views/soa.py,
-# being changed by another helper) answer 404 to an organisation without a Statement yet.
-BUTTON_GAPS = {
-    "asset_triage_accept": "asset triage re-renders at the POST address",
-    "asset_triage_dismiss": "asset triage re-renders at the POST address",
-    "asset_dependency_add": "asset dependency form re-renders at the POST address",
-    "soa_submit": "SoA buttons answer 404 without a Statement",
-    "soa_approve": "SoA buttons answer 404 without a Statement",
-}
 BUTTON_ROUTES = [
-    pytest.param(
-        r,
-        id=str(r),
-        marks=[pytest.mark.xfail(strict=True, reason=BUTTON_GAPS[str(r)])]
-        if str(r) in BUTTON_GAPS
-        else [],
-    )
+    pytest.param(r, id=str(r))
     for r in ui_routes()
     if r.scopes_for("GET") is None and r.scopes_for("POST") is not None
 ]
