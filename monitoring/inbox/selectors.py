@@ -48,7 +48,7 @@ def my_tasks(actor: Actor, today: date | None = None) -> MyTasks:
         if actor.user_id in item.recipient_ids:
             getattr(tasks, str(stage)).append(item)
         elif stage == Stage.OVERDUE:
-            after = item.escalate_after_days or config.escalate_after_days
+            after = item.escalates_after(config.escalate_after_days)
             if (today - item.due_on).days >= after and actor.has_scope(f"{item.domain}:manage"):
                 tasks.escalated.append(item)
     return tasks

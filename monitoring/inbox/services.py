@@ -209,7 +209,7 @@ def _candidates(items, today: date, config: InboxSettings, organization_id: int)
         escalate_to: list[int] = []
         escalation_body = escalation_key = ""
         if stage == Stage.OVERDUE:
-            after = item.escalate_after_days or config.escalate_after_days
+            after = item.escalates_after(config.escalate_after_days)
             overdue_days = (today - item.due_on).days
             if overdue_days >= after:
                 officers = officers_of.get(item.domain)

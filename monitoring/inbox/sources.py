@@ -36,6 +36,13 @@ class DueItem:
     domain: str = "monitoring"  # whose officers an overdue item escalates to
     kind: str = field(default="", compare=False)  # filled in from the source's kind
 
+    def escalates_after(self, organisation_default: int) -> int:
+        """Days overdue before the officers are told: the item's own figure (0: at once)
+        when it has one, else the organisation's setting."""
+        if self.escalate_after_days is None:
+            return organisation_default
+        return self.escalate_after_days
+
     @property
     def kind_label(self) -> str:
         return _labels.get(self.kind) or self.kind.replace("_", " ").capitalize()

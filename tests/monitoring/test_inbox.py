@@ -122,6 +122,15 @@ def test_escalation_reaches_the_officers_only_after_n_days_overdue(org_a, member
         ]
 
 
+def test_an_item_that_escalates_at_once_is_not_given_the_organisations_delay():
+    """`escalate_after_days=0` means the officers hear of it on its first overdue day (an
+    incident's legal clock); only None falls back to the organisation's setting."""
+    due = sources.DueItem(recipient_ids=[1], key="k", subject="s", url="/", due_on=TODAY)
+    assert due.escalates_after(7) == 7
+    assert sources.DueItem(**{**due.__dict__, "escalate_after_days": 0}).escalates_after(7) == 0
+    assert sources.DueItem(**{**due.__dict__, "escalate_after_days": 3}).escalates_after(7) == 3
+
+
 def test_reminders_never_cross_organisations(
     org_a, org_b, member, in_tenant, django_capture_on_commit_callbacks
 ):
