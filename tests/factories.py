@@ -43,6 +43,8 @@ def load_all_factories() -> None:
 
 def make_object(model: type, organization: Organization):
     """A saved `model` instance in `organization`, made inside its tenant context."""
+    if model not in OBJECT_FACTORIES:
+        load_all_factories()  # a test run alone may not have imported the app's factories
     with tenant_context(organization.pk, actor="test factory"):
         return OBJECT_FACTORIES[model](organization)
 
