@@ -15,6 +15,7 @@ from django.db.models import Exists, OuterRef
 from monitoring.inbox.sources import (
     DueItem,
     _members,
+    designated_members,
     due_source,
     horizon,
     members_with_scope,
@@ -209,16 +210,33 @@ def impact_assessments_waiting(organization_id: int, today: date) -> Iterable[Du
 
 @due_source("approval_risk_acceptance", "Decision: risk acceptance")
 def risk_acceptances_waiting(organization_id: int, today: date) -> Iterable[DueItem]:
-    from risks.models import RiskAcceptance
+    """A requested acceptance waits for the risk owner, who decides (ISO/IEC 27001:2022
+    6.1.3 f). Above the appetite, until a top-management member has endorsed the risk's
+    current score, it also waits for the members designated top management."""
+    from risks.models import RiskAcceptance, RiskCriteria
 
     rows = RiskAcceptance.objects.filter(status=RiskAcceptance.Status.REQUESTED).values_list(
-        "pk", "risk_id", "risk__title", "requested_by_id", "requested_at"
+        "pk",
+        "risk_id",
+        "risk__title",
+        "risk__owner_id",
+        "requested_at",
+        "authority_score",
+        "risk__residual_likelihood",
+        "risk__residual_impact",
+        "risk__inherent_likelihood",
+        "risk__inherent_impact",
     )
-    approvers = members_with_scope(organization_id, "risks:approve")
+    criteria = RiskCriteria.objects.first() or RiskCriteria(organization_id=organization_id)
+    top_management = designated_members(organization_id, "top_management")
     url = url_maker(organization_id)
-    for pk, risk_id, title, requested_by, requested_at in rows:
+    for pk, risk_id, title, owner, requested_at, endorsed, rl, ri, il, ii in rows:
+        score = rl * ri if rl is not None else (il * ii if il is not None else None)
+        recipients = [owner]
+        if criteria.above_appetite(score) and endorsed != score:
+            recipients += top_management
         yield DueItem(
-            recipient_ids=[u for u in approvers if u != requested_by],
+            recipient_ids=recipients,
             key=f"approval_risk_acceptance:{pk}",
             subject=f"A request to accept risk “{title}” is waiting for a decision",
             url=url("risk_detail", risk_id),

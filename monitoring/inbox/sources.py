@@ -92,6 +92,7 @@ def gather(
     _url_makers.clear()
     _memberships.clear()
     _people.clear()
+    _designations.clear()
     _members(organization_id)  # every gather reads the members once, used or not
     url_maker(organization_id)
     items: list[DueItem] = []
@@ -111,6 +112,7 @@ def gather(
 
 _memberships: dict[int, list[tuple[int, str]]] = {}
 _people: dict[int, dict[int, tuple[str, str]]] = {}
+_designations: dict[int, dict[str, list[int]]] = {}
 
 
 def _members(organization_id: int) -> list[tuple[int, str]]:
@@ -123,11 +125,21 @@ def _members(organization_id: int) -> list[tuple[int, str]]:
             Membership.objects.active()
             .filter(organization_id=organization_id)
             .order_by("user_id")
-            .values_list("user_id", "role", "user__email", "user__first_name", "user__last_name")
+            .values_list(
+                "user_id",
+                "role",
+                "user__email",
+                "user__first_name",
+                "user__last_name",
+                "top_management",
+            )
         )
         _memberships[organization_id] = [(u, role) for u, role, *_ in rows]
         _people[organization_id] = {
-            u: (email, f"{first} {last}".strip() or email) for u, _, email, first, last in rows
+            u: (email, f"{first} {last}".strip() or email) for u, _, email, first, last, _ in rows
+        }
+        _designations[organization_id] = {
+            "top_management": [u for u, role, *_, top in rows if top and _may_hold(role)]
         }
     return _memberships[organization_id]
 
@@ -140,6 +152,19 @@ def people(organization_id: int) -> dict[int, tuple[str, str]]:
 
 def active_member_ids(organization_id: int) -> set[int]:
     return {user_id for user_id, _ in _members(organization_id)}
+
+
+def designated_members(organization_id: int, designation: str) -> list[int]:
+    """Ids of the active members holding a designation (isms.access.DESIGNATION_SCOPES), only
+    where their role may hold a responsibility (never an auditor)."""
+    _members(organization_id)
+    return list(_designations[organization_id].get(designation, ()))
+
+
+def _may_hold(role: str) -> bool:
+    from isms.access import OWN_SCOPE, ROLE_SCOPES
+
+    return OWN_SCOPE in ROLE_SCOPES.get(role, ())
 
 
 def members_with_scope(organization_id: int, scope: str) -> list[int]:

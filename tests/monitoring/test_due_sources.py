@@ -71,3 +71,53 @@ def test_registers_feed_the_inbox_with_the_right_people(org_a, org_b, member, in
     with in_tenant(org_b):
         MembershipFactory(organization=org_b, role=Role.OFFICER)
         assert not any(_by_kind(org_b).values())  # nothing of A's reaches B
+
+
+def test_a_requested_acceptance_waits_for_the_risk_owner_and_above_appetite_for_top_management(
+    org_a, member, in_tenant
+):
+    """ISO/IEC 27001:2022 6.1.3 f: the risk owner accepts the residual risk, so the request
+    waits for them, not for approvers. Above the appetite it also waits for the members
+    designated top management until one endorses the current score; never for an auditor."""
+    from isms.models import Membership
+    from risks.models import Risk, RiskCriteria
+
+    requester = member(org_a, Role.OFFICER)
+    board = member(org_a, Role.CONTRIBUTOR)
+    auditor = member(org_a, Role.AUDITOR)
+    Membership.objects.filter(user__in=[board, auditor], organization=org_a).update(
+        top_management=True
+    )
+    with in_tenant(org_a):
+        low = make_risk(org_a)
+        Risk.objects.filter(pk=low.pk).update(
+            residual_likelihood=1, residual_impact=1, residual_score=1
+        )
+        high = make_risk(org_a)
+        threshold = RiskCriteria.objects.get().acceptance_threshold
+        Risk.objects.filter(pk=high.pk).update(
+            inherent_likelihood=5,
+            inherent_impact=5,
+            inherent_score=25,
+            residual_likelihood=5,
+            residual_impact=5,
+            residual_score=25,
+        )
+        assert threshold < 25
+        for risk in (low, high):
+            RiskAcceptance.objects.create(
+                risk=risk,
+                rationale="Residual risk is tolerable.",
+                expires_on=TODAY + timedelta(days=90),
+                requested_by=requester,
+            )
+        waiting = {
+            i.url.rstrip("/").split("/")[-1]: i for i in _by_kind(org_a)["approval_risk_acceptance"]
+        }
+        assert waiting[str(low.pk)].recipient_ids == [low.owner_id]
+        assert waiting[str(high.pk)].recipient_ids == [high.owner_id, board.pk]
+        RiskAcceptance.objects.filter(risk=high).update(authority=board, authority_score=25)
+        endorsed = {
+            i.url.rstrip("/").split("/")[-1]: i for i in _by_kind(org_a)["approval_risk_acceptance"]
+        }
+        assert endorsed[str(high.pk)].recipient_ids == [high.owner_id]
