@@ -71,6 +71,9 @@ class MetricPoint(TenantModel):
     value = models.FloatField()
     source = models.CharField(max_length=100, blank=True)
     received_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Who pushed it (the API key's prefix and name, or the member): inserts of points are not
+    # copied into the audit trail (isms.db_security), so each point carries its own record.
+    pushed_by = models.CharField(max_length=200, blank=True, editable=False)
 
     class Meta:
         ordering = ["-measured_at", "-id"]

@@ -197,11 +197,13 @@ def metric_points_ingest(*, actor: Actor, points: list[dict], source: str = "") 
             continue
         seen.add(key)
         rows.append((asset_id, metric, measured_at, value))
-    stored = _insert_points(organization_id, rows, source)
+    stored = _insert_points(organization_id, rows, source, pushed_by=actor.label)
     return {"received": len(points), "stored": stored, "duplicates": len(points) - stored}
 
 
-def _insert_points(organization_id: int, rows: list[tuple], source: str = "") -> int:
+def _insert_points(
+    organization_id: int, rows: list[tuple], source: str = "", *, pushed_by: str = ""
+) -> int:
     """Insert (asset id, metric, measured at, value) rows in one INSERT … SELECT FROM
     unnest(…) ON CONFLICT DO NOTHING: the unique index makes a retried point a no-op (also
     under a race), RETURNING counts what was new. Row-level security applies as to any
@@ -213,8 +215,8 @@ def _insert_points(organization_id: int, rows: list[tuple], source: str = "") ->
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (organization_id, asset_id, metric, measured_at, value,"
-            " source, received_at)"
-            " SELECT %s, a, m, t, v, %s, %s FROM unnest(%s::bigint[], %s::varchar[],"
+            " source, received_at, pushed_by)"
+            " SELECT %s, a, m, t, v, %s, %s, %s FROM unnest(%s::bigint[], %s::varchar[],"
             " %s::timestamptz[], %s::float8[]) AS p(a, m, t, v)"
             " ON CONFLICT (organization_id, asset_id, metric, measured_at) DO NOTHING"
             " RETURNING 1",
@@ -222,6 +224,7 @@ def _insert_points(organization_id: int, rows: list[tuple], source: str = "") ->
                 organization_id,
                 source[:100],
                 timezone.now(),
+                pushed_by[:200],
                 list(assets),
                 list(metrics),
                 list(times),

@@ -56,6 +56,10 @@ def test_a_batch_is_stored_and_a_retry_stores_nothing_twice(org_a, setup, in_ten
         "duplicates": 3,
     }
     assert stored(org_a, in_tenant) == 3
+    # Inserts of points are not copied into the audit trail: each point says who pushed it.
+    with in_tenant(org_a):
+        pushers = set(MetricPoint.objects.values_list("pushed_by", flat=True))
+    assert len(pushers) == 1 and pushers.pop().startswith("API key gr_")
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,16 @@ class CheckRunSerializer(serializers.ModelSerializer):
 class MetricPointSerializer(serializers.ModelSerializer):
     class Meta:
         model = MetricPoint
-        fields = ["id", "asset", "metric", "measured_at", "value", "source", "received_at"]
+        fields = [
+            "id",
+            "asset",
+            "metric",
+            "measured_at",
+            "value",
+            "source",
+            "received_at",
+            "pushed_by",
+        ]
         read_only_fields = fields
 
 
