@@ -41,9 +41,11 @@ def make_scope(organization):
     from django.db.models import Max
 
     number = (ScopeStatement.objects.aggregate(n=Max("number"))["n"] or 0) + 1
+    preparer = MembershipFactory(organization=organization, role=Role.OFFICER).user
     approver = MembershipFactory(organization=organization, role=Role.ADMIN).user
     return ScopeStatement.objects.create(
         number=number,
+        prepared_by=preparer,
         statement="The SaaS products and their AI assistants.",
         status="approved",
         approved_by=approver,

@@ -370,6 +370,9 @@ def test_scope_workflow_and_objectives_through_the_api(org_a, org_b, member, api
     assert measured.status_code == 201 and measured.json()["on_target"] is False
     detail = officer.get(f"{base}/objectives/{opk}/").json()
     assert detail["status"] == "off_target" and detail["latest_value"] == "80.00"
+    listed = officer.get(f"{base}/objective-measurements/?objective={opk}").json()
+    assert listed["count"] == 1 and listed["results"][0]["value"] == "80.00"
+    assert officer.get(f"{base}/objective-measurements/?objective=0").json()["count"] == 0
 
     # Bravo's officer: the same ids are 404, lists are empty, nothing can be measured.
     bravo = api_for(member(org_b, Role.OFFICER))

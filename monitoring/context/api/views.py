@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from isms.api.viewsets import TenantHistoryMixin, TenantViewSet
 from monitoring.context import selectors, services
 from monitoring.context.api import serializers as s
+from monitoring.context.filters import MeasurementFilterSet
 from monitoring.context.models import (
     ContextIssue,
     InterestedParty,
@@ -101,7 +102,7 @@ class ObjectiveMeasurementViewSet(mixins.ListModelMixin, mixins.RetrieveModelMix
     model = ObjectiveMeasurement
     serializer_class = s.ObjectiveMeasurementSerializer
     scope_map = {"GET": ["monitoring:read"]}
-    filterset_fields = ["objective"]
+    filterset_class = MeasurementFilterSet
 
     def get_base_queryset(self):
         return ObjectiveMeasurement.objects.select_related("objective")
