@@ -40,6 +40,7 @@ def test_the_demo_scope_issues_and_objectives_in_the_browser(browser_page):
     shot(page, "context")
     page.get_by_role("link", name="Objectives", exact=True).click()
     assert page.locator("main").get_by_text("Off target").count() == 1  # the AI one, at 75 %
+    shot(page, "objectives")
     page.get_by_role("link", name="Patch critical vulnerabilities quickly").click()
     rows = page.locator("table tbody tr")
     assert rows.count() == 3 and "on target" in rows.first.inner_text()

@@ -385,7 +385,7 @@ def test_scope_workflow_and_objectives_through_the_api(org_a, org_b, member, api
 
 
 def test_the_lists_keep_a_constant_number_of_queries(
-    org_a, member, client_for, in_tenant, django_assert_max_num_queries
+    org_a, member, client_for, api_for, in_tenant, django_assert_max_num_queries
 ):
     with in_tenant(org_a):
         officer = actor_for(org_a)
@@ -401,3 +401,8 @@ def test_the_lists_keep_a_constant_number_of_queries(
         with django_assert_max_num_queries(25):
             assert client.get(f"/o/{org_a.slug}/monitoring/context/{url}").status_code == 200
     assert policy.can(actor_for(org_a, Role.AUDITOR), "view", objective)
+    api = api_for(member(org_a, Role.AUDITOR))
+    for path in ["objectives", "objective-measurements", "context-issues", "interested-parties"]:
+        with django_assert_max_num_queries(20):
+            response = api.get(f"/api/v1/orgs/{org_a.slug}/{path}/")
+        assert response.status_code == 200 and response.json()["count"] >= 15, path
