@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "monitoring.improvement",
     "monitoring.audits",
     "monitoring.management",
+    "monitoring.context",
     "monitoring.checks",
     # Last among the registers: the reviews demo runs the first reminder sweep over them all.
     "monitoring.inbox",

@@ -9,5 +9,6 @@ urlpatterns: list = [
     path("improvement/", include("monitoring.improvement.urls")),
     path("audits/", include("monitoring.audits.urls")),
     path("management-review/", include("monitoring.management.urls")),
+    path("context/", include("monitoring.context.urls")),
     path("checks/", include("monitoring.checks.urls")),
 ]

@@ -2,6 +2,7 @@
 
 import monitoring.audits.api.urls
 import monitoring.checks.api.urls
+import monitoring.context.api.urls
 import monitoring.improvement.api.urls
 import monitoring.inbox.api.urls
 import monitoring.incidents.api.urls

@@ -1,0 +1,13 @@
+import django_filters
+
+from monitoring.context.models import ObjectiveMeasurement
+
+
+class MeasurementFilterSet(django_filters.FilterSet):
+    """By objective id (a number: a foreign-key choice field would list every objective)."""
+
+    objective = django_filters.NumberFilter(field_name="objective_id")
+
+    class Meta:
+        model = ObjectiveMeasurement
+        fields = ["objective"]
