@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q
 
 from isms.choices import DataCategory
+from isms.filters import BoundedFilterSet
 
 from . import selectors
 from .models import (
@@ -32,7 +33,7 @@ ASSET_ORDERING = (
 )
 
 
-class AssetFilterSet(django_filters.FilterSet):
+class AssetFilterSet(BoundedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     asset_type = django_filters.ChoiceFilter(choices=AssetType.choices, label="Type")
     ai = django_filters.BooleanFilter(method="filter_ai", label="AI assets only")
@@ -120,7 +121,7 @@ class AssetFilterSet(django_filters.FilterSet):
         return selectors.not_reviewed_since(queryset)
 
 
-class AssetDependencyFilterSet(django_filters.FilterSet):
+class AssetDependencyFilterSet(BoundedFilterSet):
     asset = django_filters.NumberFilter(field_name="asset_id", label="Dependent asset (id)")
     depends_on = django_filters.NumberFilter(field_name="depends_on_id", label="Dependency (id)")
     involving = django_filters.NumberFilter(method="filter_involving", label="Either end (id)")
@@ -134,7 +135,7 @@ class AssetDependencyFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(asset_id=value) | Q(depends_on_id=value))
 
 
-class EvaluationFilterSet(django_filters.FilterSet):
+class EvaluationFilterSet(BoundedFilterSet):
     asset = django_filters.NumberFilter(field_name="asset_id", label="Asset (id)")
     kind = django_filters.ChoiceFilter(choices=EvaluationKind.choices)
     passed = django_filters.BooleanFilter()

@@ -44,7 +44,10 @@ class AssetForm(forms.ModelForm):
     )
     custodian = MemberChoiceField(required=False, error_messages=NOT_AN_OWNER)
     transparency_notice_url = forms.URLField(
-        required=False, assume_scheme="https", label="Transparency notice (link)"
+        required=False,
+        assume_scheme="https",
+        label="Transparency notice (link)",
+        max_length=Asset._meta.get_field("transparency_notice_url").max_length,
     )
     supplier = forms.ModelChoiceField(queryset=Supplier._base_manager.none(), required=False)
     data_categories = forms.MultipleChoiceField(

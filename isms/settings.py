@@ -27,6 +27,13 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = env_bool("DEBUG", False)
+# A deployment behind HTTPS sets GUARDRAIL_PRODUCTION=1: DEBUG must be off, the secret comes
+# from the environment, and the HTTPS settings below default on (`check --deploy` is clean).
+PRODUCTION = env_bool("GUARDRAIL_PRODUCTION", False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("GUARDRAIL_PRODUCTION=1 with DEBUG on: turn DEBUG off.")
+if PRODUCTION and not env("SECRET_KEY"):
+    raise ImproperlyConfigured("GUARDRAIL_PRODUCTION=1 needs SECRET_KEY from the environment.")
 VAR_DIR = Path(env("GUARDRAIL_VAR", str(BASE_DIR / "var")))
 # `make run` / `make test` generate a key into var/; a deployment sets SECRET_KEY.
 SECRET_KEY = env("SECRET_KEY") or (
@@ -78,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "isms.middleware.RequestIdMiddleware",
+    "isms.middleware.QueryStringMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -197,8 +205,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", PRODUCTION)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# --- HTTPS (on with GUARDRAIL_PRODUCTION; TLS ends at a proxy that sets X-Forwarded-Proto) ----
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+# The probes answer over plain HTTP inside the network (docker compose, kubelet).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+if env_bool("SECURE_PROXY_SSL_HEADER", PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_HOST = env("EMAIL_HOST", "")
@@ -245,6 +263,12 @@ REST_FRAMEWORK = {
         "isms.api.authentication.TenantActorAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["isms.api.permissions.ScopePermission"],
+    # JSON bodies pass isms.api.parsers (a nesting limit); forms and multipart as DRF's default.
+    "DEFAULT_PARSER_CLASSES": [
+        "isms.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "isms.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 import isms.api.urls  # noqa: F401  (each api.urls registers its viewsets on the org router)
 from isms.api.routers import org_router
-from isms.views import auth, controls, org
+from isms.views import auth, controls, health, org
 
 FEATURE_APPS = ["suppliers", "assets", "risks", "policies", "monitoring"]
 for _app in FEATURE_APPS:
@@ -56,6 +56,8 @@ account_patterns = [
 
 urlpatterns = [
     path("", auth.choose_organization, name="home"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("orgs/new/", auth.organization_create, name="organization_create"),
     path("invitations/<str:token>/", auth.invitation_accept, name="invitation_accept"),
     path("accounts/", include(account_patterns)),
@@ -73,5 +75,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "isms.views.errors.bad_request"
+handler403 = "isms.views.errors.permission_denied"
 handler404 = "isms.views.errors.page_not_found"
 handler500 = "isms.views.errors.server_error"

@@ -4,10 +4,11 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
+from isms.filters import BoundedFilterSet
 from policies.models import Acknowledgement, Policy, PolicyKind, PolicyVersion, VersionStatus
 
 
-class PolicyFilterSet(django_filters.FilterSet):
+class PolicyFilterSet(BoundedFilterSet):
     kind = django_filters.ChoiceFilter(choices=PolicyKind.choices)
     covers_ai = django_filters.BooleanFilter(label="Covers AI")
     status = django_filters.ChoiceFilter(
@@ -34,7 +35,7 @@ class PolicyFilterSet(django_filters.FilterSet):
         return queryset.filter(title__icontains=value)
 
 
-class PolicyVersionFilterSet(django_filters.FilterSet):
+class PolicyVersionFilterSet(BoundedFilterSet):
     policy = django_filters.NumberFilter(field_name="policy_id")
     status = django_filters.ChoiceFilter(choices=VersionStatus.choices)
 
@@ -43,7 +44,7 @@ class PolicyVersionFilterSet(django_filters.FilterSet):
         fields = ["policy", "status"]
 
 
-class AcknowledgementFilterSet(django_filters.FilterSet):
+class AcknowledgementFilterSet(BoundedFilterSet):
     version = django_filters.NumberFilter(field_name="version_id")
     policy = django_filters.NumberFilter(field_name="version__policy_id")
     user = django_filters.NumberFilter(field_name="user_id")

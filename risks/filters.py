@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from isms.filters import BoundedFilterSet
 from risks.ai_act import Tier
 from risks.models import (
     AIChangeRequest,
@@ -33,7 +34,7 @@ RISK_ORDERING = (
 )
 
 
-class RiskFilterSet(django_filters.FilterSet):
+class RiskFilterSet(BoundedFilterSet):
     """Expects the queryset of risks.selectors.risks_for_list() (bands, effective status)."""
 
     q = django_filters.CharFilter(method="search", label="Search")
@@ -90,7 +91,7 @@ class RiskFilterSet(django_filters.FilterSet):
         return queryset.filter(expiring) if value else queryset.exclude(expiring)
 
 
-class RiskAcceptanceFilterSet(django_filters.FilterSet):
+class RiskAcceptanceFilterSet(BoundedFilterSet):
     risk = django_filters.NumberFilter(field_name="risk_id")
     status = django_filters.ChoiceFilter(choices=RiskAcceptance.Status.choices)
 
@@ -99,7 +100,7 @@ class RiskAcceptanceFilterSet(django_filters.FilterSet):
         fields = ["risk", "status"]
 
 
-class TreatmentActionFilterSet(django_filters.FilterSet):
+class TreatmentActionFilterSet(BoundedFilterSet):
     risk = django_filters.NumberFilter(field_name="risk_id")
     owner = django_filters.NumberFilter(field_name="owner_id")
     status = django_filters.ChoiceFilter(choices=TreatmentAction.Status.choices)
@@ -109,7 +110,7 @@ class TreatmentActionFilterSet(django_filters.FilterSet):
         fields = ["risk", "owner", "status"]
 
 
-class ChangeRequestFilterSet(django_filters.FilterSet):
+class ChangeRequestFilterSet(BoundedFilterSet):
     status = django_filters.ChoiceFilter(choices=AIChangeRequest.Status.choices)
     asset = django_filters.NumberFilter(field_name="asset_id")
     approver = django_filters.NumberFilter(field_name="approver_id")
@@ -119,7 +120,7 @@ class ChangeRequestFilterSet(django_filters.FilterSet):
         fields = ["status", "asset", "approver"]
 
 
-class ImpactAssessmentFilterSet(django_filters.FilterSet):
+class ImpactAssessmentFilterSet(BoundedFilterSet):
     asset = django_filters.NumberFilter(field_name="asset_id")
     change_request = django_filters.NumberFilter(field_name="change_request_id")
     status = django_filters.ChoiceFilter(choices=ImpactAssessment.Status.choices)
@@ -130,7 +131,7 @@ class ImpactAssessmentFilterSet(django_filters.FilterSet):
         fields = ["asset", "change_request", "status", "risk_tier"]
 
 
-class SoARowFilterSet(django_filters.FilterSet):
+class SoARowFilterSet(BoundedFilterSet):
     framework = django_filters.CharFilter(field_name="soa__framework__code", label="Framework code")
     applicable = django_filters.BooleanFilter()
     implementation_status = django_filters.ChoiceFilter(choices=ImplementationStatus.choices)
@@ -150,7 +151,7 @@ class SoARowFilterSet(django_filters.FilterSet):
         )
 
 
-class RiskSnapshotFilterSet(django_filters.FilterSet):
+class RiskSnapshotFilterSet(BoundedFilterSet):
     kind = django_filters.ChoiceFilter(choices=RiskSnapshot.Kind.choices)
     status = django_filters.ChoiceFilter(choices=RiskSnapshot.Status.choices)
 
@@ -159,7 +160,7 @@ class RiskSnapshotFilterSet(django_filters.FilterSet):
         fields = ["kind", "status"]
 
 
-class SoASnapshotFilterSet(django_filters.FilterSet):
+class SoASnapshotFilterSet(BoundedFilterSet):
     framework = django_filters.CharFilter(field_name="soa__framework__code", label="Framework code")
 
     class Meta:

@@ -8,6 +8,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from isms.filters import BoundedFilterSet, DaysFilter
 from suppliers.models import (
     AssessmentFile,
     Question,
@@ -33,14 +34,14 @@ SUPPLIER_ORDERING = {
 }
 
 
-class SupplierFilterSet(django_filters.FilterSet):
+class SupplierFilterSet(BoundedFilterSet):
     q = django_filters.CharFilter(method="search", label="Search name, website or service")
     ai = django_filters.BooleanFilter(method="filter_ai", label="Provides AI services")
     criticality = django_filters.ChoiceFilter(choices=Supplier.Criticality.choices)
     status = django_filters.ChoiceFilter(choices=Supplier.Status.choices)
     rating = django_filters.ChoiceFilter(choices=Rating.choices)
     owner = django_filters.NumberFilter(field_name="owner_id", label="Owner (user id)")
-    cert_expiring_within = django_filters.NumberFilter(
+    cert_expiring_within = DaysFilter(
         method="filter_cert_expiring",
         label="Certification expires within N days (or has expired)",
         min_value=0,
@@ -86,7 +87,7 @@ class SupplierFilterSet(django_filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
-class SupplierChildFilterSet(django_filters.FilterSet):
+class SupplierChildFilterSet(BoundedFilterSet):
     supplier = django_filters.NumberFilter(field_name="supplier_id")
 
 
@@ -98,8 +99,8 @@ class SupplierContactFilterSet(SupplierChildFilterSet):
 
 class SupplierCertificationFilterSet(SupplierChildFilterSet):
     type = django_filters.ChoiceFilter(choices=SupplierCertification.Type.choices)
-    expiring_within = django_filters.NumberFilter(
-        method="filter_expiring", label="Expires within N days (or has expired)", min_value=0
+    expiring_within = DaysFilter(
+        method="filter_expiring", label="Expires within N days (or has expired)"
     )
 
     class Meta:
@@ -118,7 +119,7 @@ class SupplierContractClauseFilterSet(SupplierChildFilterSet):
         fields = ["supplier", "status"]
 
 
-class QuestionSetFilterSet(django_filters.FilterSet):
+class QuestionSetFilterSet(BoundedFilterSet):
     status = django_filters.ChoiceFilter(choices=QuestionSet.Status.choices)
     name = django_filters.CharFilter(lookup_expr="iexact")
 
@@ -127,7 +128,7 @@ class QuestionSetFilterSet(django_filters.FilterSet):
         fields = ["status", "name"]
 
 
-class QuestionFilterSet(django_filters.FilterSet):
+class QuestionFilterSet(BoundedFilterSet):
     question_set = django_filters.NumberFilter(field_name="question_set_id")
     group = django_filters.ChoiceFilter(choices=Question.Group.choices)
 
@@ -145,7 +146,7 @@ class SupplierAssessmentFilterSet(SupplierChildFilterSet):
         fields = ["supplier", "status", "rating"]
 
 
-class AssessmentChildFilterSet(django_filters.FilterSet):
+class AssessmentChildFilterSet(BoundedFilterSet):
     assessment = django_filters.NumberFilter(field_name="assessment_id")
 
 

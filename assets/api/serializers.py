@@ -154,7 +154,12 @@ class EvaluationSerializer(serializers.ModelSerializer):
 class ShadowAIReportSerializer(serializers.ModelSerializer):
     """A reported AI tool in use, awaiting (or after) officers' triage."""
 
-    used_by = serializers.CharField(source="reported_users", required=False, allow_blank=True)
+    used_by = serializers.CharField(
+        source="reported_users",
+        required=False,
+        allow_blank=True,
+        max_length=Asset._meta.get_field("reported_users").max_length,
+    )
     purpose = serializers.CharField(source="intended_purpose")
     data_going_in = serializers.CharField(source="reported_data", required=False, allow_blank=True)
     data_categories = serializers.ListField(

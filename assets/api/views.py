@@ -6,9 +6,10 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from isms.api.parsers import JSONParser
 from isms.api.viewsets import TenantHistoryMixin, TenantModelViewSet, TenantViewSet
 
 from .. import selectors, services

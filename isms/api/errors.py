@@ -96,9 +96,10 @@ def _summary(errors: dict) -> str:
     return "Invalid input. " + " | ".join(p for p in parts if p)
 
 
-def api_error(status_code: int, detail: str, code: str) -> JsonResponse:
+def api_error(status_code: int, detail: str, code: str, errors: dict | None = None) -> JsonResponse:
     """An error answered outside DRF (middleware, URL resolution) in the same shape."""
-    response = JsonResponse({"detail": detail, "code": code}, status=status_code)
+    body = {"detail": detail, "code": code, **({"errors": errors} if errors else {})}
+    response = JsonResponse(body, status=status_code)
     if status_code == 401:
         response["WWW-Authenticate"] = 'Bearer realm="api"'
     return response

@@ -5,7 +5,8 @@
 - A refusal that escapes a view (a button POST, a race caught by the database) is turned
   into a flash message and a redirect back by `refusal_response()`, called from
   TenantMiddleware: a POST never ends on a blank page or a 500.
-- API paths answer JSON, also for URLs that match no route (handler404/handler500).
+- API paths answer JSON, also for URLs that match no route and errors raised outside DRF
+  (handler400/403/404/500: a bad Host header, a refused request, an unhandled exception).
 """
 
 from __future__ import annotations
@@ -67,6 +68,18 @@ def refusal_response(request, error: Exception, fallback: str = ""):
 
 def _is_api(request) -> bool:
     return request.path_info.startswith("/api/")
+
+
+def bad_request(request, exception=None):
+    if _is_api(request):
+        return api_error(400, "Bad request.", ErrorCode.INVALID)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception=None):
+    if _is_api(request):
+        return api_error(403, "You may not do this.", ErrorCode.PERMISSION_DENIED)
+    return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request, exception=None):

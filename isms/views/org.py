@@ -195,6 +195,12 @@ class AuditTrailView(OrgViewMixin, ListView):
         self.filterset = AuditEventFilterSet(self.request.GET, queryset=AuditEvent.objects.all())
         return self.filterset.qs
 
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if not self.filterset.is_valid():  # a refused filter (e.g. a bad date) is a 400
+            response.status_code = 400
+        return response
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
@@ -212,5 +218,8 @@ class AuditTrailExportView(OrgViewMixin, View):
         fmt = kwargs["fmt"]
         if fmt not in tabular.FORMATS:
             raise Http404
-        events = AuditEventFilterSet(request.GET, queryset=AuditEvent.objects.all()).qs
+        filterset = AuditEventFilterSet(request.GET, queryset=AuditEvent.objects.all())
+        if not filterset.is_valid():  # never export more than the filter asked for
+            raise ValidationError(filterset.errors.as_data())
+        events = filterset.qs
         return exports.audit_trail_response(events, fmt=fmt, organization=self.organization)

@@ -2,10 +2,11 @@
 
 import django_filters
 
+from isms.filters import BoundedFilterSet
 from monitoring.checks.models import CheckRun, CheckStatus, Metric, MetricPoint, MetricThreshold
 
 
-class CheckRunFilterSet(django_filters.FilterSet):
+class CheckRunFilterSet(BoundedFilterSet):
     check_code = django_filters.CharFilter()
     status = django_filters.ChoiceFilter(choices=CheckStatus.choices)
 
@@ -14,7 +15,7 @@ class CheckRunFilterSet(django_filters.FilterSet):
         fields = ["check_code", "status"]
 
 
-class MetricPointFilterSet(django_filters.FilterSet):
+class MetricPointFilterSet(BoundedFilterSet):
     asset = django_filters.NumberFilter(field_name="asset_id")
     metric = django_filters.ChoiceFilter(choices=Metric.choices)
 

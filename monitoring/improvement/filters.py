@@ -1,5 +1,6 @@
 import django_filters
 
+from isms.filters import BoundedFilterSet
 from monitoring.improvement.models import (
     ImprovementEntry,
     ImprovementStatus,
@@ -9,7 +10,7 @@ from monitoring.improvement.models import (
 )
 
 
-class NonconformityFilterSet(django_filters.FilterSet):
+class NonconformityFilterSet(BoundedFilterSet):
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Search")
     status = django_filters.ChoiceFilter(choices=NCStatus.choices)
     source = django_filters.ChoiceFilter(choices=NCSource.choices)
@@ -19,7 +20,7 @@ class NonconformityFilterSet(django_filters.FilterSet):
         fields = ["q", "status", "source"]
 
 
-class ImprovementFilterSet(django_filters.FilterSet):
+class ImprovementFilterSet(BoundedFilterSet):
     status = django_filters.ChoiceFilter(choices=ImprovementStatus.choices)
 
     class Meta:

@@ -1,9 +1,10 @@
 import django_filters
 
+from isms.filters import BoundedFilterSet
 from monitoring.incidents.models import Category, Incident, Severity, Status
 
 
-class IncidentFilterSet(django_filters.FilterSet):
+class IncidentFilterSet(BoundedFilterSet):
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label="Search")
     status = django_filters.ChoiceFilter(choices=Status.choices)
     category = django_filters.ChoiceFilter(choices=Category.choices)

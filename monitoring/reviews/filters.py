@@ -1,10 +1,11 @@
 import django_filters
 from django.utils import timezone
 
+from isms.filters import BoundedFilterSet
 from monitoring.reviews.models import AIReview, ReviewSchedule, SubjectType
 
 
-class ReviewScheduleFilterSet(django_filters.FilterSet):
+class ReviewScheduleFilterSet(BoundedFilterSet):
     subject_type = django_filters.ChoiceFilter(choices=SubjectType.choices, label="Subject")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label="Overdue")
     active = django_filters.BooleanFilter()
@@ -25,7 +26,7 @@ class ReviewScheduleFilterSet(django_filters.FilterSet):
         return queryset.exclude(active=True, next_due__lt=today)
 
 
-class AIReviewFilterSet(django_filters.FilterSet):
+class AIReviewFilterSet(BoundedFilterSet):
     status = django_filters.ChoiceFilter(choices=AIReview.Status.choices)
     asset = django_filters.NumberFilter(field_name="asset_id")
     schedule = django_filters.NumberFilter(field_name="schedule_id")

@@ -12,9 +12,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from isms.api.parsers import JSONParser
 from isms.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet, TenantViewSet
 from isms.errors import NotPermitted
 from policies import selectors, services

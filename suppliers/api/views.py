@@ -8,9 +8,10 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from isms.api.parsers import JSONParser
 from isms.api.viewsets import TenantHistoryMixin, TenantModelViewSet, TenantViewSet
 from suppliers import filters, selectors
 from suppliers.api import serializers as s

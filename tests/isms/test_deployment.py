@@ -123,3 +123,61 @@ def test_ci_lints_before_testing():
     assert "ruff check" in lint and "ruff format --check" in lint and "lint-imports" in lint
     contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
     assert contracts["contracts"][0]["layers"][-1] == "isms"
+
+
+def test_compose_health_checks_use_the_readiness_probe():
+    web = COMPOSE["services"]["web"]["healthcheck"]["test"]
+    assert any("/readyz" in part for part in web), web
+    readme = (ROOT / "README.md").read_text()
+    assert "/healthz" in readme and "/readyz" in readme
+
+
+def _manage(args: list[str], **env: str) -> subprocess.CompletedProcess:
+    import os
+
+    environment = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+PRODUCTION_ENV = {
+    "GUARDRAIL_PRODUCTION": "1",
+    "SECRET_KEY": "a" * 10 + "Zq8-Xm3vT0pLw9rYb2NcK7hJd5sFg1uE4iOa6MzQ0xWy2VeRtUi",
+    "ALLOWED_HOSTS": "grc.example.com",
+}
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    """HTTPS-only cookies, HSTS, SSL redirect behind the proxy header, DEBUG off."""
+    result = _manage(["check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({**PRODUCTION_ENV, "DEBUG": "1"}, "DEBUG"),
+        ({"GUARDRAIL_PRODUCTION": "1", "ALLOWED_HOSTS": "grc.example.com"}, "SECRET_KEY"),
+    ],
+    ids=["debug-on", "no-secret-from-env"],
+)
+def test_production_refuses_debug_and_a_generated_secret(env, message):
+    result = _manage(["check"], **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
+def test_development_settings_keep_https_off():
+    """`make run` and the tests serve plain HTTP on 127.0.0.1: no redirect, no HSTS."""
+    from django.conf import settings
+
+    assert not settings.SECURE_SSL_REDIRECT and settings.SECURE_HSTS_SECONDS == 0

@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from isms.api.viewsets import TenantReadOnlyViewSet
+from isms.filters import BoundedFilterSet
 from monitoring.inbox import services
 from monitoring.inbox.models import Notification, Stage
 
@@ -17,7 +18,7 @@ READ = ["monitoring:read"]
 WRITE = ["monitoring:write"]
 
 
-class NotificationFilterSet(django_filters.FilterSet):
+class NotificationFilterSet(BoundedFilterSet):
     unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
     mine = django_filters.BooleanFilter(method="filter_mine", label="Only mine")
     stage = django_filters.ChoiceFilter(choices=Stage.choices)
