@@ -1,9 +1,10 @@
 import django_filters
 
+from isms.filters import BoundedFilterSet
 from monitoring.context.models import ObjectiveMeasurement
 
 
-class MeasurementFilterSet(django_filters.FilterSet):
+class MeasurementFilterSet(BoundedFilterSet):
     """By objective id (a number: a foreign-key choice field would list every objective)."""
 
     objective = django_filters.NumberFilter(field_name="objective_id")
