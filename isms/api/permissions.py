@@ -25,6 +25,11 @@ class ScopePermission(permissions.BasePermission):
             raise exceptions.PermissionDenied(
                 actor.missing_scopes_message(needed), code=ErrorCode.MISSING_SCOPE
             )
+        if actor.user is None and action in getattr(view, "person_only_actions", ()):
+            # The schema offers these to sessions only (isms.api.schema.AutoSchema).
+            raise exceptions.PermissionDenied(
+                "This needs a named person (a browser session); an API key cannot do it."
+            )
         return True
 
     def has_object_permission(self, request, view, obj) -> bool:
