@@ -1,4 +1,6 @@
-"""How drf-spectacular describes our authentication in the OpenAPI schema."""
+"""How drf-spectacular describes the API: authentication (who may call each operation), one
+content type per request body, errors and tags. The schema is what integrators generate
+clients from (tests/isms/test_generated_client.py generates one and uses it)."""
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -91,7 +93,8 @@ def add_errors_and_tags(result, generator, request, public):
 
 
 class AutoSchema(openapi.AutoSchema):
-    """Declares each request body under ONE content type: multipart/form-data where the
+    """Says which operations need a person (see needs_a_person), and declares each request
+    body under ONE content type: multipart/form-data where the
     body carries a file (and the view parses multipart), JSON everywhere else.
 
     A body listed under several content types breaks generated clients (openapi-python-client
