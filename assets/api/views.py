@@ -6,7 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from isms.api.parsers import JSONParser
@@ -158,7 +158,7 @@ class EvaluationViewSet(
     serializer_class = EvaluationSerializer
     scope_map = {"GET": READ, "POST": WRITE}
     filterset_class = EvaluationFilterSet
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_base_queryset(self):
         return ResponsibleAIEvaluation.objects.all()

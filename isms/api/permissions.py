@@ -25,12 +25,27 @@ class ScopePermission(permissions.BasePermission):
             raise exceptions.PermissionDenied(
                 actor.missing_scopes_message(needed), code=ErrorCode.MISSING_SCOPE
             )
+        if not getattr(view, "detail", False):
+            _require_person(actor, view)
         return True
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in SAFE_METHODS:
             return True
+        # On one object, after the lookup: another organisation's id stays a 404.
+        _require_person(request.auth, view)
         refusal = view.change_refusal(request.auth, obj)
         if refusal is not None:
             raise exceptions.PermissionDenied(refusal.message, code=refusal.code)
         return True
+
+
+def _require_person(actor, view) -> None:
+    """The view's `person_only_actions` need a named person; the schema offers them to
+    sessions only (isms.api.schema.AutoSchema.needs_a_person)."""
+    if actor.user is None and getattr(view, "action", None) in getattr(
+        view, "person_only_actions", ()
+    ):
+        raise exceptions.PermissionDenied(
+            "This needs a named person (a browser session); an API key cannot do it."
+        )

@@ -1,11 +1,23 @@
-"""How drf-spectacular describes our authentication in the OpenAPI schema."""
+"""How drf-spectacular describes the API: authentication (who may call each operation), one
+content type per request body, errors and tags. The schema is what integrators generate
+clients from (tests/isms/test_generated_client.py generates one and uses it)."""
 
+from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import force_instance
+from rest_framework import serializers
 
 
 class TenantActorAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "isms.api.authentication.TenantActorAuthentication"
     name = ["ApiKey", "Session"]
+
+    def get_security_requirement(self, auto_schema):
+        """Either scheme is enough (two requirements, not one asking for both); an operation
+        that needs a named person is offered to sessions only."""
+        if isinstance(auto_schema, AutoSchema) and auto_schema.needs_a_person():
+            return [{"Session": []}]
+        return [{"ApiKey": []}, {"Session": []}]
 
     def get_security_definition(self, auto_schema):
         return [
@@ -75,3 +87,67 @@ def add_errors_and_tags(result, generator, request, public):
                 )
                 response.setdefault("content", {"application/json": {"schema": ref}})
     return result
+
+
+# --- One content type per request body -------------------------------------------------------
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Says which operations need a person (see needs_a_person), and declares each request
+    body under ONE content type: multipart/form-data where the
+    body carries a file (and the view parses multipart), JSON everywhere else.
+
+    A body listed under several content types breaks generated clients (openapi-python-client
+    sends every write as multipart, and some modules do not import). Upload views still accept
+    JSON for the same operation when no file is sent; the schema names the one that always works.
+    """
+
+    def needs_a_person(self) -> bool:
+        """Operations an API key cannot perform: approvals (isms.policy: "an approval needs a
+        named person") and the view's `person_only_actions` (acts whose service calls
+        risks.access.require_person, e.g. raising an AI change request)."""
+        from isms import policy
+
+        view = self.view
+        action = getattr(view, "action", None)
+        if action is None:
+            return False
+        if action in getattr(view, "person_only_actions", ()):
+            return True
+        model = getattr(view, "model", None)
+        policy_action = getattr(view, "object_actions", {}).get(action)
+        if model is None or policy_action is None:
+            return False
+        return policy_action in policy.policy_for(model).approvals
+
+    def get_description(self):
+        description = super().get_description()
+        if self.needs_a_person():
+            note = (
+                "Needs a named person (a browser session): API keys are refused with 403 "
+                "`permission_denied`."
+            )
+            description = f"{description}\n\n{note}" if description else note
+        return description
+
+    def map_parsers(self):
+        media_types = super().map_parsers()
+        if MULTIPART in media_types and _carries_file(self.get_request_serializer()):
+            return [MULTIPART]
+        if JSON in media_types:
+            return [JSON]
+        return media_types[:1]
+
+
+JSON = "application/json"
+MULTIPART = "multipart/form-data"
+
+
+def _carries_file(serializer) -> bool:
+    fields = getattr(force_instance(serializer), "fields", None)
+    if fields is None:
+        return False
+    return any(
+        isinstance(field, serializers.FileField) and not field.read_only
+        for field in fields.values()
+    )

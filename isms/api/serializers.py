@@ -33,6 +33,21 @@ class TenantRelatedField(serializers.PrimaryKeyRelatedField):
         return super().fail(key, **kwargs)
 
 
+class OptionalChoiceField(serializers.ChoiceField):
+    """A read-only choice that may be unset (a blank model field): `null` in the response and
+    nullable in the schema, never an `""` outside the documented enum."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        kwargs["allow_null"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        if value in ("", None):
+            return None
+        return super().to_representation(value)
+
+
 class MemberField(serializers.PrimaryKeyRelatedField):
     """A user who is an active member of the organisation in context (by user id): the API's
     member picker, with the rule of isms.members.

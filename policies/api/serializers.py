@@ -5,7 +5,12 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from isms.access import OWN_SCOPE, addressable_roles
-from isms.api.serializers import MemberField, TenantRelatedField, UserSummarySerializer
+from isms.api.serializers import (
+    MemberField,
+    OptionalChoiceField,
+    TenantRelatedField,
+    UserSummarySerializer,
+)
 from isms.models import Role
 from policies import services
 from policies.models import (
@@ -78,6 +83,9 @@ class PolicyVersionSerializer(serializers.ModelSerializer):
     )
     body_html = serializers.SerializerMethodField()
     has_document = serializers.SerializerMethodField()
+    document_type = OptionalChoiceField(
+        choices=PolicyVersion.DocumentType.choices, help_text="Null when no file is attached."
+    )
     allowed_actions = serializers.SerializerMethodField()
 
     class Meta:

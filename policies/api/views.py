@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from isms.api.parsers import JSONParser
@@ -94,7 +94,7 @@ def _transition_schema(summary: str, request=None):
 class PolicyVersionViewSet(TenantModelViewSet):
     model = PolicyVersion
     serializer_class = PolicyVersionSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
     scope_map = {"GET": READ, "POST": WRITE, "PATCH": WRITE, "DELETE": WRITE}
     # The object rule each detail action is checked against (policies/access.py), by the base
     # viewset after the lookup: a missing and another organisation's version stay one 404.

@@ -102,6 +102,8 @@ class RiskViewSet(TenantModelViewSet):
     scope_map = {"GET": READ, "POST": WRITE, "PATCH": WRITE}
     action_scopes = {"set_status": WRITE, "from_gap": WRITE, "approve_plan": WRITE}
     object_actions = {"approve_plan": "approve_plan"}
+    # The risk owner approves the plan in person (6.1.3 f): not offered to API keys.
+    person_only_actions = {"approve_plan"}
     filterset_class = RiskFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]  # close, never delete
 
@@ -300,6 +302,10 @@ class ChangeRequestViewSet(
         "evidence": WRITE,
     }
     object_actions = {**DECISIONS, "evidence": "record_evidence"}
+    # A change request has an accountable requester (barred from approving it, owner of the
+    # asset it proposes, the one who may withdraw it): a person, never an API key. The
+    # schema offers raising one to sessions only; a key is refused with 403.
+    person_only_actions = {"create"}
     filterset_class = ChangeRequestFilterSet
 
     def get_base_queryset(self):
@@ -387,6 +393,7 @@ class ImpactAssessmentViewSet(
     scope_map = {"GET": READ, "POST": WRITE, "PATCH": WRITE}
     action_scopes = {"approve": APPROVE}
     object_actions = {"approve": "approve"}
+    person_only_actions = {"create"}  # someone prepares it (risks.services.change)
     filterset_class = ImpactAssessmentFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]
 

@@ -7,7 +7,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from isms.access import OWN_SCOPE
-from isms.api.serializers import MemberField, TenantRelatedField, UserSummarySerializer
+from isms.api.serializers import (
+    MemberField,
+    OptionalChoiceField,
+    TenantRelatedField,
+    UserSummarySerializer,
+)
 from suppliers.models import (
     SUPPLIER_EDITABLE,
     AnswerComment,
@@ -15,6 +20,7 @@ from suppliers.models import (
     AssessmentTransition,
     Question,
     QuestionSet,
+    Rating,
     Supplier,
     SupplierAnswer,
     SupplierAssessment,
@@ -73,6 +79,9 @@ class SupplierSerializer(serializers.ModelSerializer):
         required=False,
     )
     provides_ai = serializers.BooleanField(read_only=True)
+    rating = OptionalChoiceField(
+        choices=Rating.choices, help_text="Null until an assessment has been approved."
+    )
     reassessment_overdue = serializers.BooleanField(read_only=True)
     certifications_expiring = serializers.SerializerMethodField()
     certifications_expired = serializers.SerializerMethodField()
@@ -268,6 +277,7 @@ class SupplierAssessmentSerializer(serializers.ModelSerializer):
         required=False,
         help_text="A published question set; the newest starter version if omitted.",
     )
+    rating = OptionalChoiceField(choices=Rating.choices, help_text="Null until it is scored.")
 
     class Meta:
         model = SupplierAssessment

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter, SearchFilter
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from isms.api.parsers import JSONParser
@@ -96,7 +96,7 @@ class SupplierCertificationViewSet(TenantModelViewSet):
     scope_map = RW
     filterset_class = filters.SupplierCertificationFilterSet
     ordering_fields = ["valid_until", "type"]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_base_queryset(self):
         return SupplierCertification.objects.select_related("supplier")

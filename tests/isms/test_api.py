@@ -171,3 +171,173 @@ def test_member_and_audit_lists_keep_their_query_count_with_many_rows(
                 officer_api.get(f"/api/v1/orgs/{org_a.slug}/{url}/", {"page_size": page_size})
             counts.append(len(captured))
         assert counts[0] == counts[1]
+
+
+# --- A schema a generator consumes (issue 20) -----------------------------------------------
+
+
+def _generated_schema():
+    """The schema and the generator that built it (its registry knows each component's
+    serializer)."""
+    from drf_spectacular.generators import SchemaGenerator
+
+    generator = SchemaGenerator()
+    return generator.get_schema(request=None, public=True), generator
+
+
+def _request_bodies(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                yield f"{method.upper()} {path}", operation["requestBody"]["content"]
+
+
+def test_every_request_body_has_one_content_type_json_unless_it_carries_a_file():
+    """A body declared under several content types breaks generated clients; multipart only
+    where a file is uploaded (asset evaluations, policy versions, supplier certifications)."""
+    schema, _ = _generated_schema()
+    multipart = set()
+    for operation, content in _request_bodies(schema):
+        assert len(content) == 1, (operation, list(content))
+        if "multipart/form-data" in content:
+            multipart.add(operation)
+        else:
+            assert list(content) == ["application/json"], operation
+    assert multipart == {
+        "POST /api/v1/orgs/{org_slug}/asset-evaluations/",
+        "POST /api/v1/orgs/{org_slug}/policy-versions/",
+        "PATCH /api/v1/orgs/{org_slug}/policy-versions/{id}/",
+        "POST /api/v1/orgs/{org_slug}/supplier-certifications/",
+        "PATCH /api/v1/orgs/{org_slug}/supplier-certifications/{id}/",
+    }
+
+
+def test_form_bodies_are_refused_with_415_and_json_is_accepted(officer_api, org_a, member):
+    url = f"/api/v1/orgs/{org_a.slug}/suppliers/"
+    body = {"name": "Acme", "owner": member(org_a, Role.OFFICER).pk}
+    form = officer_api.post(url, body, format="multipart")
+    assert form.status_code == 415, form.content
+    assert form.json()["code"] == "unsupported_media_type"
+    created = officer_api.post(url, body, format="json")
+    assert created.status_code == 201, created.content
+
+
+def _nullable(prop: dict) -> bool:
+    if prop.get("nullable"):
+        return True
+    options = prop.get("oneOf", []) + prop.get("anyOf", [])
+    return any(
+        o.get("$ref", "").endswith("/NullEnum") or None in o.get("enum", []) for o in options
+    )
+
+
+def _enum_values(schema, prop: dict) -> set:
+    values = set(prop.get("enum", []))
+    for option in [prop, *prop.get("oneOf", []), *prop.get("allOf", [])]:
+        ref = option.get("$ref")
+        if ref:
+            values |= set(schema["components"]["schemas"][ref.split("/")[-1]].get("enum", []))
+    return values
+
+
+def _model_field(serializer, field):
+    model = getattr(getattr(serializer, "Meta", None), "model", None)
+    if model is None or "." in field.source or field.source == "*":
+        return None
+    try:
+        return model._meta.get_field(field.source)
+    except Exception:
+        return None
+
+
+def test_every_response_enum_holds_every_value_its_model_field_can_hold():
+    """A choice field that can be empty is nullable in the response (null, not "") or lists
+    "" in its enum: a generated client parses every value the API returns."""
+    from rest_framework import serializers
+
+    schema, generator = _generated_schema()
+    components = schema["components"]["schemas"]
+    checked, wrong = 0, []
+    for component in generator.registry._components.values():
+        serializer = component.object
+        if component.type != "schemas" or not isinstance(serializer, serializers.BaseSerializer):
+            continue
+        if component.name.endswith("Request") or not hasattr(serializer, "fields"):
+            continue
+        properties = components.get(component.name, {}).get("properties", {})
+        for name, field in serializer.fields.items():
+            if not isinstance(field, serializers.ChoiceField) or field.write_only:
+                continue
+            if isinstance(field, serializers.MultipleChoiceField):
+                continue
+            model_field = _model_field(serializer, field)
+            if model_field is None or name not in properties:
+                continue
+            checked += 1
+            prop = properties[name]
+            holdable = {str(v) for v, _ in model_field.flatchoices}
+            if model_field.blank:
+                holdable.add("")
+            documented = {str(v) for v in _enum_values(schema, prop)}
+            missing = holdable - documented
+            if missing == {""} and _nullable(prop):
+                missing = set()
+            if model_field.null and not _nullable(prop):
+                missing.add(None)
+            if missing:
+                wrong.append(f"{component.name}.{name}: {sorted(map(str, missing))}")
+    assert checked > 50
+    assert wrong == []
+
+
+def test_an_unrated_supplier_and_a_version_without_document_answer_null(officer_api, org_a, member):
+    base = f"/api/v1/orgs/{org_a.slug}/"
+    owner = member(org_a, Role.OFFICER).pk
+    supplier = officer_api.post(base + "suppliers/", {"name": "Acme", "owner": owner})
+    assert supplier.status_code == 201, supplier.content
+    assert supplier.json()["rating"] is None
+    rows = officer_api.get(base + "suppliers/").json()["results"]
+    assert [r["rating"] for r in rows] == [None]
+    made = officer_api.post(base + "policies/from-template/", {"template": "ai-acceptable-use"})
+    assert made.status_code == 201, made.json()
+    versions = officer_api.get(base + "policy-versions/").json()["results"]
+    assert versions and {v["document_type"] for v in versions} == {None}
+
+
+def _security(schema, method: str, path: str) -> list:
+    return schema["paths"][f"/api/v1/orgs/{{org_slug}}/{path}"][method]["security"]
+
+
+def test_operations_that_need_a_person_are_not_offered_to_api_keys():
+    """A change request has an accountable requester (segregation of duties: they never
+    approve it, ISO/IEC 42001 A.6.2.2 change control); approvals need a named person
+    (isms.policy). The schema offers those to sessions only; everything else to either."""
+    schema, _ = _generated_schema()
+    either = [{"ApiKey": []}, {"Session": []}]
+    person = [{"Session": []}]
+    assert _security(schema, "get", "ai-change-requests/") == either
+    assert _security(schema, "post", "ai-change-requests/") == person
+    assert _security(schema, "post", "ai-change-requests/{id}/approve/") == person
+    assert _security(schema, "post", "ai-change-requests/{id}/withdraw/") == either
+    assert _security(schema, "post", "risks/{id}/approve-plan/") == person
+    assert _security(schema, "post", "suppliers/") == either
+    description = schema["paths"]["/api/v1/orgs/{org_slug}/ai-change-requests/"]["post"]
+    assert "API keys are refused" in description["description"]
+
+
+def test_an_api_key_raising_a_change_request_is_refused_before_validation(
+    org_a, api_for, api_key_for, member, in_tenant
+):
+    from risks.models import AIChangeRequest
+
+    key = api_for(api_token=api_key_for(org_a))
+    refused = key.post(f"/api/v1/orgs/{org_a.slug}/ai-change-requests/", {"title": "x"})
+    assert refused.status_code == 403, refused.content
+    assert refused.json()["code"] == "permission_denied"
+    assert "API key" in refused.json()["detail"]
+    # a person with the same scope gets as far as validating the body
+    person = api_for(user=member(org_a, Role.CONTRIBUTOR))
+    invalid = person.post(f"/api/v1/orgs/{org_a.slug}/ai-change-requests/", {"title": "x"})
+    assert invalid.status_code == 400, invalid.content
+    with in_tenant(org_a):
+        assert AIChangeRequest.objects.count() == 0

@@ -43,7 +43,7 @@ def test_create_supplier_and_read_it_back(api, org_a, officer):
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["provides_ai"] is True and body["owner_detail"]["id"] == officer.pk
-    assert body["rating"] == "" and body["status"] == "prospective"
+    assert body["rating"] is None and body["status"] == "prospective"
     detail = api.get(base(org_a, f"suppliers/{body['id']}/")).json()
     assert detail["ai_services"] == ["ai_api", "saas_ai_features"]
     clauses = api.get(base(org_a, "supplier-contract-clauses/"), {"supplier": body["id"]}).json()

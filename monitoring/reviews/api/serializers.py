@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from isms.api.serializers import MemberField, TenantRelatedField
+from isms.api.serializers import MemberField, OptionalChoiceField, TenantRelatedField
 from monitoring.reviews import checklist
 from monitoring.reviews.models import AIReview, Outcome, ReviewSchedule
 
@@ -63,6 +63,9 @@ class ChecklistAnswerSerializer(serializers.Serializer):
 class AIReviewSerializer(serializers.ModelSerializer):
     schedule = TenantRelatedField(model=ReviewSchedule)
     answers = serializers.DictField(child=ChecklistAnswerSerializer(), read_only=True)
+    outcome = OptionalChoiceField(
+        choices=Outcome.choices, help_text="Null until the review is signed off."
+    )
 
     class Meta:
         model = AIReview
