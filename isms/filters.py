@@ -29,11 +29,47 @@ class MembershipFilterSet(django_filters.FilterSet):
         fields = ["role"]
 
 
+def _object_types():
+    from isms.audit_display import object_type_choices
+
+    return object_type_choices()
+
+
+def _people(request):
+    """The people the trail names: anyone who acted in this organisation (ids stay stable)."""
+    from django.contrib.auth import get_user_model
+
+    actor_ids = AuditEvent.objects.exclude(actor_id=None).values("actor_id")
+    return get_user_model().objects.filter(pk__in=actor_ids).order_by("email")
+
+
 class AuditEventFilterSet(django_filters.FilterSet):
-    table = django_filters.CharFilter(field_name="table_name")
+    person = django_filters.ModelChoiceFilter(
+        field_name="actor_id",
+        queryset=_people,
+        label="Person",
+        to_field_name="pk",
+        method="by_person",
+    )
+    type = django_filters.ChoiceFilter(field_name="table_name", choices=[], label="Object type")
+    table = django_filters.CharFilter(field_name="table_name", label="Table (API name)")
+    object = django_filters.CharFilter(field_name="object_id", label="Object id")
     action = django_filters.ChoiceFilter(choices=AuditEvent.Action.choices)
     since = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    date_from = django_filters.DateFilter(
+        field_name="occurred_at", lookup_expr="date__gte", label="From (date)"
+    )
+    date_to = django_filters.DateFilter(
+        field_name="occurred_at", lookup_expr="date__lte", label="To (date)"
+    )
 
     class Meta:
         model = AuditEvent
-        fields = ["table", "action", "since"]
+        fields = ["person", "type", "table", "object", "action", "since", "date_from", "date_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["type"].extra["choices"] = _object_types()
+
+    def by_person(self, queryset, name, value):
+        return queryset.filter(actor_id=value.pk)

@@ -90,3 +90,24 @@ def querystring_with(context, **updates) -> str:
         else:
             query[key] = value
     return "?" + query.urlencode()
+
+
+@register.simple_tag
+def audit_described(events, with_changes=True):
+    """`{% audit_described events as rows %}`: the events in words (isms.audit_display)."""
+    from isms.audit_display import describe
+
+    return describe(events, with_changes=with_changes)
+
+
+@register.filter
+def choice_labels(values, choices) -> str:
+    """A list of choice values as their labels (`{{ values|choice_labels:choices }}`).
+
+    `choices` is a field's choices (a list of pairs or a TextChoices class)."""
+    if values in (None, ""):
+        return ""
+    if isinstance(values, str):
+        values = [values]
+    labels = dict(getattr(choices, "choices", choices) or [])
+    return ", ".join(str(labels.get(value, value)) for value in values)
