@@ -219,6 +219,8 @@ def describe(events, *, with_changes: bool = True) -> list[DescribedEvent]:
                     continue
                 model_field = columns.get(column)
                 before, after = [*pair, None, None][:2]
+                if event.action == "insert" and pair[-1] in (None, "", []):
+                    continue  # a new record's empty fields say nothing
                 row.changes.append(
                     Change(
                         label=capfirst(model_field.verbose_name) if model_field else column,
