@@ -12,7 +12,6 @@ them hidden already; rows written before it did are hidden here and in the API.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -64,6 +63,35 @@ def object_type_choices() -> list[tuple[str, str]]:
 
 
 @cache
+def _all_choice_labels() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for model in apps.get_models():
+        for model_field in model._meta.concrete_fields:
+            for key, label in _flat_choices(model_field):
+                if isinstance(key, str):
+                    labels.setdefault(key, str(label))
+    return labels
+
+
+def code_label(value):
+    """A stored choice value whose field is not known here (a snapshot, a workflow state) as
+    the label some model gives it; values with no "_" or unknown everywhere stay as given."""
+    if not isinstance(value, str) or "_" not in value:
+        return value
+    return _all_choice_labels().get(value, value)
+
+
+def _snapshot_words(value) -> str:
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{code_label(key)}: {_snapshot_words(item)}" for key, item in value.items()
+        )
+    if isinstance(value, list):
+        return ", ".join(_snapshot_words(item) for item in value)
+    return str(code_label(value)) if value is not None else EMPTY
+
+
+@cache
 def _columns(model: type[models.Model]) -> dict[str, models.Field]:
     return {f.column: f for f in model._meta.concrete_fields}
 
@@ -94,7 +122,7 @@ def _words(value, model_field: models.Field | None, related: dict):
     if value == REDACTED_VALUE:
         return "(hidden)"
     if model_field is None:
-        return value
+        return _snapshot_words(value)
     if model_field.is_relation and model_field.many_to_one:
         target = model_field.related_model
         record = related.get((target, str(value)))
@@ -104,11 +132,11 @@ def _words(value, model_field: models.Field | None, related: dict):
             else f"{capfirst(target._meta.verbose_name)} {value}"
         )
     if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, default=str)
+        return _snapshot_words(value)
     choices = dict(_flat_choices(model_field))
     if isinstance(value, list):
         return ", ".join(
-            str(choices.get(v, v)) if isinstance(v, (str, int)) else json.dumps(v, default=str)
+            str(choices.get(v, v)) if isinstance(v, (str, int)) else _snapshot_words(v)
             for v in value
         )
     if choices:
@@ -122,7 +150,7 @@ def _words(value, model_field: models.Field | None, related: dict):
         return day.isoformat() if day else value
     if isinstance(model_field, models.BooleanField):
         return "yes" if value else "no"
-    return value
+    return code_label(value)
 
 
 def _flat_choices(model_field: models.Field):

@@ -101,13 +101,24 @@ def audit_described(events, with_changes=True):
 
 
 @register.filter
-def choice_labels(values, choices) -> str:
-    """A list of choice values as their labels (`{{ values|choice_labels:choices }}`).
-
-    `choices` is a field's choices (a list of pairs or a TextChoices class)."""
-    if values in (None, ""):
+def choice_labels(obj, field_name: str) -> str:
+    """A list field of choice values as its labels: `{{ supplier|choice_labels:"ai_services" }}`
+    (an ArrayField or JSON list whose model field, or base field, declares choices)."""
+    values = getattr(obj, field_name, None)
+    if not values:
         return ""
     if isinstance(values, str):
         values = [values]
-    labels = dict(getattr(choices, "choices", choices) or [])
+    model_field = obj._meta.get_field(field_name)
+    base = getattr(model_field, "base_field", None)
+    labels = dict(model_field.flatchoices or (base.flatchoices if base is not None else []))
     return ", ".join(str(labels.get(value, value)) for value in values)
+
+
+@register.filter
+def choice_word(value):
+    """A stored choice value from a snapshot (whose model the page no longer knows) as its
+    label: `{{ counts_key|choice_word }}` turns `in_progress` into "In progress"."""
+    from isms.audit_display import code_label
+
+    return code_label(value)
