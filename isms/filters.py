@@ -35,22 +35,8 @@ def _object_types():
     return object_type_choices()
 
 
-def _people(request):
-    """The people the trail names: anyone who acted in this organisation (ids stay stable)."""
-    from django.contrib.auth import get_user_model
-
-    actor_ids = AuditEvent.objects.exclude(actor_id=None).values("actor_id")
-    return get_user_model().objects.filter(pk__in=actor_ids).order_by("email")
-
-
 class AuditEventFilterSet(django_filters.FilterSet):
-    person = django_filters.ModelChoiceFilter(
-        field_name="actor_id",
-        queryset=_people,
-        label="Person",
-        to_field_name="pk",
-        method="by_person",
-    )
+    person = django_filters.NumberFilter(field_name="actor_id", label="Person (user id)")
     type = django_filters.ChoiceFilter(field_name="table_name", choices=[], label="Object type")
     table = django_filters.CharFilter(field_name="table_name", label="Table (API name)")
     object = django_filters.CharFilter(field_name="object_id", label="Object id")
@@ -69,7 +55,8 @@ class AuditEventFilterSet(django_filters.FilterSet):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["type"].extra["choices"] = _object_types()
-
-    def by_person(self, queryset, name, value):
-        return queryset.filter(actor_id=value.pk)
+        # The choices are read per request (models are known only once apps are loaded); set
+        # them on the form's field too, since a filter may carry a field built before.
+        choices = _object_types()
+        self.filters["type"].extra["choices"] = choices
+        self.form.fields["type"].choices = [("", "any"), *choices]

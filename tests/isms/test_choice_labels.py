@@ -93,3 +93,28 @@ def test_no_page_of_the_demo_shows_a_choice_code(client_for, in_tenant):
             )
     assert pages >= 30
     assert not shown, "\n".join(f"{url}: {sorted(found)}" for url, found in sorted(shown.items()))
+
+
+def test_register_exports_show_labels_not_codes(client_for):
+    """The registers' CSV exports (assets, suppliers, risks) carry labels in every column."""
+    from isms.demo import load_demo
+
+    demo = load_demo()
+    client = client_for(demo.user(Role.OFFICER))
+    codes = raw_choice_values()
+    pattern = re.compile(
+        r"(?<![\w./-])(" + "|".join(map(re.escape, sorted(codes))) + r")(?![\w/-])"
+    )
+    slug = demo.organization.slug
+    for url in (
+        f"/o/{slug}/assets/export/",
+        f"/o/{slug}/suppliers/export/",
+        f"/o/{slug}/risks/export.csv",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = (
+            b"".join(response.streaming_content) if response.streaming else response.content
+        ).decode("utf-8-sig")
+        assert body.count("\n") > 1, url
+        assert not pattern.findall(re.sub(r"https?://\S+", " ", body)), url
