@@ -35,6 +35,12 @@ AUDITED_ACCESS_TABLES = {
     "isms_apikey": ["last_used_at"],  # columns whose changes alone are not worth an event
 }
 
+# Credential material: the trail records that such a column changed, never its value (a key's
+# hash and prefix, a portal or concern link's token hash, an invitation's token hash).
+REDACTED_COLUMNS = ("secret_hash", "prefix", "token_hash", "token_prefix", "password")
+REDACTED_VALUE = "(hidden)"
+_REDACTED_ARRAY = "ARRAY[" + ", ".join(f"'{c}'" for c in REDACTED_COLUMNS) + "]"
+
 # Machine-written logs of high volume whose row is itself the record (what, for whom and when
 # are its own columns, and nothing in it is a decision anyone took): their INSERTs are not
 # copied into the audit trail (the copy was three quarters of the time of the reminder sweep
@@ -51,7 +57,13 @@ DECLARE
     row_now jsonb := COALESCE(new_row, old_row);
     diff jsonb;
 BEGIN
-    SELECT jsonb_object_agg(k, jsonb_build_array(old_row -> k, new_row -> k)) INTO diff
+    SELECT jsonb_object_agg(k, CASE WHEN k = ANY ({_REDACTED_ARRAY})
+        THEN jsonb_build_array(
+            CASE WHEN COALESCE(jsonb_typeof(old_row -> k), 'null') = 'null' THEN old_row -> k
+                 ELSE to_jsonb('{REDACTED_VALUE}'::text) END,
+            CASE WHEN COALESCE(jsonb_typeof(new_row -> k), 'null') = 'null' THEN new_row -> k
+                 ELSE to_jsonb('{REDACTED_VALUE}'::text) END)
+        ELSE jsonb_build_array(old_row -> k, new_row -> k) END) INTO diff
     FROM jsonb_object_keys(row_now) AS k
     WHERE (old_row -> k) IS DISTINCT FROM (new_row -> k)
       AND NOT (k = ANY (COALESCE(TG_ARGV, '{{}}'::text[])));

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from isms.audit_display import redact
 from isms.members import CANNOT_HOLD, NOT_A_MEMBER, active_members
 from isms.models import AuditEvent, Control, ControlMapping, Framework, Membership
 
@@ -107,6 +108,11 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    changes = serializers.SerializerMethodField(
+        help_text="{column: [before, after]}; credential values (key and token hashes, "
+        "prefixes) read '(hidden)'."
+    )
+
     class Meta:
         model = AuditEvent
         fields = [
@@ -120,6 +126,9 @@ class AuditEventSerializer(serializers.ModelSerializer):
             "request_id",
             "occurred_at",
         ]
+
+    def get_changes(self, event) -> dict:
+        return redact(event.changes)
 
 
 class FrameworkSerializer(serializers.ModelSerializer):

@@ -32,4 +32,7 @@ class TransitionRecord(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.workflow} #{self.object_id}: {self.from_state} → {self.to_state}"
+        from isms.audit_display import code_label  # states as words, as the workflow names them
+
+        before, after = code_label(self.from_state), code_label(self.to_state)
+        return f"{self.workflow} #{self.object_id}: {before} → {after}"

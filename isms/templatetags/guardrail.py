@@ -90,3 +90,35 @@ def querystring_with(context, **updates) -> str:
         else:
             query[key] = value
     return "?" + query.urlencode()
+
+
+@register.simple_tag
+def audit_described(events, with_changes=True):
+    """`{% audit_described events as rows %}`: the events in words (isms.audit_display)."""
+    from isms.audit_display import describe
+
+    return describe(events, with_changes=with_changes)
+
+
+@register.filter
+def choice_labels(obj, field_name: str) -> str:
+    """A list field of choice values as its labels: `{{ supplier|choice_labels:"ai_services" }}`
+    (an ArrayField or JSON list whose model field, or base field, declares choices)."""
+    values = getattr(obj, field_name, None)
+    if not values:
+        return ""
+    if isinstance(values, str):
+        values = [values]
+    model_field = obj._meta.get_field(field_name)
+    base = getattr(model_field, "base_field", None)
+    labels = dict(model_field.flatchoices or (base.flatchoices if base is not None else []))
+    return ", ".join(str(labels.get(value, value)) for value in values)
+
+
+@register.filter
+def choice_word(value):
+    """A stored choice value from a snapshot (whose model the page no longer knows) as its
+    label: `{{ counts_key|choice_word }}` turns `in_progress` into "In progress"."""
+    from isms.audit_display import code_label
+
+    return code_label(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
@@ -204,6 +205,8 @@ class AuditTrailView(OrgViewMixin, ListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
+        actor_ids = AuditEvent.objects.exclude(actor_id=None).values("actor_id")
+        context["people"] = get_user_model().objects.filter(pk__in=actor_ids).order_by("email")
         context["api_url"] = reverse("auditevent-list", kwargs={"org_slug": self.organization.slug})
         context["export_query"] = self.request.GET.urlencode()
         return context
