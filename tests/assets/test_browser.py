@@ -43,7 +43,7 @@ def test_report_triage_and_graph(browser_page, in_tenant):
     page.get_by_label("Kind").select_option("uses")
     page.get_by_label("Other asset").select_option(label="LLM API account")
     page.get_by_role("button", name="Add dependency").click()
-    page.get_by_text("Dependency added.").wait_for()
+    page.get_by_text("TranscribeBot now depends on LLM API account.").wait_for()
     graph = page.locator("#dependency-graph")
     assert graph.locator("text", has_text="TranscribeBot").count() == 1
     assert graph.locator("text", has_text="LLM API account").count() == 1
