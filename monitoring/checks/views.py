@@ -96,7 +96,7 @@ class ControlMonitoringView(OrgViewMixin, TemplateView):
             pk=self.kwargs["pk"],
         )
         framework_code = row.soa.framework.code
-        runs = list(selectors.runs_for_control(framework_code, row.control.ref))
+        runs = list(selectors.runs_for_control(framework_code, row.ref))
         latest_by_check: dict[str, CheckRun] = {}
         for run in runs:
             latest_by_check.setdefault(run.check_code, run)
@@ -106,10 +106,10 @@ class ControlMonitoringView(OrgViewMixin, TemplateView):
             failing.append(results[0])
         context.update(
             row=row,
-            checks=registry.checks_for_control(framework_code, row.control.ref),
+            checks=registry.checks_for_control(framework_code, row.ref),
             latest_by_check=latest_by_check,
             runs=runs[:30],
-            chart=svg.status_strip(runs, f"Checks of control {row.control.ref}"),
+            chart=svg.status_strip(runs, f"Checks of control {row.ref}"),
             failing=failing,
             evidence=ControlEvidence.objects.filter(soa_row=row).select_related("owner"),
             plans=MonitoringPlan.objects.filter(soa_row=row).select_related("tester", "analyst"),
@@ -220,7 +220,7 @@ class _ControlFormView(OrgFormView):
 
 class EvidenceAddView(_ControlFormView):
     form_class = forms.EvidenceForm
-    title = "Add evidence to {row.control.ref} {row.control.title}"
+    title = "Add evidence to {row.ref} {row.title}"
     intro = (
         "A file or a link that proves the control works, with when it was collected and "
         "until when it holds. Files are checked (type and size) before they are stored."
@@ -255,7 +255,7 @@ class EvidenceAddView(_ControlFormView):
 
 class PlanCreateView(_ControlFormView):
     form_class = forms.MonitoringPlanForm
-    title = "Plan the monitoring of {row.control.ref} {row.control.title}"
+    title = "Plan the monitoring of {row.ref} {row.title}"
     intro = (
         "Clause 9.1: what is measured, how, when, who measures, who analyses the results and "
         "when, and the target. The tester is reminded when the test is due."
@@ -283,7 +283,7 @@ class PlanCreateView(_ControlFormView):
 
 class PlanEditView(_ControlFormView):
     form_class = forms.MonitoringPlanForm
-    title = "Edit the monitoring plan of {row.control.ref} {row.control.title}"
+    title = "Edit the monitoring plan of {row.ref} {row.title}"
     submit_label = "Save the plan"
     success_message = "Monitoring plan “{obj.measured}” saved."
 
@@ -312,7 +312,7 @@ class TestRecordView(_ControlFormView):
     """The plan's tester records a design or operating test; the plan's next date moves on."""
 
     form_class = forms.ControlTestForm
-    title = "Record a test of {row.control.ref} {row.control.title}"
+    title = "Record a test of {row.ref} {row.title}"
     submit_label = "Record the result"
     success_message = "Test recorded: {obj}. The next test is due {obj.plan.next_due:%d %b %Y}."
 

@@ -349,3 +349,23 @@ def test_soa_table_with_own_controls_has_a_constant_number_of_queries(
             actor=people.officer_actor, title="R", category="privacy", owner=people.contributor
         )
     assert add(1, risk) == add(30, risk)  # no query per row
+
+
+def test_an_own_control_has_a_monitoring_page_like_a_library_control(
+    org_a, in_tenant, people, control, client_for
+):
+    """9.1 applies to every control in the SoA, the organisation's own included: its
+    monitoring page and evidence form name it by its own reference (it has no library row)."""
+    with in_tenant(org_a):
+        row = services.soa_own_control_add(
+            actor=people.officer_actor,
+            soa=_soa(control),
+            own_ref="DC-AI-9",
+            own_title="Red-team every model release",
+        )
+    browser = client_for(people.officer)
+    monitoring = browser.get(f"/o/{org_a.slug}/monitoring/checks/controls/{row.pk}/")
+    assert monitoring.status_code == 200
+    assert "DC-AI-9 Red-team every model release" in monitoring.content.decode()
+    evidence = browser.get(f"/o/{org_a.slug}/monitoring/checks/controls/{row.pk}/evidence/add/")
+    assert evidence.status_code == 200 and "DC-AI-9" in evidence.content.decode()
