@@ -37,3 +37,27 @@ def execute_for_each_organization(apps, schema_editor, sql: str, params=()) -> N
             cursor.execute(sql, params)
 
     for_each_organization(apps, schema_editor, work)
+
+
+def grant_each_owner(apps, schema_editor, *, app_label: str, model: str, owner_column: str):
+    """Give every existing row's owner (the user in `owner_column`) the `change_<model>`
+    guardian grant, in the model's direct grant table, one organisation at a time."""
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Permission = apps.get_model("auth", "Permission")
+    db = schema_editor.connection.alias
+    content_type, _ = ContentType.objects.using(db).get_or_create(app_label=app_label, model=model)
+    permission, _ = Permission.objects.using(db).get_or_create(
+        content_type=content_type,
+        codename=f"change_{model}",
+        defaults={"name": f"Can change {model}"},
+    )
+    table = f"{app_label}_{model}"
+    execute_for_each_organization(
+        apps,
+        schema_editor,
+        f"INSERT INTO {table}userobjectpermission"
+        " (organization_id, user_id, permission_id, content_object_id)"
+        f" SELECT organization_id, {owner_column}, %s, id FROM {table}"
+        f" WHERE {owner_column} IS NOT NULL",
+        [permission.pk],
+    )

@@ -6,26 +6,11 @@ import django.db.models.manager
 from django.conf import settings
 from django.db import migrations, models
 
-from isms.migration_support import execute_for_each_organization
+from isms.migration_support import grant_each_owner
 
 
 def grant_existing(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    Permission = apps.get_model("auth", "Permission")
-    db = schema_editor.connection.alias
-    content_type, _ = ContentType.objects.using(db).get_or_create(app_label="monitoring_audits", model="audit")
-    permission, _ = Permission.objects.using(db).get_or_create(
-        content_type=content_type, codename="change_audit", defaults={"name": "Can change audit"}
-    )
-    execute_for_each_organization(
-        apps,
-        schema_editor,
-        """
-        INSERT INTO monitoring_audits_audituserobjectpermission (organization_id, user_id, permission_id, content_object_id)
-        SELECT organization_id, auditor_id, %s, id FROM monitoring_audits_audit WHERE auditor_id IS NOT NULL
-        """,
-        [permission.pk],
-    )
+    grant_each_owner(apps, schema_editor, app_label="monitoring_audits", model="audit", owner_column="auditor_id")
 
 
 class Migration(migrations.Migration):
