@@ -1,8 +1,20 @@
 from django import forms
 from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
 
 from isms.models import APIKey, Organization, Role
 from isms.models.access import slug_validator
+
+
+class LoginForm(AuthenticationForm):
+    """People log in with the e-mail address they were invited with (it is their user name),
+    so the field says so and the browser offers the address it knows."""
+
+    username = forms.CharField(
+        label="E-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
 
 
 class OrganizationForm(forms.Form):

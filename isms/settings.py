@@ -47,7 +47,9 @@ ALLOWED_HOSTS = [h.strip() for h in (env("ALLOWED_HOSTS", "localhost,127.0.0.1")
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in (env("CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o.strip()
 ]
-BASE_URL = env("GUARDRAIL_BASE_URL", "http://127.0.0.1:8000")
+# The address links in e-mails (invitations, reminder digests) start with: by default the one
+# `make run` serves (its PORT).
+BASE_URL = env("GUARDRAIL_BASE_URL", f"http://127.0.0.1:{env('PORT', '8000')}")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -231,8 +233,6 @@ if not EMAIL_HOST and env("EMAIL_FILE_PATH", ""):
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = env("EMAIL_FILE_PATH", "")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "guardrail@localhost")
-# Links in e-mails (reminder digests) start with this.
-SITE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Static and media -----------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -327,6 +327,9 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"refusals_on_one_line": {"()": "isms.log_filters.RefusalsOnOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["refusals_on_one_line"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 import isms.api.urls  # noqa: F401  (each api.urls registers its viewsets on the org router)
 from isms.api.routers import org_router
+from isms.forms import LoginForm
 from isms.views import auth, controls, health, org
 
 FEATURE_APPS = ["suppliers", "assets", "risks", "policies", "monitoring"]
@@ -30,7 +31,13 @@ org_patterns = [
 ]
 
 account_patterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

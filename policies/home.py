@@ -37,23 +37,21 @@ def figures(actor) -> list[HomeFigure]:
             )
     current = selectors.ai_acceptable_use_version()
     # No published policy: the assets app shows the gap, with the AI assets that need it.
-    if current is not None:
+    # Who may not see acknowledgements has no figure to count here: their own reading is in
+    # "Policies for me to acknowledge" (a version number is not a count).
+    if current is not None and can_see_acknowledgements(actor):
         approver = current.approved_by
-        note = f"v{current.number}, approved by {approver.get_full_name() or approver.email}"
-        if can_see_acknowledgements(actor):
-            status = selectors.acknowledgement_status(current)
-            note += f"; read by {status.acknowledged_count} of {status.audience_count}"
-            value = status.rate
-            label = "% have read the AI acceptable use policy"
-        else:
-            value, label = current.number, "AI acceptable use policy (published version)"
+        status = selectors.acknowledgement_status(current)
         result.append(
             HomeFigure(
-                label=label,
-                value=value,
+                label="% have read the AI acceptable use policy",
+                value=status.rate,
                 url=reverse("policies:policy_detail", args=[slug, current.policy_id]),
                 tone="success",
-                note=note,
+                note=(
+                    f"v{current.number}, approved by {approver.get_full_name() or approver.email}"
+                    f"; read by {status.acknowledged_count} of {status.audience_count}"
+                ),
             )
         )
     return result

@@ -17,6 +17,7 @@ from django.utils import timezone
 from isms import policy as authz
 from isms.access import Actor, audience_key, in_audience
 from isms.models import Membership
+from isms.rates import percent
 from policies.access import REVIEW
 from policies.models import (
     Acknowledgement,
@@ -90,10 +91,8 @@ class AcknowledgementStatus:
 
     @property
     def rate(self) -> int:
-        """Percentage of the current audience that has acknowledged, rounded down."""
-        if not self.audience_count:
-            return 0
-        return self.acknowledged_count * 100 // self.audience_count
+        """Percentage of the current audience that has acknowledged (isms.rates.percent)."""
+        return percent(self.acknowledged_count, self.audience_count)
 
 
 def acknowledgement_status(version: PolicyVersion) -> AcknowledgementStatus:

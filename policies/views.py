@@ -8,6 +8,8 @@ form with 400 (isms.views.mixins.OrgFormView).
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -20,6 +22,7 @@ from isms import policy as authz
 from isms import uploads
 from isms.errors import DomainError
 from isms.models import AuditEvent
+from isms.rates import percent
 from isms.views.errors import error_status, refusal_response
 from isms.views.forms import apply_errors
 from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
@@ -170,7 +173,7 @@ class PolicyDetailView(OrgViewMixin, DetailView):
         audience = selectors.audience_memberships(policy).count()
         for version in versions:
             count = version.acknowledged_count or 0
-            version.rate = count * 100 // audience if audience else 0
+            version.rate = percent(count, audience)
         context.update(
             nav="policies",
             versions=versions,
@@ -452,6 +455,8 @@ class AcknowledgeView(VersionMixin, View):
             messages.error(request, error.message)
             return redirect("policies:version_detail", self.organization.slug, version.pk)
         if request.htmx:
+            my_policies = reverse("policies:my_policies", args=[self.organization.slug])
+            on_my_policies = urlsplit(request.htmx.current_url or "").path == my_policies
             return render(
                 request,
                 "policies/_ack_cell.html",
@@ -459,6 +464,10 @@ class AcknowledgeView(VersionMixin, View):
                     "version": version,
                     "acknowledged_at": acknowledgement.acknowledged_at,
                     "organization": self.organization,
+                    # "N policies to read" above the list counts this one no more.
+                    "refreshed_pending": selectors.versions_to_acknowledge(self.actor).count()
+                    if on_my_policies
+                    else None,
                 },
             )
         messages.success(request, f"Thank you: you acknowledged {version}.")

@@ -21,6 +21,7 @@ from datetime import date
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from isms.rates import percent
 from monitoring.checks.models import (
     CheckStatus,
     ControlEvidence,
@@ -79,7 +80,7 @@ class FrameworkCoverage:
 
     @staticmethod
     def _pct(part: int, whole: int) -> int:
-        return round(100 * part / whole) if whole else 0
+        return percent(part, whole)
 
     @property
     def implemented_pct(self) -> int:

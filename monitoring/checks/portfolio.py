@@ -17,6 +17,7 @@ from datetime import date, datetime
 from django.urls import reverse
 from django.utils import timezone
 
+from isms.rates import percent
 from isms.tenancy import current_organization_id
 from monitoring.checks.models import PortfolioFigures
 
@@ -92,7 +93,7 @@ class PortfolioRow:
                             gap,
                             label,
                             fw[key],
-                            round(100 * fw[key] / whole) if whole else 0,
+                            percent(fw[key], whole),
                             self.url("control_coverage", f"framework={fw['code']}&gap={gap}"),
                         )
                         for key, gap, label in (

@@ -322,7 +322,7 @@ def _digests(
     per person around them."""
     organization = sources.url_maker(organization_id)  # its name and slug
     people = sources.people(organization_id)
-    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    base = settings.BASE_URL.rstrip("/")
     by_key = batch.by_key()
     lines: dict[tuple[int, bool], str] = {}
     pending: dict[int, list[tuple]] = defaultdict(list)

@@ -8,6 +8,8 @@ from datetime import date, datetime, time
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from isms.rates import percent
+
 
 def _bounds(start: date, end: date) -> tuple[datetime, datetime]:
     tz = timezone.get_current_timezone()
@@ -129,7 +131,7 @@ def monitoring_results(begin: datetime, finish: datetime) -> dict:
     passed = runs.filter(status="pass").count()
     return {
         "check_runs": total,
-        "pass_rate": round(100 * passed / total) if total else None,
+        "pass_rate": percent(passed, total) if total else None,
         "failing_at_end": failing,
         "control_tests": _counts(
             ControlTestResult.objects.filter(tested_at__range=(begin, finish)), "result"
