@@ -2,8 +2,10 @@ import json
 
 from django import template
 from django.forms.utils import flatatt
-from django.utils.html import format_html
+from django.utils.html import format_html, json_script
 from django.utils.safestring import mark_safe
+
+from isms.views.errors import take_refused_input
 
 register = template.Library()
 
@@ -122,3 +124,12 @@ def choice_word(value):
     from isms.audit_display import code_label
 
     return code_label(value)
+
+
+@register.simple_tag(takes_context=True)
+def refused_input(context) -> str:
+    """The input and reasons of the refusal that sent this person here (once), as a JSON
+    script block for static/guardrail/refill.js, which fills the form in again."""
+    request = context.get("request")
+    kept = take_refused_input(request) if request is not None else None
+    return json_script(kept, "refused-input") if kept else ""

@@ -4,7 +4,9 @@
   with the input kept, with status 400 (bad input), 403 or 409 (the error's own status).
 - A refusal that escapes a view (a button POST, a race caught by the database) is turned
   into a flash message and a redirect back by `refusal_response()`, called from
-  TenantMiddleware: a POST never ends on a blank page or a 500.
+  TenantMiddleware: a POST never ends on a blank page or a 500. What was typed is kept
+  (`keep_refused_input`): the page it returns to fills the form in again and shows each
+  reason beside its field (static/guardrail/refill.js).
 - API paths answer JSON, also for URLs that match no route and errors raised outside DRF
   (handler400/403/404/500: a bad Host header, a refused request, an unhandled exception).
 """
@@ -51,11 +53,47 @@ def back_url(request, fallback: str = "") -> str:
     return f"/o/{actor.organization.slug}/" if actor is not None else "/"
 
 
+# Never sent back to the browser, even to the person who typed them.
+NOT_KEPT = {"csrfmiddlewaretoken", "password", "password1", "password2", "old_password"}
+REFUSED_INPUT = "refused_input"
+
+
+def field_errors(error: Exception) -> dict[str, list[str]]:
+    """A refusal's reasons by field name ("__all__" for the whole form)."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        return {field: list(messages) for field, messages in error.message_dict.items()}
+    if isinstance(error, DomainError) and error.field:
+        return {error.field: [error.message]}
+    return {}
+
+
+def keep_refused_input(request, error: Exception) -> None:
+    """Keep a refused POST's input and its reasons for the next page this person sees (the
+    one the refusal redirects to), so nothing typed is lost. Secrets and files are not kept."""
+    if not hasattr(request, "session"):
+        return
+    request.session[REFUSED_INPUT] = {
+        "action": request.path,
+        "data": {k: request.POST.getlist(k) for k in request.POST if k not in NOT_KEPT},
+        "errors": field_errors(error),
+    }
+
+
+def take_refused_input(request) -> dict | None:
+    """The input of the refusal that sent this person here, once (a full page, not an HTMX
+    fragment, takes it)."""
+    if request.method != "GET" or getattr(request, "htmx", False):
+        return None
+    session = getattr(request, "session", None)
+    return session.pop(REFUSED_INPUT, None) if session is not None else None
+
+
 def refusal_response(request, error: Exception, fallback: str = ""):
     """A refused action: for a POST a flash message and a redirect back (to the page it came
-    from, else `fallback`); else a page."""
+    from, else `fallback`), its input kept; else a page."""
     message = error_message(error)
     if request.method == "POST":
+        keep_refused_input(request, error)
         messages.error(request, f"Nothing was changed: {message}")
         return HttpResponseRedirect(back_url(request, fallback))
     return render(

@@ -21,10 +21,12 @@ def apply_errors(form, error: Exception) -> None:
 
 
 def form_refusal(form) -> ValidationError:
-    """A bound, invalid form's errors in words for a flash message ("Valid until: This field
-    is required."), for the POST-only forms of a page that answer with a redirect."""
-    found = []
+    """A bound, invalid form's errors per field, each in words with its label ("Valid until:
+    This field is required."), for the POST-only forms of a page that answer with a redirect:
+    the flash message lists them, and the page puts each beside its field again
+    (isms.views.errors.keep_refused_input)."""
+    found: dict[str, list[str]] = {}
     for name, errors in form.errors.items():
         label = form[name].label if name in form.fields else ""
-        found += [f"{label}: {error}" if label else error for error in errors]
+        found[name] = [f"{label}: {error}" if label else error for error in errors]
     return ValidationError(found)

@@ -14,7 +14,7 @@ from isms import policy
 from isms.errors import DomainError
 from isms.models import AuditEvent
 from isms.views.errors import error_status
-from isms.views.forms import apply_errors
+from isms.views.forms import apply_errors, form_refusal
 from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
 from risks import selectors
 from risks.filters import ChangeRequestFilterSet
@@ -29,7 +29,7 @@ from risks.models import AIChangeRequest, ImpactAssessment, Risk, RiskCategory
 from risks.services import change
 from suppliers.models import Supplier
 
-from .register import READ, WRITE, RiskPostView, form_errors
+from .register import READ, WRITE, RiskPostView
 
 
 def change_url(change_request) -> str:
@@ -169,7 +169,7 @@ class ChangeRequestEvidenceView(RiskPostView):
     def act(self, change_request):
         form = GateEvidenceForm(self.request.POST)
         if not form.is_valid():
-            raise form_errors(form)
+            raise form_refusal(form)
         change.change_request_record_evidence(
             actor=self.actor, change_request=change_request, **form.cleaned_data
         )
@@ -262,7 +262,7 @@ class AssessmentWizardView(OrgViewMixin, TemplateView):
         form = self._form(step, request.POST)
         try:
             if not form.is_valid():
-                raise form_errors(form)
+                raise form_refusal(form)
             values = {"harms": form.harms()} if step[0] == "harms" else dict(form.cleaned_data)
             change.impact_assessment_update(actor=self.actor, assessment=self.assessment, **values)
         except (ValidationError, DomainError) as error:

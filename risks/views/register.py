@@ -12,6 +12,7 @@ from isms import policy, tabular
 from isms.errors import DomainError
 from isms.models import AuditEvent
 from isms.views.errors import refusal_response
+from isms.views.forms import form_refusal
 from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
 from risks import selectors
 from risks.filters import RiskFilterSet
@@ -35,16 +36,6 @@ CELL_PARAMS = ("inherent_likelihood", "inherent_impact", "residual_likelihood", 
 
 def risk_url(risk) -> str:
     return reverse("risk_detail", args=[risk.organization.slug, risk.pk])
-
-
-def form_errors(form) -> ValidationError:
-    """A bound, invalid form's errors as a ValidationError naming each field."""
-    return ValidationError(
-        {
-            field: [e["message"] for e in errors]
-            for field, errors in form.errors.get_json_data().items()
-        }
-    )
 
 
 class RiskListView(OrgListView):
@@ -297,7 +288,7 @@ class TreatmentActionCreateView(RiskPostView):
     def act(self, risk):
         form = TreatmentActionForm(self.request.POST)
         if not form.is_valid():
-            raise form_errors(form)
+            raise form_refusal(form)
         register.treatment_action_create(actor=self.actor, risk=risk, **form.cleaned_data)
         messages.success(self.request, "Treatment action added.")
         return risk_url(risk)
@@ -321,7 +312,7 @@ class AcceptanceRequestView(RiskPostView):
     def act(self, risk):
         form = AcceptanceRequestForm(self.request.POST)
         if not form.is_valid():
-            raise form_errors(form)
+            raise form_refusal(form)
         register.acceptance_request(actor=self.actor, risk=risk, **form.cleaned_data)
         messages.success(self.request, "Acceptance requested: the risk owner decides.")
         return risk_url(risk)

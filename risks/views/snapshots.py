@@ -10,13 +10,12 @@ from django.urls import reverse
 from django.views.generic import DetailView, View
 
 from isms import policy, tabular
+from isms.views.forms import form_refusal
 from isms.views.mixins import OrgListView, OrgViewMixin
 from risks.filters import RiskSnapshotFilterSet
 from risks.forms import DecisionForm, RiskSnapshotTakeForm
 from risks.models import RiskSnapshot
 from risks.services import snapshots as services
-
-from .register import form_errors
 
 READ = {"GET": ["risks:read"]}
 
@@ -67,7 +66,7 @@ class RiskSnapshotTakeView(OrgViewMixin, View):
     def post(self, request, *args, **kwargs):
         form = RiskSnapshotTakeForm(request.POST)
         if not form.is_valid():
-            raise form_errors(form)
+            raise form_refusal(form)
         snapshot = services.snapshot_take(actor=self.actor, **form.cleaned_data)
         messages.success(
             request,
@@ -129,7 +128,7 @@ class RiskSnapshotDecisionView(OrgViewMixin, View):
         snapshot = self.get_object()
         form = DecisionForm(request.POST)
         if not form.is_valid():
-            raise form_errors(form)
+            raise form_refusal(form)
         note = form.cleaned_data["note"]
         if self.decision == "approve":
             snapshot = services.snapshot_approve(actor=self.actor, snapshot=snapshot, note=note)

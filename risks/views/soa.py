@@ -15,7 +15,7 @@ from isms import policy, tabular
 from isms.errors import Conflict, DomainError
 from isms.models import Framework
 from isms.views.errors import error_status
-from isms.views.forms import apply_errors
+from isms.views.forms import apply_errors, form_refusal
 from isms.views.mixins import OrgFormView, OrgViewMixin
 from risks import selectors
 from risks.filters import SoARowFilterSet
@@ -24,7 +24,7 @@ from risks.models import SoARow, SoASnapshot, StatementOfApplicability
 from risks.models.soa import ImplementationStatus, InclusionReason
 from risks.services import soa as services
 
-from .register import READ, form_errors
+from .register import READ
 
 EXPORT_COLUMNS = [
     tabular.attr("Control", "ref"),
@@ -183,7 +183,7 @@ class SoARowView(OrgViewMixin, View):
         form = self._form_class(row)(request.POST, prefix=f"row{row.pk}")
         try:
             if not form.is_valid():
-                raise form_errors(form)
+                raise form_refusal(form)
             services.soa_row_update(actor=self.actor, row=row, **form.cleaned_data)
         except (ValidationError, DomainError) as error:
             if not request.htmx:

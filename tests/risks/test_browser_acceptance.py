@@ -100,8 +100,19 @@ def test_a_contributor_risk_owner_accepts_and_only_then_the_checklist_turns_gree
     # The owner asks for the acceptance: a request is not an acceptance.
     page.goto(risk_url)
     page.get_by_text("Request acceptance of this risk").click()
-    page.get_by_label("Rationale").fill("Ten users, briefs only, while the DLP rule is built")
-    page.get_by_label("Expires on").fill((timezone.localdate() + timedelta(days=60)).isoformat())
+    rationale = "Ten users, briefs only, while the DLP rule is built"
+    page.get_by_label("Rationale").fill(rationale)
+    # A past expiry is refused (issue 17, item 6): the page comes back with the rationale
+    # still typed in and the reason beside the date, not on a dead-end page.
+    page.get_by_label("Expires on").fill((timezone.localdate() - timedelta(days=1)).isoformat())
+    page.get_by_role("button", name="Request acceptance").click()
+    page.get_by_text("Nothing was changed").wait_for()
+    assert page.get_by_label("Rationale").input_value() == rationale
+    expiry = page.get_by_label("Expires on")
+    assert "is-invalid" in expiry.get_attribute("class")
+    assert "must expire on a future date" in page.locator("#id_expires_on-refused").inner_text()
+    page.screenshot(path=f"{SHOTS}/00-refused-input-kept.png", full_page=True)
+    expiry.fill((timezone.localdate() + timedelta(days=60)).isoformat())
     page.get_by_role("button", name="Request acceptance").click()
     page.get_by_text("Acceptance requested: the risk owner decides.").wait_for()
     page.goto(change_url)
