@@ -5,21 +5,20 @@ from django.utils.functional import SimpleLazyObject
 
 from isms.selectors import memberships_for_user
 
+# (app, label, Bootstrap Icons name): the icon helps the eye, the label says it.
 NAV = [
-    ("assets", "Assets"),
-    ("risks", "Risks"),
-    ("suppliers", "Suppliers"),
-    ("policies", "Policies"),
-    ("monitoring", "Monitoring"),
+    ("assets", "Assets", "cpu"),
+    ("risks", "Risks", "exclamation-triangle"),
+    ("suppliers", "Suppliers", "building"),
+    ("policies", "Policies", "file-earmark-text"),
+    ("monitoring", "Monitoring", "activity"),
 ]
 
 
 @cache
-def nav_sections() -> list[tuple[str, str]]:
+def nav_sections() -> list[tuple[str, str, str]]:
     """The feature apps that have pages, in the navigation's order."""
-    return [
-        (app, label) for app, label in NAV if importlib.import_module(f"{app}.urls").urlpatterns
-    ]
+    return [entry for entry in NAV if importlib.import_module(f"{entry[0]}.urls").urlpatterns]
 
 
 def tenant(request):

@@ -145,7 +145,14 @@ class OrgListView(OrgViewMixin, ListView):
         context = super().get_context_data(**kwargs)
         context["filter"] = self.filterset
         context["ordering"] = self.current_ordering()
+        context["filtered"] = self.is_filtered()
         return context
+
+    def is_filtered(self) -> bool:
+        """Does the query narrow the register? An empty page then says "nothing matches" and
+        offers to clear the filters; an empty register says how to start it instead."""
+        ignored = {"ordering", "page", "page_size"}
+        return any(v for k, values in self.request.GET.lists() if k not in ignored for v in values)
 
 
 class OrgFormView(OrgViewMixin, FormView):
