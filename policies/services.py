@@ -200,7 +200,10 @@ def _set_content(version: PolicyVersion, *, body_markdown: str | None, document)
         stored = checked.as_file()
         version.document.save(stored.name, stored, save=False)
     elif body_markdown is not None:
-        version.body_markdown = body_markdown.replace("\r\n", "\n")
+        # One spelling of a text, whatever sent it: a browser's CRLF line ends, a form that
+        # strips the final newline. Saving a version unchanged keeps its hash.
+        text = body_markdown.replace("\r\n", "\n").rstrip("\n")
+        version.body_markdown = text + "\n" if text.strip() else ""
         version.document = ""
         version.document_name = version.document_type = ""
         version.document_size = None

@@ -155,6 +155,10 @@ class SoARowView(OrgViewMixin, View):
 
     def get(self, request, *args, **kwargs):
         row = self.get_object()
+        if not request.htmx:  # opened as a page (a bookmark, a link): the row in its table
+            return HttpResponseRedirect(
+                f"{soa_url(self.organization.slug, row.soa.framework)}#soa-row-{row.pk}"
+            )
         if request.GET.get("edit") and policy.can(self.actor, "change", row):
             initial = {
                 "applicable": row.applicable,

@@ -13,7 +13,7 @@ import pytest
 from django.apps import apps
 
 from isms.models import Role
-from tests.routes import ui_routes
+from tests.demo_pages import demo_pages
 
 pytestmark = pytest.mark.django_db
 
@@ -40,35 +40,6 @@ def visible_text(page: str) -> str:
     page = re.sub(r"<[^>]+>", " ", page)
     page = re.sub(r"https?://\S+|/o/\S+", " ", page)
     return html.unescape(page)
-
-
-def demo_pages(client, demo, in_tenant):
-    slug = demo.organization.slug
-    for route in ui_routes():
-        if "<" in route.route.replace("<slug:org_slug>", "").replace("<int:pk>", ""):
-            continue
-        pk = None
-        if route.has_pk:
-            model = route.model
-            if model is None or not any(
-                f.name == "organization" for f in model._meta.concrete_fields
-            ):
-                continue
-            with in_tenant(demo.organization):
-                pk = model.objects.order_by("pk").values_list("pk", flat=True).first()
-            if pk is None:
-                continue
-        url = route.url(slug, pk)
-        response = client.get(url)
-        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
-            continue
-        page = response.content.decode()
-        yield url, page
-        if route.has_pk:
-            for tab in sorted(set(re.findall(r'href="\?tab=([a-z_-]+)"', page))):
-                tabbed = client.get(f"{url}?tab={tab}")
-                if tabbed.status_code == 200:
-                    yield f"{url}?tab={tab}", tabbed.content.decode()
 
 
 def test_no_page_of_the_demo_shows_a_choice_code(client_for, in_tenant):

@@ -354,6 +354,10 @@ def test_soa_table_inline_edit_approve_diff_and_exports(org_a, people, client_fo
         rows = list(SoARow.objects.order_by("control__sort_key"))
     form = officer.get(page(org_a, f"soa/rows/{rows[0].pk}/"), {"edit": 1}, HTTP_HX_REQUEST="true")
     assert b"<form" in form.content and b"<html" not in form.content
+    # Opened as a page, the row's address leads to the row in its table, not a bare fragment.
+    opened = officer.get(page(org_a, f"soa/rows/{rows[0].pk}/"))
+    assert opened.status_code == 302
+    assert opened.url == page(org_a, f"soa/{code}/") + f"#soa-row-{rows[0].pk}"
     prefix = f"row{rows[0].pk}"
     bad = officer.post(
         page(org_a, f"soa/rows/{rows[0].pk}/"),
