@@ -38,7 +38,9 @@ def test_ai_policy_from_template_to_acknowledgement(org_a, journey_people, brows
     # The officer drafts from the template and sends it to the reviewer for approval.
     act_as(officer)
     page.goto(base + "templates/")
-    page.get_by_role("button", name="Create a draft from AI acceptable use policy").click()
+    page.get_by_role(
+        "button", name="Create a draft from this template: AI acceptable use policy"
+    ).click()
     page.wait_for_url(re.compile(r"/versions/\d+/edit/$"))
     version_url = page.url.removesuffix("edit/")
     page.get_by_label("What changed").fill("First issue")
