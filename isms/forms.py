@@ -1,20 +1,54 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
+from isms import lockout
+from isms.client import client_ip
 from isms.models import APIKey, Organization, Role
 from isms.models.access import slug_validator
 
 
 class LoginForm(AuthenticationForm):
     """People log in with the e-mail address they were invited with (it is their user name),
-    so the field says so and the browser offers the address it knows."""
+    so the field says so and the browser offers the address it knows. Repeated failures pause
+    log-in for the account name and the address (isms.lockout)."""
 
     username = forms.CharField(
         label="E-mail address",
         max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
+
+    def clean(self):
+        account = self.cleaned_data.get("username")
+        address = client_ip(self.request) if self.request is not None else None
+        if lockout.login_locked(account, address):
+            raise forms.ValidationError(lockout.locked_message(), code="locked")
+        try:
+            cleaned = super().clean()
+        except forms.ValidationError:
+            if lockout.login_failed(account, address):
+                raise forms.ValidationError(lockout.locked_message(), code="locked") from None
+            raise
+        lockout.login_succeeded(account)
+        return cleaned
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """A reset link is e-mailed at most a few times an hour per address and per client, so
+    the form cannot be used to flood someone's inbox. The answer never says whether the
+    address has an account."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        address = client_ip(self.request) if self.request is not None else None
+        if not lockout.reset_allowed(email, address):
+            raise forms.ValidationError(lockout.RESET_MESSAGE, code="throttled")
+        return email
 
 
 class OrganizationForm(forms.Form):

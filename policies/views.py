@@ -20,6 +20,7 @@ from django.views.generic import DetailView, TemplateView, View
 
 from isms import policy as authz
 from isms import uploads
+from isms.client import client_ip
 from isms.errors import DomainError
 from isms.models import AuditEvent
 from isms.rates import percent
@@ -44,10 +45,6 @@ from policies.workflows import allowed_actions
 
 READ = {"GET": ["policies:read"]}
 WRITE = {"GET": ["policies:read"], "POST": ["policies:write"]}
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 class PolicyListView(OrgListView):

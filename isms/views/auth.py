@@ -1,13 +1,15 @@
-"""Pages outside any organisation: choosing one, creating one, accepting an invitation."""
+"""Pages outside any organisation: choosing one, creating one, accepting an invitation,
+resetting a password."""
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from isms.forms import InvitationRegisterForm, OrganizationForm
+from isms.forms import InvitationRegisterForm, OrganizationForm, ThrottledPasswordResetForm
 from isms.selectors import memberships_for_user
 from isms.services import organizations
 from isms.services.organizations import InvitationError
@@ -95,3 +97,12 @@ def invitation_accept(request, token: str):
         {"invitation": invitation, "form": form},
         status=400 if form.errors else 200,
     )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page with the throttled form (it needs the request for the address)."""
+
+    form_class = ThrottledPasswordResetForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from isms.api.parsers import JSONParser
 from isms.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet, TenantViewSet
+from isms.client import client_ip
 from isms.errors import NotPermitted
 from policies import selectors, services
 from policies.access import can_see_acknowledgements
@@ -39,10 +40,6 @@ from policies.starters import TEMPLATES
 
 READ = ["policies:read"]
 WRITE = ["policies:write"]
-
-
-def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @extend_schema_view(
