@@ -212,7 +212,10 @@ LOGIN_FAILURES_PER_ACCOUNT = int(env("LOGIN_FAILURES_PER_ACCOUNT", "5"))
 LOGIN_FAILURES_PER_ADDRESS = int(env("LOGIN_FAILURES_PER_ADDRESS", "30"))
 LOGIN_LOCK_SECONDS = int(env("LOGIN_LOCK_SECONDS", str(15 * 60)))
 PASSWORD_RESETS_PER_HOUR = int(env("PASSWORD_RESETS_PER_HOUR", "3"))
-# A session ends after a working day without use (each request within it extends it).
+# API rate limits (isms.api.throttles), DRF's "N/period" form; empty turns a limit off.
+API_RATE_PER_KEY = env("API_RATE_PER_KEY", "1200/min")
+API_RATE_PER_USER = env("API_RATE_PER_USER", "600/min")
+# A session lasts a working day from log-in; then the person logs in again.
 SESSION_COOKIE_AGE = int(env("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_COOKIE_HTTPONLY = True
@@ -272,6 +275,7 @@ REST_FRAMEWORK = {
         "isms.api.authentication.TenantActorAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["isms.api.permissions.ScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["isms.api.throttles.ActorRateThrottle"],
     # JSON only, through isms.api.parsers (a nesting limit): the browser UI has its own forms,
     # and a body declared under several content types breaks generated clients. Views that
     # take a file add multipart themselves.

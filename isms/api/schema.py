@@ -55,6 +55,12 @@ _ERROR_DESCRIPTIONS = {
     "404": "No such object in this organisation (another organisation's objects look the same).",
     "409": "The object's state or a concurrent request forbids this "
     "(`invalid_transition`, `duplicate`, `conflict`, `concurrent_update`).",
+    "429": "Over the rate limit of this API key or person (`throttled`): retry after the "
+    "number of seconds in the `Retry-After` header.",
+}
+_RETRY_AFTER = {
+    "description": "Seconds to wait before the next request is accepted.",
+    "schema": {"type": "integer", "minimum": 0},
 }
 _WRITES = {"post", "put", "patch", "delete"}
 
@@ -76,7 +82,7 @@ def add_errors_and_tags(result, generator, request, public):
                 continue
             if tag:
                 operation["tags"] = [tag]
-            statuses = ["401", "403"]
+            statuses = ["401", "403", "429"]
             if "{id}" in path:
                 statuses.append("404")
             if method in _WRITES:
@@ -86,6 +92,8 @@ def add_errors_and_tags(result, generator, request, public):
                     status, {"description": _ERROR_DESCRIPTIONS[status]}
                 )
                 response.setdefault("content", {"application/json": {"schema": ref}})
+                if status == "429":
+                    response.setdefault("headers", {"Retry-After": _RETRY_AFTER})
     return result
 
 
