@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install lint format bench migrate clean
+.PHONY: run test install lint format bench fuzz migrate clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=...)"; exit 1; }
@@ -34,6 +34,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
+
+# A long, randomised schemathesis run over every API operation (make test runs a short one).
+fuzz: $(STAMP)
+	GUARDRAIL_FUZZ_EXAMPLES=$${GUARDRAIL_FUZZ_EXAMPLES:-100} GUARDRAIL_FUZZ_RANDOM=1 $(PY) -m isms.devstack test -m fuzz $(PYTEST_ARGS)
 
 migrate: $(STAMP)
 	$(PY) -m isms.devstack manage migrate

@@ -6,11 +6,30 @@ class AssetsConfig(AppConfig):
     verbose_name = "Asset register"
 
     def ready(self) -> None:
-        from isms import home
+        from isms import getting_started, home
 
-        from . import access  # noqa: F401  (registers the register's authorization policies)
+        from . import (
+            access,  # noqa: F401  (registers the register's authorization policies)
+            pickers,  # noqa: F401  (the asset picker's source)
+        )
 
         home.register(home_figures)
+        getting_started.register_step(
+            getting_started.Step(
+                key="assets",
+                order=30,
+                title="Add your first assets from a CSV file",
+                hint="Import the AI systems, data sets and tools you already know of.",
+                url_name="asset_import",
+                done=_has_assets,
+            )
+        )
+
+
+def _has_assets(organization_id: int) -> bool:
+    from assets.models import Asset
+
+    return Asset.objects.filter(organization_id=organization_id).exists()
 
 
 def home_figures(actor) -> list:

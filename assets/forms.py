@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 from isms import uploads
 from isms.choices import DataCategory
 from isms.members import MemberChoiceField, bind_member_fields
+from isms.pickers import PickerSelect
 from suppliers.models import Supplier
 
 from . import services
@@ -49,14 +50,21 @@ class AssetForm(forms.ModelForm):
         label="Transparency notice (link)",
         max_length=Asset._meta.get_field("transparency_notice_url").max_length,
     )
-    supplier = forms.ModelChoiceField(queryset=Supplier._base_manager.none(), required=False)
+    supplier = forms.ModelChoiceField(
+        queryset=Supplier._base_manager.none(), required=False, widget=PickerSelect("suppliers")
+    )
+    # Check boxes, not a Ctrl-click list: every choice and its state in view (issue 17).
     data_categories = forms.MultipleChoiceField(
         choices=DataCategory.choices,
         required=False,
+        widget=forms.CheckboxSelectMultiple,
         help_text="Every kind of data it processes, stores or produces.",
     )
     affected_groups = forms.MultipleChoiceField(
-        choices=AffectedGroup.choices, required=False, label="Who is affected (AI types)"
+        choices=AffectedGroup.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Who is affected (AI types)",
     )
     tags = TagsField(required=False, help_text="Comma-separated.")
     last_reviewed_at = forms.DateTimeField(
@@ -144,7 +152,9 @@ class DependencyForm(forms.Form):
     ]
     direction = forms.ChoiceField(choices=DIRECTIONS, initial="depends_on")
     kind = forms.ChoiceField(choices=DependencyKind.choices)
-    other = forms.ModelChoiceField(queryset=Asset._base_manager.none(), label="Other asset")
+    other = forms.ModelChoiceField(
+        queryset=Asset._base_manager.none(), label="Other asset", widget=PickerSelect("assets")
+    )
     note = forms.CharField(max_length=300, required=False)
 
     def __init__(self, *args, asset: Asset, **kwargs):

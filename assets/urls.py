@@ -7,6 +7,7 @@ from . import views
 urlpatterns = [
     path("", views.AssetListView.as_view(), name="asset_list"),
     path("new/", views.AssetCreateView.as_view(), name="asset_create"),
+    path("columns/", views.AssetColumnsView.as_view(), name="asset_columns"),
     path("bulk/", views.AssetBulkView.as_view(), name="asset_bulk"),
     path("export/", views.AssetExportView.as_view(), name="asset_export"),
     path("import/", views.AssetImportView.as_view(), name="asset_import"),

@@ -12,12 +12,12 @@ from django.views.generic import DetailView, FormView, View
 
 from isms import policy, tabular, uploads
 from isms.errors import DomainError
+from isms.list_columns import Column, ColumnChoiceMixin, ColumnSet, ListColumnsView
 from isms.members import active_members
 from isms.models import AuditEvent
 from isms.views.errors import error_message, refusal_response
 from isms.views.forms import apply_errors, form_refusal
 from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
-from suppliers.models import Supplier
 
 from . import csvio, selectors, services
 from .filters import AssetFilterSet
@@ -65,23 +65,46 @@ class BadRequestFormMixin:
 # --- The register ----------------------------------------------------------------------------
 
 
-class AssetListView(OrgListView):
+ASSET_COLUMNS = ColumnSet(
+    register="assets",
+    list_url_name="asset_list",
+    columns=(
+        Column("name", "Name", always=True),
+        Column("type", "Type"),
+        Column("owner", "Owner"),
+        Column("custodian", "Custodian", default=False),
+        Column("lifecycle", "Lifecycle"),
+        Column("classification", "Classification"),
+        Column("data", "Data"),
+        Column("supplier", "Supplier"),
+        Column("model", "Model and version", default=False),
+        Column("risk_tier", "Risk tier"),
+        Column("last_reviewed", "Last reviewed"),
+        Column("created", "Registered on", default=False),
+    ),
+)
+
+
+class AssetListView(ColumnChoiceMixin, OrgListView):
     template_name = "assets/asset_list.html"
     rows_template = "assets/_asset_rows.html"
     scope_map = READ
     filterset_class = AssetFilterSet
-    selector = selectors.assets_for_list
+    column_set = ASSET_COLUMNS
+    columns_url_name = "asset_columns"
+    rows_target = "#asset-rows"
     default_ordering = "name"
     context_object_name = "assets"
     nav = "assets"
 
+    def get_selector_queryset(self):
+        return selectors.assets_for_list(self.shown_columns)
+
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
         can_manage = policy.can(self.actor, "manage", Asset)
-        members = list(active_members())
+        kwargs.setdefault("extra_columns", 1 if can_manage else 0)
+        context = super().get_context_data(**kwargs)
         context.update(
-            members=members,
-            suppliers=list(Supplier.objects.order_by("name").only("pk", "name")),
             # Only the controls this member may use are rendered.
             can_add=policy.can(self.actor, "create", Asset),
             can_report=policy.can(self.actor, "report", Asset),
@@ -91,6 +114,13 @@ class AssetListView(OrgListView):
             ai_types=AI_TYPES,
         )
         return context
+
+
+class AssetColumnsView(OrgViewMixin, ListColumnsView):
+    """The register's column choice (isms.list_columns): reading the register is enough."""
+
+    scope_map = {"POST": ["assets:read"]}
+    column_set = ASSET_COLUMNS
 
 
 class AssetBulkView(OrgViewMixin, View):

@@ -3,6 +3,7 @@
     python -m bench.run [--scale 1.0] [--organizations 100] [--no-seed] [--duration 5]
                         [--runs 3] [--connections 4] [--only SUBSTRING] [--mixed-seconds 60]
                         [--mixed-clients 32] [--intake-seconds 10]
+                        [--idempotency-seconds 5]
 
 Each web figure is the median of `--runs` wrk runs, next to its ceiling measured in the same
 run. Results go to bench/results/<date>-<commit>.json and .md, and the table is printed.
@@ -21,6 +22,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -55,11 +57,23 @@ def parse_wrk(output: str) -> Measurement:
     return Measurement(rps, p50, p99, errors)
 
 
-def wrk(url: str, headers: dict[str, str], *, duration: int, connections: int) -> Measurement:
+def wrk(
+    url: str, headers: dict[str, str], *, duration: int, connections: int, body: str = ""
+) -> Measurement:
+    """GET `url`, or POST the JSON `body` (through a wrk Lua script) when one is given."""
     argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     for key, value in headers.items():
         argv += ["-H", f"{key}: {value}"]
-    output = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        if body:
+            script.write(
+                'wrk.method = "POST"\n'
+                f"wrk.body = {json.dumps(body)}\n"
+                'wrk.headers["Content-Type"] = "application/json"\n'
+            )
+            script.flush()
+            argv += ["-s", script.name]
+        output = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
     return parse_wrk(output)
 
 
@@ -130,6 +144,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--mixed-seconds", type=int, default=60, help="0 leaves the mixed load out")
     parser.add_argument("--mixed-clients", type=int, default=32)
     parser.add_argument("--intake-seconds", type=float, default=10, help="per intake figure")
+    parser.add_argument(
+        "--idempotency-seconds", type=float, default=5, help="per Idempotency-Key figure"
+    )
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         print("wrk is required: apt-get install wrk (make bench installs it)")
@@ -167,6 +184,23 @@ def main(argv: list[str]) -> int:
                 report["metric_intake"] = measure_metric_intake(
                     server.url, token, seconds=args.intake_seconds
                 )
+            if _chosen(args, "chain") and args.mixed_seconds > 0:
+                from bench.audit_chain import measure_chain_cost
+
+                report["audit_chain"] = measure_chain_cost(
+                    server.url,
+                    measure.Callers(),
+                    seconds=args.mixed_seconds,
+                    clients=args.mixed_clients,
+                )
+            if _chosen(args, "idempotency"):
+                from bench.idempotency import lines, measure_idempotency
+
+                token = measure.Callers().key("bench-large")
+                report["idempotency"] = measure_idempotency(
+                    server.url, token, seconds=args.idempotency_seconds
+                )
+                print("\n".join(lines(report["idempotency"])), flush=True)
         finally:
             server.stop()
         if _chosen(args, "checks"):
@@ -178,6 +212,11 @@ def main(argv: list[str]) -> int:
             from bench.sweeps import measure_both
 
             report["reminder_sweep"] = measure_both()
+        if _chosen(args, "packs"):
+            from bench.packs import measure as measure_packs
+
+            report["evidence_pack"] = measure_packs("bench-large")
+            print("  evidence pack:", json.dumps(report["evidence_pack"]), flush=True)
         report["targets"] += measure.extra_targets(report)
     commit = (
         subprocess.run(
@@ -194,6 +233,10 @@ def main(argv: list[str]) -> int:
     base = RESULTS / f"{stamp}-{commit}"
     base.with_suffix(".json").write_text(json.dumps(report, indent=2, default=_plain))
     table = measure.markdown(report)
+    if "idempotency" in report:
+        from bench.idempotency import lines
+
+        table += "\n".join(lines(report["idempotency"])) + "\n"
     base.with_suffix(".md").write_text(table)
     print(table)
     print(f"\nwritten: {base}.json, {base}.md")
@@ -201,8 +244,8 @@ def main(argv: list[str]) -> int:
 
 
 def _chosen(args, name: str) -> bool:
-    """The scenarios outside the web table (mixed, intake, checks, sweep) run when no
-    `--only` is given or when it names them."""
+    """The scenarios outside the web table (mixed, intake, chain, idempotency, checks,
+    sweep, packs) run when no `--only` is given or when it names them."""
     return not args.only or name in args.only
 
 

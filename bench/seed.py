@@ -19,19 +19,19 @@ import random
 import time
 from dataclasses import asdict, dataclass, field
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import connections, transaction
 
+from isms.lifecycle.purge import purge_organizations
 from isms.models import Membership, Organization, Role
-from isms.tenancy import tenant_context, tenant_models
+from isms.tenancy import tenant_context
 
 User = get_user_model()
 PREFIX = "bench-"
 PASSWORD = "bench-password"
-POLICY_GUARD = "policies_version_guard"
-SEEDERS = ["suppliers", "assets", "risks", "policies", "monitoring"]  # bench/seeders/<name>.py
+# bench/seeders/<name>.py, in this order
+SEEDERS = ["suppliers", "assets", "risks", "policies", "monitoring", "competence"]
 
 
 @dataclass(frozen=True)
@@ -101,54 +101,18 @@ def reset() -> int:
     """Remove every organisation seed_bench created, and the bench users of no other
     organisation (the audit trail keeps its history).
 
-    Tenant tables protect their organisation (on_delete=PROTECT), so each bench
-    organisation's rows are deleted table by table with plain DELETEs inside its tenant
-    context (row-level security applies to the owner too); Django's foreign keys are
-    deferred, so the order does not matter. Rows of other tables that point at them go
-    first. Published policy versions are immutable even to DELETE (policies migration 0002):
-    for bench data only, the owner switches that trigger off inside this one transaction.
+    The organisations' rows go table by table in their tenant context, with the guard
+    triggers off for that one transaction (isms.lifecycle.purge, which the deletion of an
+    organisation uses too); then the organisations themselves and their memberships.
     """
-    models = tenant_models()
-    tenant_set = set(models)
-    pointing = [
-        (model, field)
-        for model in apps.get_models()
-        if model not in tenant_set
-        for field in model._meta.concrete_fields
-        if field.is_relation and field.related_model in tenant_set
-    ]
-    orgs = list(bench_organizations("owner"))
-    with transaction.atomic(using="owner"), connections["owner"].cursor() as cursor:
-        guarded = _policy_guard_exists(cursor)
-        if guarded:
-            cursor.execute(f"ALTER TABLE policies_policyversion DISABLE TRIGGER {POLICY_GUARD}")
-        for organization in orgs:
-            with tenant_context(organization.pk, actor="seed_bench reset", using="owner"):
-                for model, field in pointing:
-                    target = field.related_model._meta.db_table
-                    cursor.execute(
-                        f'DELETE FROM "{model._meta.db_table}" WHERE "{field.column}" IN '
-                        f'(SELECT id FROM "{target}" WHERE organization_id = %s)',
-                        [organization.pk],
-                    )
-                for model in models:
-                    cursor.execute(
-                        f'DELETE FROM "{model._meta.db_table}" WHERE organization_id = %s',
-                        [organization.pk],
-                    )
+    with transaction.atomic(using="owner"):
+        orgs = list(bench_organizations("owner").values_list("pk", flat=True))
+        purge_organizations(orgs, actor="seed_bench reset", using="owner")
         deleted, _ = bench_organizations("owner").delete()
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # check the deferred keys now
-        if guarded:
-            cursor.execute(f"ALTER TABLE policies_policyversion ENABLE TRIGGER {POLICY_GUARD}")
         User.objects.using("owner").filter(
             username__startswith=PREFIX, username__endswith="@bench.example"
         ).exclude(memberships__organization__seeded_by_bench=False).delete()
     return deleted
-
-
-def _policy_guard_exists(cursor) -> bool:
-    cursor.execute("SELECT 1 FROM pg_trigger WHERE tgname = %s", [POLICY_GUARD])
-    return cursor.fetchone() is not None
 
 
 def seed(plan: SeedPlan, log=print, *, vacuum: bool = True) -> list[SeededOrg]:

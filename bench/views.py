@@ -8,15 +8,26 @@
   authentication, scopes, object permissions or filtering. Row-level security still needs
   the organisation set, so it runs in `tenant_context` (one `set_config`), which is the
   least any list of one tenant's rows can do here.
+- `bare-write/<org>/<basename>/[<pk>/]`: the write ceiling — the same INSERT (POST) or
+  UPDATE (PATCH) through a bare DRF view with an automatic ModelSerializer of the model's
+  editable columns, in the organisation's tenant context and one transaction (row-level
+  security and the audit trigger fire as for the product), without authentication, scopes,
+  policies, services, idempotency or ETags.
+- `raw/<basename>`: what the machine can do for the same page: the same rows (every column of
+  the model's table, in the list's order, the same page size), in the same tenant context,
+  read with one SQL statement and encoded by the API's own JSON renderer; no serializer, no
+  pagination count, no DRF view. A list endpoint is measured against both.
 """
 
 import json
 from datetime import datetime
 
+from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import generics
+from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
+from rest_framework.settings import api_settings
 
 from isms.api.pagination import PageNumberPagination
 from isms.api.routers import org_router
@@ -55,6 +66,24 @@ def bare_list(request, org_slug: str, basename: str):
     return view(request, org_slug=org_slug, viewset=viewset)
 
 
+def raw_list(request, org_slug: str, basename: str):
+    viewset = next((v for _, v, b in org_router.registry if b == basename), None)
+    organization = Organization.objects.filter(slug=org_slug).first()
+    if viewset is None or organization is None:
+        raise Http404
+    size = min(int(request.GET.get("page_size", "50")), PageNumberPagination.max_page_size)
+    model = viewset.model
+    with tenant_context(organization.pk):
+        base = viewset(request=request, format_kwarg=None, action="list")
+        base.action = "list"
+        ordering = base.get_base_queryset().query.order_by or model._meta.ordering or ["pk"]
+        columns = [f.attname for f in model._meta.concrete_fields]
+        rows = list(model.objects.order_by(*ordering).values(*columns)[:size])
+    renderer = api_settings.DEFAULT_RENDERER_CLASSES[0]()
+    body = renderer.render({"next": None, "previous": None, "results": rows})
+    return HttpResponse(body, content_type=renderer.media_type)
+
+
 @csrf_exempt
 def bare_metric_points(request, org_slug: str):
     from monitoring.checks.services import _insert_points
@@ -73,3 +102,37 @@ def bare_metric_points(request, org_slug: str):
             data.get("source", ""),
         )
     return JsonResponse({"stored": stored}, status=201)
+
+
+class BareWrite(generics.CreateAPIView, generics.UpdateAPIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    def get_queryset(self):
+        return self.kwargs["model"].objects.all()
+
+    def dispatch(self, request, *args, **kwargs):
+        organization = Organization.objects.filter(slug=kwargs["org_slug"]).first()
+        if organization is None:
+            raise Http404
+        with tenant_context(organization.pk), transaction.atomic():
+            return super().dispatch(request, *args, **kwargs)
+
+
+def _bare_serializer(model):
+    names = ["id"] + [
+        f.name
+        for f in model._meta.concrete_fields
+        if f.editable and not f.primary_key and f.name != "organization"
+    ]
+    meta = type("Meta", (), {"model": model, "fields": names})
+    return type(f"Bare{model.__name__}Serializer", (serializers.ModelSerializer,), {"Meta": meta})
+
+
+@csrf_exempt
+def bare_write(request, org_slug: str, basename: str, pk: int | None = None):
+    viewset = next((v for _, v, b in org_router.registry if b == basename), None)
+    if viewset is None or request.method not in ("POST", "PATCH"):
+        raise Http404
+    view = BareWrite.as_view(serializer_class=_bare_serializer(viewset.model))
+    return view(request, org_slug=org_slug, model=viewset.model, pk=pk)

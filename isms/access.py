@@ -35,6 +35,13 @@ DESIGNATION_SCOPES: dict[str, frozenset[str]] = {
     "top_management": frozenset({ACCEPT_ABOVE_APPETITE}),
 }
 EXPORT_SCOPES = frozenset({"evidence:export"})
+# Registering, reading and redelivering the organisation's webhooks (isms.webhooks): an
+# endpoint receives events about every register, so admins hold it, and so do read-write API
+# keys (an integration subscribing itself; a key an admin issued, reading every register).
+WEBHOOKS_SCOPE = "webhooks:manage"
+# An auditor's one write: asking the organisation for evidence within their engagement (the
+# "provided by client" list). It changes no register.
+EVIDENCE_REQUEST_SCOPE = "audit:request"
 ALL_SCOPES = (
     READ_SCOPES
     | WRITE_SCOPES
@@ -42,7 +49,7 @@ ALL_SCOPES = (
     | APPROVE_SCOPES
     | ADMIN_SCOPES
     | EXPORT_SCOPES
-    | {OWN_SCOPE}
+    | {OWN_SCOPE, EVIDENCE_REQUEST_SCOPE, WEBHOOKS_SCOPE}
 )
 
 # The one table that maps roles to scopes. Nothing else in the code base reads a role name.
@@ -56,15 +63,20 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
     | {OWN_SCOPE},
     # Contributors write what they own or were assigned; object grants narrow it per object.
     Role.CONTRIBUTOR: READ_SCOPES | WRITE_SCOPES | {OWN_SCOPE},
-    # Read-only everywhere, with an expiry on the membership; never owns anything.
-    Role.AUDITOR: READ_SCOPES | EXPORT_SCOPES,
+    # Read-only everywhere, with an expiry on the membership; never owns anything. Raises
+    # evidence requests within their engagements.
+    Role.AUDITOR: READ_SCOPES | EXPORT_SCOPES | {EVIDENCE_REQUEST_SCOPE},
 }
+
+# Asked by gateways before data leaves for an AI tool (monitoring.usage); no role carries it.
+AI_USAGE_DECIDE = "ai-usage:decide"
 
 # An integration writes the whole register (it has no ownership of its own) but never
 # approves: approvals need a named person.
 API_KEY_SCOPES: dict[str, frozenset[str]] = {
     APIKey.Access.READ: READ_SCOPES,
-    APIKey.Access.READ_WRITE: READ_SCOPES | WRITE_SCOPES | MANAGE_SCOPES,
+    APIKey.Access.READ_WRITE: READ_SCOPES | WRITE_SCOPES | MANAGE_SCOPES | {WEBHOOKS_SCOPE},
+    APIKey.Access.AI_USAGE_DECIDE: frozenset({AI_USAGE_DECIDE}),
 }
 
 
@@ -88,6 +100,28 @@ def may_be_designated(membership: Membership) -> bool:
 FOUNDER_ROLE = Role.ADMIN
 # Roles whose memberships should always carry an expiry date (time-boxed, read-only access).
 TIME_BOXED_ROLES = frozenset({Role.AUDITOR})
+# Roles whose every page view and download is recorded for the officers (the auditor access
+# log of monitoring.engagements).
+ACCESS_LOGGED_ROLES = TIME_BOXED_ROLES
+
+
+def access_is_logged(actor: Actor | None) -> bool:
+    """Whether this actor's reads go to the auditor access log."""
+    return (
+        actor is not None
+        and actor.membership is not None
+        and actor.membership.role in ACCESS_LOGGED_ROLES
+    )
+
+
+def is_time_boxed(membership: Membership) -> bool:
+    """Whether the membership's role is one that always carries an expiry date."""
+    return membership.role in TIME_BOXED_ROLES
+
+
+def engagement_role() -> str:
+    """The role an engagement's auditors are invited with (read-only, time-boxed)."""
+    return next(iter(sorted(TIME_BOXED_ROLES)))
 
 
 def roles_with_scope(scope: str) -> list[str]:

@@ -4,7 +4,8 @@
   superuser, nor BYPASSRLS, nor owner of anything; it gets DML on the tables, nothing more.
 - Every tenant table (a subclass of isms.tenancy.TenantModel) has row-level security enabled
   and forced, with one policy keyed on `app.organization_id`, and the audit trigger.
-- The access tables get the audit trigger; the audit trail is append-only for everyone.
+- The access tables get the audit trigger; the audit trail is append-only for everyone, and
+  its chain heads are readable per organisation and written only by the chain trigger.
 
 Each statement is idempotent; tests/isms/test_row_level_security.py checks the catalogue.
 """
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 POLICY_NAME = "tenant_isolation"
 AUDIT_TRIGGER = "guardrail_audit"
 AUDIT_TABLE = "isms_auditevent"
+# One row per organisation: the head of its audit hash chain (isms.audit_chain), written only
+# by the chain trigger (migration isms 0008, run as the owner); the app role reads its own.
+AUDIT_CHAIN_HEAD_TABLE = "isms_auditchainhead"
 TENANT_PREDICATE = (
     f"organization_id = NULLIF(current_setting('{PG_ORGANIZATION}', true), '')::bigint"
 )
@@ -37,7 +41,16 @@ AUDITED_ACCESS_TABLES = {
 
 # Credential material: the trail records that such a column changed, never its value (a key's
 # hash and prefix, a portal or concern link's token hash, an invitation's token hash).
-REDACTED_COLUMNS = ("secret_hash", "prefix", "token_hash", "token_prefix", "password")
+REDACTED_COLUMNS = (
+    "secret_hash",
+    "prefix",
+    "token_hash",
+    "token_prefix",
+    "password",
+    "private_key",  # an evidence-pack signing key (monitoring.packs)
+    "client_secret",  # a single sign-on connection's secret, even encrypted (isms.sso)
+    "signing_secret",  # a webhook endpoint's HMAC key (isms.webhooks)
+)
 REDACTED_VALUE = "(hidden)"
 _REDACTED_ARRAY = "ARRAY[" + ", ".join(f"'{c}'" for c in REDACTED_COLUMNS) + "]"
 
@@ -46,7 +59,54 @@ _REDACTED_ARRAY = "ARRAY[" + ", ".join(f"'{c}'" for c in REDACTED_COLUMNS) + "]"
 # copied into the audit trail (the copy was three quarters of the time of the reminder sweep
 # and of the AI metrics intake in issue 12's bench); their UPDATEs and DELETEs are, as for
 # any tenant table.
-INSERTS_NOT_AUDITED = {"monitoring_inbox_notification", "monitoring_checks_metricpoint"}
+INSERTS_NOT_AUDITED = {
+    "monitoring_inbox_notification",
+    "monitoring_checks_metricpoint",
+    # A stored API answer, replayed to a retry (isms.idempotency): the request's own changes
+    # are in the trail; the copy of its answer is not, even when the record expires.
+    "isms_idempotencyrecord",
+    "monitoring_engagements_auditoraccess",  # the auditor access log, one row per request
+    # The task outbox (isms.outbox): the work a change queued; the change itself is in the
+    # trail (its columns below are not copied either).
+    "isms_outboxtask",
+    # The webhook outbox and its delivery log (isms.webhooks): the change an event describes
+    # is in the trail already; a delivery and its attempts are a machine's log.
+    "isms_webhookevent",
+    "isms_webhookdelivery",
+    "isms_webhookattempt",
+}
+# Columns of tenant tables the trail never copies (as AUDITED_ACCESS_TABLES' lists).
+TENANT_COLUMNS_NOT_AUDITED = {
+    "isms_idempotencyrecord": ["response_body", "response_headers", "fingerprint"],
+    # Every column: queuing, sending and purging a row is bookkeeping, not a decision.
+    "isms_outboxtask": [
+        "id",
+        "organization_id",
+        "task_id",
+        "task_name",
+        "args",
+        "kwargs",
+        "queue",
+        "reference",
+        "status",
+        "created",
+        "sent_at",
+        "send_attempts",
+        "last_error",
+        "runs",
+    ],
+    # A delivery's progress is its own log (its attempts); a person's redelivery is recorded.
+    "isms_webhookdelivery": [
+        "status",
+        "attempt_count",
+        "next_attempt_at",
+        "last_response_code",
+        "last_error",
+        "updated",
+    ],
+    # Counting failures is the worker's; disabling the endpoint (active, disabled_at) is not.
+    "isms_webhookendpoint": ["consecutive_failures", "updated"],
+}
 
 AUDIT_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION guardrail_audit() RETURNS trigger
@@ -133,6 +193,7 @@ def apply(using: str = "owner") -> None:
         for table, ignored in AUDITED_ACCESS_TABLES.items():
             _attach_audit_trigger(cursor, table, ignored)
         _secure_audit_table(cursor, role)
+        _secure_audit_chain_head(cursor, role)
 
 
 def _secure_tenant_table(cursor, table: str) -> None:
@@ -145,7 +206,12 @@ def _secure_tenant_table(cursor, table: str) -> None:
             _ident(POLICY_NAME), t, sql.SQL(TENANT_PREDICATE), sql.SQL(TENANT_PREDICATE)
         )
     )
-    _attach_audit_trigger(cursor, table, [], inserts=table not in INSERTS_NOT_AUDITED)
+    _attach_audit_trigger(
+        cursor,
+        table,
+        TENANT_COLUMNS_NOT_AUDITED.get(table, []),
+        inserts=table not in INSERTS_NOT_AUDITED,
+    )
 
 
 def _attach_audit_trigger(
@@ -188,4 +254,25 @@ def _secure_audit_table(cursor, role: sql.Identifier) -> None:
             "CREATE TRIGGER append_only BEFORE UPDATE OR DELETE ON {} "
             "FOR EACH ROW EXECUTE FUNCTION guardrail_append_only()"
         ).format(t)
+    )
+
+
+def _secure_audit_chain_head(cursor, role: sql.Identifier) -> None:
+    """Readable by the app role within its organisation; written only by the chain trigger.
+
+    Row-level security is enabled but not forced: the trigger runs as the owner and must
+    advance the head even when no organisation is set (access tables are audited before a
+    tenant is known)."""
+    cursor.execute("SELECT to_regclass(%s)", [AUDIT_CHAIN_HEAD_TABLE])
+    if cursor.fetchone()[0] is None:  # migrated back before isms 0008
+        return
+    t = _ident(AUDIT_CHAIN_HEAD_TABLE)
+    cursor.execute(sql.SQL("REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {} FROM {}").format(t, role))
+    cursor.execute(sql.SQL("ALTER TABLE {} ENABLE ROW LEVEL SECURITY").format(t))
+    cursor.execute(sql.SQL("ALTER TABLE {} NO FORCE ROW LEVEL SECURITY").format(t))
+    cursor.execute(sql.SQL("DROP POLICY IF EXISTS {} ON {}").format(_ident(POLICY_NAME), t))
+    cursor.execute(
+        sql.SQL("CREATE POLICY {} ON {} FOR SELECT USING ({})").format(
+            _ident(POLICY_NAME), t, sql.SQL(TENANT_PREDICATE)
+        )
     )

@@ -16,7 +16,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from isms.access import TIME_BOXED_ROLES
-from isms.models import Membership, Organization, Role
+from isms.models import AIRole, LegalType, Membership, Organization, OrganizationProfile, Role
 from isms.tenancy import tenant_context
 
 User = get_user_model()
@@ -67,6 +67,15 @@ def load_demo() -> DemoContext:
     Membership.objects.get_or_create(
         organization=other, user=context.users[Role.OFFICER], defaults={"role": Role.ADMIN}
     )
+    with tenant_context(demo.pk, actor="demo loader"):
+        # Demo Corp builds one AI system it offers to customers and uses others' AI tools.
+        OrganizationProfile.objects.get_or_create(
+            organization_id=demo.pk,
+            defaults={
+                "legal_type": LegalType.OTHER,
+                "ai_roles": [AIRole.PROVIDER, AIRole.PRODUCER, AIRole.CUSTOMER],
+            },
+        )
     for config in apps.get_app_configs():
         try:
             module = importlib.import_module(f"{config.name}.demo")

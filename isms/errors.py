@@ -34,7 +34,13 @@ class ErrorCode(StrEnum):
     GATE_CLOSED = "gate_closed"
     IMMUTABLE = "immutable"
     THROTTLED = "throttled"
+    # An Idempotency-Key sent again with another request (method, path or body): 422.
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    # If-Match named a version of the object that is no longer current: 412.
+    PRECONDITION_FAILED = "precondition_failed"
     SERVER_ERROR = "server_error"
+    # The database could not be reached (restarting, failing over): 503 with Retry-After.
+    SERVICE_UNAVAILABLE = "service_unavailable"
 
 
 class DomainError(Exception):
@@ -70,3 +76,10 @@ class Duplicate(Conflict):
 class NotPermitted(DomainError):
     status_code = 403
     default_code = ErrorCode.PERMISSION_DENIED
+
+
+class PreconditionFailed(DomainError):
+    """The client's If-Match names a version the object no longer has (a concurrent edit)."""
+
+    status_code = 412
+    default_code = ErrorCode.PRECONDITION_FAILED

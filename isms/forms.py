@@ -2,10 +2,10 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
-from isms import lockout
+from isms import lockout, security_events
 from isms.client import client_ip
-from isms.models import APIKey, Organization, Role
-from isms.models.access import slug_validator
+from isms.models import AIRole, APIKey, OrganizationProfile, Role, SecurityEventKind
+from isms.models.sso import SSO_ROLES
 
 
 class LoginForm(AuthenticationForm):
@@ -23,11 +23,17 @@ class LoginForm(AuthenticationForm):
         account = self.cleaned_data.get("username")
         address = client_ip(self.request) if self.request is not None else None
         if lockout.login_locked(account, address):
+            security_events.record(
+                SecurityEventKind.LOGIN_REFUSED_LOCKED, email=account or "", request=self.request
+            )
             raise forms.ValidationError(lockout.locked_message(), code="locked")
         try:
             cleaned = super().clean()
         except forms.ValidationError:
             if lockout.login_failed(account, address):
+                security_events.record(
+                    SecurityEventKind.LOCKED_OUT, email=account or "", request=self.request
+                )
                 raise forms.ValidationError(lockout.locked_message(), code="locked") from None
             raise
         lockout.login_succeeded(account)
@@ -50,20 +56,19 @@ class ThrottledPasswordResetForm(PasswordResetForm):
             raise forms.ValidationError(lockout.RESET_MESSAGE, code="throttled")
         return email
 
+    def save(self, *args, **kwargs):
+        for user in self.get_users(self.cleaned_data["email"]):
+            security_events.record(
+                SecurityEventKind.PASSWORD_RESET_REQUESTED, user=user, request=self.request
+            )
+        return super().save(*args, **kwargs)
+
 
 class OrganizationForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    slug = forms.CharField(
-        max_length=50,
-        validators=[slug_validator],
-        help_text="Used in addresses: /o/<slug>/. Lower-case letters, digits and hyphens.",
-    )
+    """Only the name: the address is generated (isms.services.organizations.new_slug), so the
+    form never tells anyone which organisations exist."""
 
-    def clean_slug(self):
-        slug = self.cleaned_data["slug"]
-        if Organization.objects.filter(slug=slug).exists():
-            raise forms.ValidationError("An organisation with this slug already exists.")
-        return slug
+    name = forms.CharField(max_length=200)
 
 
 class InvitationForm(forms.Form):
@@ -112,4 +117,74 @@ class APIKeyForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text="Optional. After this moment the key stops working.",
+    )
+
+
+class OrganizationProfileForm(forms.ModelForm):
+    """The organisation profile: its EU AI Act legal type and ISO/IEC 42001 4.1 AI roles."""
+
+    ai_roles = forms.MultipleChoiceField(
+        choices=AIRole.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="AI roles (ISO/IEC 42001 clause 4.1)",
+        help_text="Every role the organisation holds with respect to the AI systems in scope.",
+    )
+
+    class Meta:
+        model = OrganizationProfile
+        fields = ["legal_type", "ai_roles"]
+        widgets = {"legal_type": forms.RadioSelect}
+
+    def __init__(self, *args, read_only: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if read_only:
+            for field in self.fields.values():
+                field.disabled = True
+
+
+class SSOEmailForm(forms.Form):
+    email = forms.EmailField(
+        label="Work e-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+
+class SSOConnectionForm(forms.Form):
+    """An organisation's OpenID Connect connection (isms.sso.connection saves it)."""
+
+    enabled = forms.BooleanField(label="Single sign-on is on", required=False, initial=True)
+    issuer = forms.URLField(
+        label="Issuer",
+        max_length=300,
+        assume_scheme="https",
+        help_text="Your IdP's issuer address, e.g. https://login.example.com; Guardrail reads "
+        "its /.well-known/openid-configuration.",
+    )
+    client_id = forms.CharField(label="Client id", max_length=200)
+    client_secret = forms.CharField(
+        label="Client secret",
+        max_length=500,
+        required=False,
+        strip=True,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off"}),
+        help_text="Stored encrypted and never shown again; leave empty to keep the stored one.",
+    )
+    domains = forms.CharField(
+        label="E-mail domains",
+        max_length=2000,
+        help_text="The domains your IdP speaks for, separated by commas (example.com, "
+        "example.co.uk). Only addresses of these domains may sign in through it.",
+    )
+    default_role = forms.ChoiceField(
+        label="Role of new members",
+        choices=SSO_ROLES,
+        help_text="A person's first sign-in makes them a member with this role.",
+    )
+    password_login_allowed = forms.BooleanField(
+        label="Members may still log in with a password",
+        required=False,
+        initial=True,
+        help_text="Untick to require single sign-on for this organisation (API keys still work).",
     )

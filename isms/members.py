@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 
 from isms.access import OWN_SCOPE, roles_with_scope
 from isms.models import Membership
+from isms.pickers import PickerSelect, PickerSelectMultiple
 from isms.tenancy import current_organization_id
 
 User = get_user_model()
@@ -72,11 +73,15 @@ def validate_member(value, field: str, *, scope: str | None = OWN_SCOPE, require
 
 
 class MemberChoiceField(forms.ModelChoiceField):
-    """The member picker for forms; its queryset is bound per request (tenant in context)."""
+    """The member picker for forms; its queryset is bound per request (tenant in context).
+
+    The page holds only the chosen member (isms.pickers): the others are searched as typed.
+    """
 
     def __init__(self, *args, scope: str | None = OWN_SCOPE, **kwargs):
         self.member_scope = scope
         kwargs.setdefault("queryset", User.objects.none())
+        kwargs.setdefault("widget", PickerSelect("members", scope=scope))
         super().__init__(*args, **kwargs)
 
     def bind(self) -> None:
@@ -92,6 +97,7 @@ class MemberMultipleChoiceField(forms.ModelMultipleChoiceField):
     def __init__(self, *args, scope: str | None = OWN_SCOPE, **kwargs):
         self.member_scope = scope
         kwargs.setdefault("queryset", User.objects.none())
+        kwargs.setdefault("widget", PickerSelectMultiple("members", scope=scope))
         super().__init__(*args, **kwargs)
 
     def bind(self) -> None:

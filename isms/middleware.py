@@ -11,20 +11,26 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
+from isms import two_factor
 from isms.access import Actor
 from isms.api.errors import api_error
 from isms.errors import DomainError, ErrorCode
+from isms.log_filters import bound_request_id
 from isms.selectors import membership_for
 from isms.services.api_keys import APIKeyError, api_key_authenticate
+from isms.sso import session as sso_session
 from isms.tenancy import tenant_context
-from isms.views.errors import refusal_response
+from isms.views.errors import database_unavailable, refusal_response, service_unavailable
 from isms.writes import db_error_to_domain
 
 UI_PATH = re.compile(r"^/o/(?P<slug>[^/]+)/")
@@ -39,7 +45,8 @@ class RequestIdMiddleware:
     def __call__(self, request):
         supplied = request.headers.get("X-Request-ID", "")
         request.request_id = supplied if REQUEST_ID.match(supplied) else uuid.uuid4().hex
-        response = self.get_response(request)
+        with bound_request_id(request.request_id):  # every log line names it (LOGGING)
+            response = self.get_response(request)
         response["X-Request-ID"] = request.request_id
         return response
 
@@ -62,6 +69,27 @@ class QueryStringMiddleware:
                 return api_error(400, detail, ErrorCode.INVALID, errors)
             return HttpResponseBadRequest(detail, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
+
+
+class DatabaseUnavailableMiddleware:
+    """A database that cannot be reached (restarted, failing over, a connection cut in the
+    middle of a query) answers 503 with Retry-After — JSON in the API's error shape — never a
+    500 with a traceback. Its transaction is gone, so nothing of the request was kept; the
+    next request reconnects (CONN_HEALTH_CHECKS). Errors raised outside a view are answered
+    the same way by handler500 (isms.views.errors.server_error)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        # Listed above TenantMiddleware, so this runs after it: races it translated to 409
+        # never get here, and it has already marked the transaction for rollback.
+        if database_unavailable(exception):
+            return service_unavailable(request)
+        return None
 
 
 class TenantMiddleware:
@@ -146,6 +174,26 @@ class TenantMiddleware:
             if is_api:
                 return None, _api_error(403, message)
             return None, render(request, "errors/403.html", {"message": message}, status=403)
+        sso_refusal = sso_session.entry_refusal(request, membership.organization)
+        if sso_refusal is not None:
+            message = sso_session.message(sso_refusal, membership.organization)
+            if is_api:
+                return None, _api_error(403, message)
+            if sso_refusal == sso_session.SSO_REQUIRED:
+                messages.info(request, message)
+                query = urlencode({"next": request.get_full_path()})
+                return None, redirect(reverse("sso_begin", args=[slug]) + "?" + query)
+            return None, render(request, "errors/403.html", {"message": message}, status=403)
+        if membership.organization.require_two_factor and not two_factor.session_verified(request):
+            message = (
+                f"{membership.organization.name} requires two-factor authentication: "
+                "verify a code from your authenticator app (or set one up) first."
+            )
+            if is_api:
+                return None, _api_error(403, message)
+            messages.info(request, message)
+            target = reverse("two_factor") + "?" + urlencode({"next": request.get_full_path()})
+            return None, redirect(target)
         return Actor.for_membership(membership), None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet
 
 from isms.models import Control, ControlMapping, Framework, Membership
 
@@ -31,7 +31,12 @@ def frameworks_with_counts() -> QuerySet[Framework]:
 
 
 def controls_list() -> QuerySet[Control]:
-    return Control.objects.select_related("framework")
+    """Controls with `has_counterpart`: whether the mapping between the frameworks links the
+    control to any control of the other one (those without show "no counterpart")."""
+    return Control.objects.select_related("framework").annotate(
+        has_counterpart=Exists(ControlMapping.objects.filter(source=OuterRef("pk")))
+        | Exists(ControlMapping.objects.filter(target=OuterRef("pk")))
+    )
 
 
 def control_with_mappings(queryset: QuerySet[Control]) -> QuerySet[Control]:

@@ -43,6 +43,11 @@ if not SECRET_KEY:
     raise ImproperlyConfigured(
         "SECRET_KEY is not set. `make run` / `make test` generate one under var/."
     )
+# Earlier keys, comma-separated: sessions, signed links and the secrets kept at rest
+# (isms.secrets_at_rest) made with them stay valid while SECRET_KEY is rotated.
+SECRET_KEY_FALLBACKS = [
+    k.strip() for k in (env("SECRET_KEY_FALLBACKS", "") or "").split(",") if k.strip()
+]
 ALLOWED_HOSTS = [h.strip() for h in (env("ALLOWED_HOSTS", "localhost,127.0.0.1")).split(",")]
 CSRF_TRUSTED_ORIGINS = [
     o.strip() for o in (env("CSRF_TRUSTED_ORIGINS", "") or "").split(",") if o.strip()
@@ -66,6 +71,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "isms.apps.IsmsConfig",
     "suppliers",
     "assets",
@@ -77,10 +84,14 @@ INSTALLED_APPS = [
     "monitoring.audits",
     "monitoring.management",
     "monitoring.context",
+    "monitoring.competence",
     "monitoring.checks",
+    "monitoring.engagements",
+    "monitoring.usage",
     # Last among the registers: the reviews demo runs the first reminder sweep over them all.
     "monitoring.inbox",
     "monitoring.reviews",
+    "monitoring.packs",
 ]  # `bench` (seed_bench, the ceiling views) is installed by bench.settings only
 
 MIDDLEWARE = [
@@ -94,8 +105,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A database that cannot be reached answers 503, not 500 (its process_exception runs
+    # after TenantMiddleware's, which translates races to 409 first).
+    "isms.middleware.DatabaseUnavailableMiddleware",
     "isms.middleware.TenantMiddleware",
+    # Inside the tenant transaction: a stored answer commits with what the request changed.
+    "isms.idempotency.IdempotencyMiddleware",
+    # Inside the tenant context TenantMiddleware opens: records every auditor request.
+    "monitoring.engagements.middleware.AuditorAccessMiddleware",
 ]
 
 ROOT_URLCONF = "isms.urls"
@@ -160,6 +179,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # The few global sweeps; each fans out one task per organisation (isms.celery.sweep).
 CELERY_BEAT_SCHEDULE = {
+    # Work stored in the task outbox while Redis was down goes out within a minute of its
+    # return (isms.outbox; a starting worker relays as well).
+    "isms.outbox.relay": {"task": "isms.outbox.relay", "schedule": 60.0},
     "risks.sweep_expired_acceptances": {
         "task": "risks.sweep_expired_acceptances",
         "schedule": crontab(hour=2, minute=10),
@@ -175,11 +197,53 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.reviews.sweep_schedules",
         "schedule": crontab(hour=1, minute=40),
     },
+    # AI usage evidence: counts move from Redis to PostgreSQL every minute; denials older
+    # than 90 days are purged nightly (monitoring.usage).
+    "monitoring.usage.flush_tallies": {
+        "task": "monitoring.usage.flush_tallies",
+        "schedule": crontab(),
+    },
+    "monitoring.usage.purge_denials": {
+        "task": "monitoring.usage.purge_denials",
+        "schedule": crontab(hour=3, minute=5),
+    },
     "monitoring.checks.sweep": {
         "task": "monitoring.checks.sweep",
         "schedule": crontab(minute=20),  # hourly: a fix turns green within the hour
     },
+    # Webhook deliveries that are due and were not sent (their message lost with Redis, a
+    # retry whose countdown was dropped): every minute (isms.webhooks).
+    "isms.webhooks.sweep_pending": {
+        "task": "isms.webhooks.sweep_pending",
+        "schedule": crontab(),
+    },
+    # Expired idempotency records (isms.idempotency) are deleted hourly.
+    "isms.sweep_expired_idempotency": {
+        "task": "isms.sweep_expired_idempotency",
+        "schedule": crontab(minute=43),
+    },
+    # Organisations whose deletion grace period is over are deleted (isms.lifecycle.deletion).
+    "isms.sweep_organization_deletions": {
+        "task": "isms.sweep_organization_deletions",
+        "schedule": crontab(minute=35),
+    },
+    # Scheduled evidence packs (monitoring.packs): due schedules request their pack.
+    "monitoring.packs.sweep": {
+        "task": "monitoring.packs.sweep",
+        "schedule": crontab(hour=3, minute=5),
+    },
 }
+# Days between an admin's request to delete the organisation and its deletion (cancellable).
+ORGANIZATION_DELETION_GRACE_DAYS = int(env("ORGANIZATION_DELETION_GRACE_DAYS", "30"))
+
+# Webhooks (isms.webhooks; docs/webhooks.md): attempts per delivery, the first retry's delay
+# (doubling each time: 30 s, 1 min, 2 min … about 1 h 4 min for the 8th), the request timeout,
+# and the failed attempts in a row after which an endpoint is switched off.
+WEBHOOK_MAX_ATTEMPTS = int(env("WEBHOOK_MAX_ATTEMPTS", "8"))
+WEBHOOK_RETRY_BASE_SECONDS = float(env("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_TIMEOUT_SECONDS = float(env("WEBHOOK_TIMEOUT_SECONDS", "10"))
+WEBHOOK_DISABLE_AFTER = int(env("WEBHOOK_DISABLE_AFTER", "20"))
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -192,6 +256,8 @@ CACHES = {
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
+    # Loads the user of a session opened through single sign-on (isms.sso.flow).
+    "isms.sso.flow.SSOBackend",
 ]
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous object permissions
 GUARDIAN_RAISE_403 = False
@@ -212,6 +278,13 @@ LOGIN_FAILURES_PER_ACCOUNT = int(env("LOGIN_FAILURES_PER_ACCOUNT", "5"))
 LOGIN_FAILURES_PER_ADDRESS = int(env("LOGIN_FAILURES_PER_ADDRESS", "30"))
 LOGIN_LOCK_SECONDS = int(env("LOGIN_LOCK_SECONDS", str(15 * 60)))
 PASSWORD_RESETS_PER_HOUR = int(env("PASSWORD_RESETS_PER_HOUR", "3"))
+# Wrong two-factor codes count as failed log-ins (isms.two_factor): django-otp's own delay
+# after each failure would refuse the right code typed just after a typo, so it is off.
+OTP_TOTP_THROTTLE_FACTOR = 0
+# Single sign-on (isms.sso): the server calls each organisation's IdP over HTTPS at public
+# addresses only; development and the tests run a provider on 127.0.0.1 and lift that rule.
+SSO_ALLOW_LOCAL_PROVIDERS = env_bool("SSO_ALLOW_LOCAL_PROVIDERS", False)
+OIDC_TIMEOUT = 10  # seconds, for mozilla-django-oidc's calls of the token, JWKS, userinfo
 # API rate limits (isms.api.throttles), DRF's "N/period" form; empty turns a limit off.
 API_RATE_PER_KEY = env("API_RATE_PER_KEY", "1200/min")
 API_RATE_PER_USER = env("API_RATE_PER_USER", "600/min")
@@ -232,6 +305,29 @@ SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "31536000" if PRODUCTION el
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", PRODUCTION)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", PRODUCTION)
 
+# --- Content Security Policy (django-csp) ------------------------------------------------------
+# Scripts and style sheets only from our own static files: no inline script anywhere (HTMX is
+# configured in base.html not to inject styles or evaluate code). Style attributes stay allowed
+# (layout widths in charts); they cannot run code. The API reference pages relax styles for
+# their renderers (isms.views.api_docs).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_HOST = env("EMAIL_HOST", "")
 EMAIL_PORT = int(env("EMAIL_PORT", "25"))
@@ -250,8 +346,44 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "guardrail@localhost")
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+
+def s3_storage(environ=os.environ) -> dict | None:
+    """The default storage as an S3-compatible bucket (django-storages) when
+    AWS_STORAGE_BUCKET_NAME is set, so several web and worker machines share uploads and
+    evidence packs; None keeps local files under MEDIA_ROOT (the embedded default).
+    AWS_S3_ENDPOINT_URL points at a non-AWS server (MinIO, Ceph, moto), which gets path-style
+    addressing unless AWS_S3_ADDRESSING_STYLE says otherwise. Objects stay private: downloads
+    are streamed through the views that check access and log auditors, never by bucket URL."""
+
+    def get(name: str, default: str | None = None) -> str | None:
+        value = environ.get(name)
+        return value if value not in (None, "") else default
+
+    bucket = get("AWS_STORAGE_BUCKET_NAME")
+    if not bucket:
+        return None
+    endpoint = get("AWS_S3_ENDPOINT_URL")
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint,
+        "region_name": get("AWS_S3_REGION_NAME"),
+        "access_key": get("AWS_ACCESS_KEY_ID"),
+        "secret_key": get("AWS_SECRET_ACCESS_KEY"),
+        "location": get("AWS_LOCATION", ""),
+        "addressing_style": get("AWS_S3_ADDRESSING_STYLE", "path" if endpoint else None),
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {k: v for k, v in options.items() if v is not None},
+    }
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": s3_storage() or {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -280,6 +412,11 @@ REST_FRAMEWORK = {
     # and a body declared under several content types breaks generated clients. Views that
     # take a file add multipart themselves.
     "DEFAULT_PARSER_CLASSES": ["isms.api.parsers.JSONParser"],
+    # orjson encodes (isms.api.renderers); the browsable API stays for people exploring it.
+    "DEFAULT_RENDERER_CLASSES": [
+        "isms.api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "isms.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
@@ -293,6 +430,9 @@ REST_FRAMEWORK = {
     # Tests send what integrators send: JSON (uploads name format="multipart").
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# How long the answer to a POST sent with an Idempotency-Key is replayed (isms.idempotency).
+IDEMPOTENCY_TTL = int(env("IDEMPOTENCY_TTL", str(24 * 3600)))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Guardrail API",
     "DESCRIPTION": (
@@ -300,7 +440,8 @@ SPECTACULAR_SETTINGS = {
         "`/api/v1/orgs/{org_slug}/…`. Authenticate with an API key "
         "(`Authorization: Bearer gr_…`) or a browser session."
     ),
-    "VERSION": "1.0.0",
+    # 1.1.0 (issue 20): Idempotency-Key on POST (422), ETag and If-Match (412). Additive only.
+    "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -323,6 +464,8 @@ SPECTACULAR_SETTINGS = {
         "QuestionGroupEnum": "suppliers.models.Question.Group",
         "AnswerChoiceEnum": "suppliers.models.SupplierAnswer.Choice",
         "DependencyKindEnum": "assets.models.DependencyKind",
+        # One choice set for the asset's EU AI Act role and an assessment's role (issue 15).
+        "AIActRoleEnum": "risks.ai_act.OperatorRole",
         "EvaluationKindEnum": "assets.models.EvaluationKind",
         "PolicyKindEnum": "policies.models.PolicyKind",
         "HarmLevelEnum": "risks.models.change.HarmLevel",
@@ -334,15 +477,31 @@ SPECTACULAR_SETTINGS = {
         "ImprovementStatusEnum": "monitoring.improvement.models.ImprovementStatus",
         "AuditStatusEnum": "monitoring.audits.models.AuditStatus",
         "ManagementReviewStatusEnum": "monitoring.management.models.ReviewStatus",
+        "WebhookDeliveryStatusEnum": "isms.models.webhooks.DeliveryStatus",
+        "WebhookEventTypeEnum": "isms.models.webhooks.WebhookEventType",
+        "OrganizationExportStatusEnum": "isms.models.lifecycle.OrganizationExport.Status",
     },
 }
 
+# Every line names the request (or the task) it belongs to: isms.log_filters.RequestId.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"refusals_on_one_line": {"()": "isms.log_filters.RefusalsOnOneLine"}},
+    "filters": {
+        "request_id": {"()": "isms.log_filters.RequestId"},
+        "refusals_on_one_line": {"()": "isms.log_filters.RefusalsOnOneLine"},
+    },
+    "formatters": {
+        "with_request_id": {
+            "format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"
+        }
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["refusals_on_one_line"]}
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id", "refusals_on_one_line"],
+            "formatter": "with_request_id",
+        }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }

@@ -11,10 +11,12 @@ from __future__ import annotations
 import contextvars
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 from django.db import connections, models, transaction
+
+from isms.chain_lock import chain_lock_first
 
 # The PostgreSQL settings row-level security and the audit trigger read.
 PG_ORGANIZATION = "app.organization_id"
@@ -90,7 +92,11 @@ def tenant_context(
     request_id: str = "",
     using: str = "default",
 ) -> Iterator[TenantState]:
-    """Act for one organisation inside one transaction (nested uses make savepoints)."""
+    """Act for one organisation inside one transaction (nested uses make savepoints).
+
+    Its writes take the organisation's audit chain lock before their first row lock
+    (isms.chain_lock), so concurrent writers of one organisation queue instead of
+    deadlocking."""
     state = TenantState(
         organization_id=int(organization_id),
         actor_id=actor_id,
@@ -100,13 +106,42 @@ def tenant_context(
     previous = _current.get()
     nested = connections[using].in_atomic_block
     token = _current.set(state)
+    lock_order = (
+        chain_lock_first(state.organization_id, using)
+        if previous is None or previous.organization_id != state.organization_id
+        else nullcontext()
+    )
+    applied = False
+
+    def apply_first(execute, sql, params, many, context):
+        # The settings go to PostgreSQL with the context's first statement, not when it
+        # opens: a request answered without SQL (an AI usage decision from its Redis
+        # snapshot) makes no round trip to the database at all. Every statement passes
+        # here first, a SAVEPOINT too, so the settings always precede any savepoint opened
+        # inside the context and no rollback to one can undo them.
+        nonlocal applied
+        if not applied:
+            applied = True
+            # Past the other wrappers: an inner context's own would otherwise apply its
+            # settings first and then see them overwritten by these.
+            connection = connections[using]
+            wrappers, connection.execute_wrappers = connection.execute_wrappers, []
+            try:
+                _apply_to_database(state, using)
+            finally:
+                connection.execute_wrappers = wrappers
+        return execute(sql, params, many, context)
+
     try:
-        with transaction.atomic(using=using):
-            _apply_to_database(state, using)
+        with (
+            transaction.atomic(using=using),
+            connections[using].execute_wrapper(apply_first),
+            lock_order,
+        ):
             yield state
             # set_config(..., true) ends with the transaction, but outlives a released
             # savepoint: inside an outer transaction, restore the outer scope's settings.
-            if nested and not connections[using].needs_rollback:
+            if applied and nested and not connections[using].needs_rollback:
                 _apply_to_database(previous, using)
     finally:
         _current.reset(token)

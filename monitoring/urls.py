@@ -10,5 +10,9 @@ urlpatterns: list = [
     path("audits/", include("monitoring.audits.urls")),
     path("management-review/", include("monitoring.management.urls")),
     path("context/", include("monitoring.context.urls")),
+    path("competence/", include("monitoring.competence.urls")),
     path("checks/", include("monitoring.checks.urls")),
+    path("packs/", include("monitoring.packs.urls")),
+    path("engagements/", include("monitoring.engagements.urls")),
+    path("ai-usage/", include("monitoring.usage.urls")),
 ]

@@ -31,7 +31,12 @@ from isms import permissions, policy
 from isms.access import Actor, in_audience
 from isms.errors import ErrorCode
 from isms.policy import Refusal
-from policies.models import Policy, PolicyVersion, PolicyVersionUserObjectPermission
+from policies.models import (
+    Policy,
+    PolicyControl,
+    PolicyVersion,
+    PolicyVersionUserObjectPermission,
+)
 
 OWNER_GRANT = "change_policy"
 REVIEW = "review_policyversion"
@@ -43,6 +48,14 @@ class PolicyPolicy(policy.ModelPolicy):
     model = Policy
     domain = "policies"
     owner_grant = OWNER_GRANT
+
+
+@policy.register
+class PolicyControlPolicy(policy.ManagedPolicy):
+    """Links are set through their policy (`change` on the policy): read with policies."""
+
+    model = PolicyControl
+    domain = "policies"
 
 
 def _version_grants(actor: Actor, version: PolicyVersion) -> frozenset[str]:

@@ -74,3 +74,21 @@ def load(demo) -> None:
         services.version_submit(
             actor=officer, version=draft, approver=admin.user, reviewers=[owner.user]
         )
+
+    # The rest of the starter policies: the two top-level policies published, the AI
+    # procedures as drafts to adapt. Each arrives linked to the controls it implements.
+    for key, publish in [
+        ("information-security", True),
+        ("ai-policy", True),
+        ("ai-lifecycle", False),
+        ("ai-data-governance", False),
+        ("ai-impact-assessment", False),
+    ]:
+        template = TEMPLATES[key]
+        if Policy.objects.filter(title=template.title).exists():
+            continue
+        version = services.policy_create_from_template(actor=officer, template_key=key)
+        if publish:
+            services.version_submit(actor=officer, version=version, approver=admin.user)
+            services.version_approve(actor=admin, version=version)
+            services.version_publish(actor=officer, version=version)

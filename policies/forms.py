@@ -7,7 +7,7 @@ from django import forms
 from isms.access import addressable_roles
 from isms.fields import derive_form
 from isms.members import MemberChoiceField, MemberMultipleChoiceField, bind_member_fields
-from isms.models import Role
+from isms.models import Control, Role
 from policies.models import POLICY_EDITABLE, AISection, Policy, PolicyKind
 from policies.starters import TEMPLATES
 
@@ -93,4 +93,21 @@ class NewVersionForm(forms.Form):
         + [(k, t.summary) for k, t in TEMPLATES.items() if t.is_section],
         required=False,
         label="Add an AI section",
+    )
+
+
+class _ControlChoice(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, control) -> str:
+        return f"{control.framework.name} · {control.ref} {control.title}"
+
+
+class PolicyControlsForm(forms.Form):
+    controls = _ControlChoice(
+        queryset=Control.objects.select_related("framework").order_by(
+            "framework__code", "sort_key"
+        ),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 16}),
+        help_text="The controls this policy implements or helps implement (Ctrl-click to "
+        "choose several).",
     )

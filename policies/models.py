@@ -29,6 +29,10 @@ from isms.uploads import storage_name
 class PolicyKind(models.TextChoices):
     AI_ACCEPTABLE_USE = "ai_acceptable_use", "AI acceptable use"
     INFORMATION_SECURITY = "information_security", "Information security"
+    AI_POLICY = "ai_policy", "AI policy"
+    AI_LIFECYCLE = "ai_lifecycle", "AI system lifecycle and development"
+    AI_DATA = "ai_data", "AI data governance"
+    AI_IMPACT = "ai_impact", "AI impact assessment procedure"
     CLASSIFICATION = "classification", "Information classification and handling"
     SUPPLIER_SECURITY = "supplier_security", "Supplier security"
     SECURE_DEVELOPMENT = "secure_development", "Secure development"
@@ -265,3 +269,24 @@ class Acknowledgement(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.user} read {self.version}"
+
+
+class PolicyControl(TenantModel):
+    """A control of the library this policy implements (or helps implement): the SoA row of
+    the control lists the policy, and a starter policy arrives linked to its controls."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="control_links")
+    control = models.ForeignKey("isms.Control", on_delete=models.PROTECT, related_name="+")
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["control__framework__code", "control__sort_key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "policy", "control"], name="policycontrol_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["organization", "control"])]
+
+    def __str__(self) -> str:
+        return f"{self.policy} implements {self.control.ref}"

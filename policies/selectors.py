@@ -228,3 +228,15 @@ def ai_acceptable_use_gap(ai_asset_count: int) -> str | None:
 
 def review_overdue(policy: Policy) -> bool:
     return policy.next_review_date is not None and policy.next_review_date < timezone.localdate()
+
+
+def policy_controls(policy) -> list:
+    """The library controls a policy implements, by framework and control order."""
+    from policies.models import PolicyControl
+
+    return [
+        link.control
+        for link in PolicyControl.objects.filter(policy=policy).select_related(
+            "control", "control__framework"
+        )
+    ]

@@ -30,6 +30,8 @@ from isms import uploads
 from isms.access import Actor, addressable_roles
 from isms.errors import Conflict, Duplicate, ErrorCode
 from isms.members import active_members, validate_member
+from isms.models import Control, WebhookEventType
+from isms.webhooks.events import emit, object_data
 from isms.workflow import lock, transition
 from isms.writes import model_update, unique_or_conflict
 from policies.access import grant_reviewers
@@ -38,6 +40,7 @@ from policies.models import (
     Acknowledgement,
     AISection,
     Policy,
+    PolicyControl,
     PolicyKind,
     PolicyVersion,
     VersionStatus,
@@ -275,15 +278,63 @@ def policy_create_from_template(
         title=title or template.title,
         owner=owner,
         kind=template.kind,
-        covers_ai=True,
+        covers_ai=bool(template.ai_sections),
         ai_sections=template.ai_sections,
     )
+    _link_controls(policy, template_controls(template))
     return version_create_draft(
         actor=actor,
         policy=policy,
         body_markdown=template.body,
         change_summary=f"Started from the Guardrail template '{template.title}'.",
     )
+
+
+def template_controls(template) -> list[Control]:
+    """The library controls a starter template implements (those the library holds)."""
+    wanted = set(template.controls)
+    if not wanted:
+        return []
+    refs = {ref for _, ref in wanted}
+    return [
+        c
+        for c in Control.objects.select_related("framework").filter(ref__in=refs)
+        if (c.framework.code, c.ref) in wanted
+    ]
+
+
+def _link_controls(policy: Policy, controls: Iterable[Control]) -> None:
+    wanted = {c.pk for c in controls}
+    current = set(PolicyControl.objects.filter(policy=policy).values_list("control_id", flat=True))
+    PolicyControl.objects.filter(policy=policy, control_id__in=current - wanted).delete()
+    PolicyControl.objects.bulk_create(
+        [
+            PolicyControl(organization_id=policy.organization_id, policy=policy, control_id=pk)
+            for pk in sorted(wanted - current)
+        ]
+    )
+
+
+@transaction.atomic
+def policy_controls_set(*, actor: Actor, policy: Policy, controls: Iterable) -> list[Control]:
+    """Link the policy to exactly these library controls (ids or Control objects): the SoA
+    row of each lists the policy."""
+    authz.require(actor, "change", policy)
+    ids = set()
+    for control in controls:
+        value = getattr(control, "pk", control)
+        try:
+            ids.add(int(value))
+        except (TypeError, ValueError):
+            raise ValidationError({"controls": f"{value!r} is not a control id."}) from None
+    found = list(Control.objects.filter(pk__in=ids))
+    missing = ids - {c.pk for c in found}
+    if missing:
+        raise ValidationError(
+            {"controls": f"No control with id {sorted(missing)[0]} in the control library."}
+        )
+    _link_controls(policy, found)
+    return found
 
 
 def _into(version: PolicyVersion, fresh: PolicyVersion) -> PolicyVersion:
@@ -454,6 +505,15 @@ def version_publish(*, actor: Actor, version: PolicyVersion) -> PolicyVersion:
         actor=actor,
         lock_also=[Policy(pk=version.policy_id), *previous],
         apply=apply,
+    )
+    emit(
+        WebhookEventType.POLICY_PUBLISHED,
+        data=object_data(
+            moved,
+            "policy_version",
+            policy_id=moved.policy_id,
+            version=moved.number,
+        ),
     )
     return _into(version, moved)
 

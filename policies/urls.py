@@ -13,6 +13,7 @@ urlpatterns = [
     path("to-read/", views.MyPoliciesView.as_view(), name="my_policies"),
     path("<int:pk>/", views.PolicyDetailView.as_view(), name="policy_detail"),
     path("<int:pk>/edit/", views.PolicyEditView.as_view(), name="policy_edit"),
+    path("<int:pk>/controls/", views.PolicyControlsView.as_view(), name="policy_controls"),
     path("<int:pk>/new-version/", views.VersionCreateView.as_view(), name="version_create"),
     path("versions/<int:pk>/", views.VersionDetailView.as_view(), name="version_detail"),
     path("versions/<int:pk>/edit/", views.VersionEditView.as_view(), name="version_edit"),

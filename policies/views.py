@@ -33,6 +33,7 @@ from policies.filters import PolicyFilterSet
 from policies.forms import (
     FromTemplateForm,
     NewVersionForm,
+    PolicyControlsForm,
     PolicyForm,
     ReturnForm,
     SubmitForm,
@@ -44,6 +45,7 @@ from policies.starters import TEMPLATES
 from policies.workflows import allowed_actions
 
 READ = {"GET": ["policies:read"]}
+_PLACEHOLDER = 987654321
 WRITE = {"GET": ["policies:read"], "POST": ["policies:write"]}
 
 
@@ -59,8 +61,16 @@ class PolicyListView(OrgListView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         labels = dict(VersionStatus.choices)
+        kinds = dict(Policy._meta.get_field("kind").flatchoices)
+        # What each row shows, worked out once per row here rather than by the template
+        # (a reverse() and method calls per row were most of the page's time).
+        detail = reverse("policies:policy_detail", args=[self.organization.slug, _PLACEHOLDER])
         for policy in context["policies"]:
             policy.latest_status_label = labels.get(policy.latest_status, "")
+            policy.kind_label = kinds.get(policy.kind, policy.kind)
+            policy.detail_url = detail.replace(str(_PLACEHOLDER), str(policy.pk))
+            policy.missing_ai_count = len(policy.missing_ai_sections)
+            policy.owner_name = policy.owner.get_full_name() or policy.owner.email
         context.update(
             today=timezone.localdate(),
             to_read_count=selectors.versions_to_acknowledge(self.actor).count(),
@@ -187,6 +197,7 @@ class PolicyDetailView(OrgViewMixin, DetailView):
                 None,
             ),
             new_version_form=NewVersionForm(),
+            controls=selectors.policy_controls(policy),
             ai_checklist=[
                 (label, value in policy.ai_sections) for value, label in AISection.choices
             ],
@@ -507,3 +518,36 @@ class MyPoliciesView(OrgListView):
         context = super().get_context_data(**kwargs)
         context["pending"] = sum(1 for v in context["versions"] if v.my_acknowledged_at is None)
         return context
+
+
+class PolicyControlsView(OrgFormView):
+    """Choose the library controls the policy implements (their SoA rows list it)."""
+
+    model = Policy
+    nav = "policies"
+    scope_map = {"GET": ["policies:write"], "POST": ["policies:write"]}
+    template_name = "policies/policy_controls.html"
+    form_class = PolicyControlsForm
+
+    def get_policy(self) -> Policy:
+        if not hasattr(self, "policy"):
+            self.policy = self.get_object()
+            authz.require(self.actor, "change", self.policy)
+        return self.policy
+
+    def get_initial(self):
+        return {"controls": [c.pk for c in selectors.policy_controls(self.get_policy())]}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(policy=self.get_policy(), **kwargs)
+
+    def perform(self, form):
+        services.policy_controls_set(
+            actor=self.actor, policy=self.get_policy(), controls=form.cleaned_data["controls"]
+        )
+        return self.get_policy()
+
+    def get_success_url(self):
+        return reverse("policies:policy_detail", args=[self.organization.slug, self.policy.pk])
+
+    success_message = "Controls of “{obj.title}” saved."

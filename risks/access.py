@@ -36,7 +36,9 @@ from isms.access import ACCEPT_ABOVE_APPETITE, OWN_SCOPE, Actor
 from isms.errors import ErrorCode, NotPermitted
 from isms.policy import ManagedPolicy, ModelPolicy, Refusal
 from risks.models import (
+    AIActObligation,
     AIChangeRequest,
+    FundamentalRightsAssessment,
     ImpactAssessment,
     Risk,
     RiskAcceptance,
@@ -324,3 +326,39 @@ class RiskCriteriaPolicy(ManagedPolicy):
     def rule_set_appetite(self, actor: Actor, obj) -> Refusal | None:
         refused = self.rule_manage(actor, obj)
         return refused or self._scope_refusal(actor, ACCEPT_ABOVE_APPETITE)
+
+
+@policy.register
+class AIActObligationPolicy(ModelPolicy):
+    """Obligations come from an approved classification (never created by hand); their owner
+    or an officer marks one done."""
+
+    model = AIActObligation
+    domain = "risks"
+
+    def rule_create(self, actor: Actor, obj) -> Refusal | None:
+        return self.rule_manage(actor, obj)
+
+    def rule_change(self, actor: Actor, obj) -> Refusal | None:
+        refused = self._scope_refusal(actor, self.write_scope)
+        if refused is not None:
+            return refused
+        if actor.has_scope(self.manage_scope):
+            return None
+        if actor.user is not None and getattr(obj, "owner_id", None) == actor.user_id:
+            return None
+        return Refusal("Only the obligation's owner or a compliance officer may mark it done.")
+
+    def rule_complete(self, actor: Actor, obj) -> Refusal | None:
+        return self.rule_change(actor, obj)
+
+
+@policy.register
+class FundamentalRightsAssessmentPolicy(ManagedPolicy):
+    """Officers prepare, complete and notify a FRIA (`risks:manage`); everyone reads it."""
+
+    model = FundamentalRightsAssessment
+    domain = "risks"
+
+    def rule_complete(self, actor: Actor, obj) -> Refusal | None:
+        return self.rule_manage(actor, obj)

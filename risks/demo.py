@@ -295,7 +295,7 @@ def _change_requests(demo, assets: dict[str, Asset]) -> None:
             intended_purpose="Infer candidates' emotions from interview video.",
             affected_people="Job candidates",
             prohibited_practices=["emotion_at_work"],
-            high_risk_areas=["employment", "biometrics"],
+            annex_iii_use_cases=["1c", "4a"],
             human_oversight_measures="HR reviews the output.",
         )
 

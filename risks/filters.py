@@ -8,6 +8,7 @@ from django.db.models import Q
 from isms.filters import BoundedFilterSet
 from risks.ai_act import Tier
 from risks.models import (
+    AIActObligation,
     AIChangeRequest,
     ImpactAssessment,
     Risk,
@@ -166,3 +167,13 @@ class SoASnapshotFilterSet(BoundedFilterSet):
     class Meta:
         model = SoASnapshot
         fields = ["framework"]
+
+
+class AIActObligationFilterSet(BoundedFilterSet):
+    asset = django_filters.NumberFilter(field_name="asset_id")
+    owner = django_filters.NumberFilter(field_name="owner_id")
+    status = django_filters.ChoiceFilter(choices=AIActObligation.Status.choices)
+
+    class Meta:
+        model = AIActObligation
+        fields = ["asset", "owner", "status"]

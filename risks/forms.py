@@ -5,17 +5,31 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model
 
-from assets.models import AI_TYPES, Asset, AssetType
+from assets.models import AI_TYPES, AssetType
 from isms.choices import DataCategory
 from isms.fields import derive_form
 from isms.members import MemberChoiceField, bind_member_fields
-from isms.models import Control
-from risks.ai_act import HighRiskArea, ProhibitedPractice, TransparencyDuty
-from risks.models import RiskCategory, RiskCriteria, TreatmentAction, TreatmentOption
-from risks.models.change import HarmLevel, HarmTo
+from isms.pickers import PickedIdField, PickedIdsField
+from risks.ai_act import (
+    AnnexIIIUseCase,
+    Art25Trigger,
+    DerogationCondition,
+    GPAIRelation,
+    OperatorRole,
+    ProhibitedPractice,
+    ProhibitionException,
+    TransparencyDuty,
+)
+from risks.models import (
+    FundamentalRightsAssessment,
+    RiskCategory,
+    RiskCriteria,
+    TreatmentAction,
+    TreatmentOption,
+)
+from risks.models.change import HarmKind, HarmLevel, HarmScale, HarmTo, Reversibility
 from risks.models.register import RISK_EDITABLE, SecurityProperty
 from risks.models.soa import ImplementationStatus, InclusionReason
-from suppliers.models import Supplier
 
 User = get_user_model()
 
@@ -52,13 +66,13 @@ class RiskForm(forms.Form):
     next_review_date = forms.DateField(
         required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    assets = forms.TypedMultipleChoiceField(coerce=int, required=False, label="Affected assets")
-    suppliers = forms.TypedMultipleChoiceField(coerce=int, required=False)
-    controls = forms.TypedMultipleChoiceField(
-        coerce=int,
+    assets = PickedIdsField("assets", required=False, label="Affected assets")
+    suppliers = PickedIdsField("suppliers", required=False)
+    controls = PickedIdsField(
+        "controls",
         required=False,
         label="Linked controls",
-        help_text="Hold Ctrl to choose several.",
+        help_text="Type a reference or words of its title; choose several.",
     )
     threatens = forms.MultipleChoiceField(
         choices=SecurityProperty.choices,
@@ -81,12 +95,6 @@ class RiskForm(forms.Form):
         for prefix in ("inherent", "residual"):
             self.fields[f"{prefix}_likelihood"].choices = _levels(criteria.likelihood_scale)
             self.fields[f"{prefix}_impact"].choices = _levels(criteria.impact_scale)
-        self.fields["assets"].choices = list(Asset.objects.values_list("pk", "name"))
-        self.fields["suppliers"].choices = list(Supplier.objects.values_list("pk", "name"))
-        self.fields["controls"].choices = [
-            (c.pk, f"{c.framework.code} {c.ref} {c.title}")
-            for c in Control.objects.select_related("framework")
-        ]
 
 
 derive_form(RiskForm, RISK_EDITABLE)
@@ -214,9 +222,7 @@ class CriteriaForm(forms.Form):
 class ChangeRequestForm(forms.Form):
     title = forms.CharField(label="What is being introduced or changed", max_length=200)
     justification = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2}))
-    asset = forms.TypedChoiceField(
-        coerce=int, required=False, empty_value=None, label="Existing AI asset"
-    )
+    asset = PickedIdField("ai_assets", required=False, label="Existing AI asset")
     new_asset_name = forms.CharField(
         required=False, max_length=200, label="…or the new AI tool's name"
     )
@@ -235,7 +241,7 @@ class ChangeRequestForm(forms.Form):
     affected_people = forms.CharField(
         label="Who is affected", widget=forms.Textarea(attrs={"rows": 2})
     )
-    supplier = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    supplier = PickedIdField("suppliers", required=False)
     target_lifecycle = forms.ChoiceField(
         label="Stage it moves to when approved",
         choices=[("production", "Production"), ("pilot", "Pilot")],
@@ -250,18 +256,6 @@ class ChangeRequestForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["asset"].choices = [
-            ("", "—"),
-            *list(
-                Asset.objects.filter(asset_type__in=AI_TYPES)
-                .exclude(triage_status__in=["pending", "dismissed"])
-                .values_list("pk", "name")
-            ),
-        ]
-        self.fields["supplier"].choices = [
-            ("", "—"),
-            *list(Supplier.objects.values_list("pk", "name")),
-        ]
         bind_member_fields(self)
 
 
@@ -307,65 +301,141 @@ class AssessmentPurposeForm(forms.Form):
 HARM_LEVELS = [("", "—"), *HarmLevel.choices]
 
 
-class AssessmentHarmsForm(forms.Form):
-    """One harm each to individuals, groups and society (leave a description empty to skip)."""
+HARM_ROW_FIELDS = (
+    "kind",
+    "to",
+    "party",
+    "description",
+    "severity",
+    "likelihood",
+    "scale",
+    "reversibility",
+    "vulnerable_groups",
+    "jurisdiction",
+)
+BLANK_HARM_ROWS = 2
 
-    def __init__(self, *args, **kwargs):
+
+class AssessmentHarmsForm(forms.Form):
+    """Harms and benefits, any number per affected party: the saved rows plus two blank ones
+    (save to get two more). Leave a description empty to drop a row."""
+
+    def __init__(self, *args, rows: int = BLANK_HARM_ROWS, **kwargs):
         super().__init__(*args, **kwargs)
-        for to in ("individuals", "groups", "society"):
-            self.fields[f"{to}_description"] = forms.CharField(
-                label=f"Potential harm to {to}",
+        self.row_count = rows
+        for i in range(rows):
+            n = i + 1
+            self.fields[f"h{i}_kind"] = forms.ChoiceField(
+                label=f"Entry {n}: harm or benefit", choices=HarmKind.choices, required=False
+            )
+            self.fields[f"h{i}_to"] = forms.ChoiceField(
+                label=f"Entry {n}: affects", choices=[("", "—"), *HarmTo.choices], required=False
+            )
+            self.fields[f"h{i}_party"] = forms.CharField(
+                label=f"Entry {n}: affected party", required=False, max_length=200
+            )
+            self.fields[f"h{i}_description"] = forms.CharField(
+                label=f"Entry {n}: what could happen",
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
-            self.fields[f"{to}_severity"] = forms.ChoiceField(
-                label=f"Severity (harm to {to})", choices=HARM_LEVELS, required=False
+            for key, label, choices in [
+                ("severity", "severity", HARM_LEVELS),
+                ("likelihood", "likelihood", HARM_LEVELS),
+                ("scale", "scale", [("", "—"), *HarmScale.choices]),
+                ("reversibility", "reversibility", [("", "—"), *Reversibility.choices]),
+            ]:
+                self.fields[f"h{i}_{key}"] = forms.ChoiceField(
+                    label=f"Entry {n}: {label}", choices=choices, required=False
+                )
+            self.fields[f"h{i}_vulnerable_groups"] = forms.CharField(
+                label=f"Entry {n}: vulnerable groups", required=False, max_length=200
             )
-            self.fields[f"{to}_likelihood"] = forms.ChoiceField(
-                label=f"Likelihood (harm to {to})", choices=HARM_LEVELS, required=False
+            self.fields[f"h{i}_jurisdiction"] = forms.CharField(
+                label=f"Entry {n}: jurisdiction", required=False, max_length=200
             )
+
+    def rows(self):
+        """Bound fields per row, for the template."""
+        return [[self[f"h{i}_{key}"] for key in HARM_ROW_FIELDS] for i in range(self.row_count)]
 
     def harms(self) -> list[dict]:
         data = self.cleaned_data
         return [
-            {
-                "to": to,
-                "description": data[f"{to}_description"],
-                "severity": data[f"{to}_severity"],
-                "likelihood": data[f"{to}_likelihood"],
-            }
-            for to in ("individuals", "groups", "society")
-            if data[f"{to}_description"].strip()
+            {key: data[f"h{i}_{key}"] for key in HARM_ROW_FIELDS}
+            for i in range(self.row_count)
+            if data[f"h{i}_description"].strip()
         ]
 
     @classmethod
-    def initial_from(cls, harms: list[dict]) -> dict:
-        initial = {}
-        for harm in harms:
-            for key in ("description", "severity", "likelihood"):
-                initial[f"{harm['to']}_{key}"] = harm.get(key, "")
-        return initial
+    def for_harms(cls, harms: list[dict], data=None) -> AssessmentHarmsForm:
+        initial = {
+            f"h{i}_{key}": harm.get(key, "")
+            for i, harm in enumerate(harms)
+            for key in HARM_ROW_FIELDS
+        }
+        return cls(data, initial=initial, rows=len(harms) + BLANK_HARM_ROWS)
+
+
+def _ticks(choices, label: str, help_text: str = "") -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        choices=choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=label,
+        help_text=help_text,
+    )
+
+
+class AssessmentRoleForm(forms.Form):
+    """Who we are for this system (EU AI Act Art. 3, 25; Chapter V)."""
+
+    ai_act_role = forms.ChoiceField(
+        choices=OperatorRole.choices, label="Our role for this system", widget=forms.RadioSelect
+    )
+    art25_triggers = _ticks(
+        Art25Trigger.choices,
+        "Did we do any of these? (Art. 25(1): a deployer, importer or distributor becomes the "
+        "provider of a high-risk system)",
+    )
+    gpai = forms.ChoiceField(
+        choices=GPAIRelation.choices, label="General-purpose AI", widget=forms.RadioSelect
+    )
+    gpai_systemic_risk = forms.BooleanField(
+        required=False, label="The general-purpose AI model has systemic risk (Art. 51, 55)"
+    )
 
 
 class AssessmentScreensForm(forms.Form):
-    prohibited_practices = forms.MultipleChoiceField(
-        choices=ProhibitedPractice.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Prohibited practices (EU AI Act Art. 5): tick any that apply",
+    prohibited_practices = _ticks(
+        ProhibitedPractice.choices, "Prohibited practices (EU AI Act Art. 5): tick any that apply"
     )
-    high_risk_areas = forms.MultipleChoiceField(
-        choices=HighRiskArea.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="High-risk areas (Annex III): tick any it is used in",
+    prohibition_exceptions = _ticks(
+        ProhibitionException.choices,
+        "Exceptions written into Art. 5: tick any that holds",
     )
-    transparency_duties = forms.MultipleChoiceField(
-        choices=TransparencyDuty.choices,
+    annex_i_product = forms.BooleanField(
         required=False,
-        widget=forms.CheckboxSelectMultiple,
-        label="Transparency situations (Art. 50)",
+        label="Safety component of, or itself, a product under Annex I legislation needing "
+        "third-party conformity assessment (Art. 6(1))",
     )
+    annex_iii_use_cases = _ticks(
+        AnnexIIIUseCase.choices,
+        "Annex III use cases (Art. 6(2)): tick the listed use it serves, not just its area",
+    )
+    derogation_conditions = _ticks(
+        DerogationCondition.choices,
+        "Art. 6(3) derogation: tick a condition that holds for the Annex III use",
+    )
+    profiles_people = forms.BooleanField(
+        required=False, label="It profiles natural persons (always high risk, Art. 6(3))"
+    )
+    derogation_documentation = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why it is not high risk (the Art. 6(4) assessment, when relying on the derogation)",
+    )
+    transparency_duties = _ticks(TransparencyDuty.choices, "Transparency situations (Art. 50)")
 
 
 class AssessmentSafeguardsForm(forms.Form):
@@ -380,11 +450,27 @@ class AssessmentSafeguardsForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         required=False,
     )
+    environmental_effects = forms.CharField(
+        label="Environmental effects (energy, water, hardware)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    reassessment_triggers = forms.CharField(
+        label="What makes us reassess it (new model, purpose, population, incident, drift…)",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+    reassess_by = forms.DateField(
+        label="Reassess by",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
 
 
 WIZARD_STEPS = [
     ("purpose", "Purpose and people", AssessmentPurposeForm),
     ("harms", "Potential harms", AssessmentHarmsForm),
+    ("role", "Our role", AssessmentRoleForm),
     ("screens", "EU AI Act screens", AssessmentScreensForm),
     ("safeguards", "Safeguards", AssessmentSafeguardsForm),
 ]
@@ -479,3 +565,34 @@ class RiskSnapshotTakeForm(forms.Form):
         choices=[("register", "Risk register"), ("treatment_plan", "Risk treatment plan")]
     )
     note = forms.CharField(required=False, max_length=500, label="Note for the approver")
+
+
+class FriaForm(forms.ModelForm):
+    """The Art. 27(1) parts and the Art. 27(3) notification."""
+
+    class Meta:
+        model = FundamentalRightsAssessment
+        fields = [
+            "deployer_processes",
+            "period_and_frequency",
+            "affected_categories",
+            "specific_risks",
+            "human_oversight",
+            "mitigation_and_complaints",
+            "authority",
+            "notified_on",
+        ]
+        widgets = {
+            **{
+                name: forms.Textarea(attrs={"rows": 2})
+                for name in [
+                    "deployer_processes",
+                    "period_and_frequency",
+                    "affected_categories",
+                    "specific_risks",
+                    "human_oversight",
+                    "mitigation_and_complaints",
+                ]
+            },
+            "notified_on": forms.DateInput(attrs={"type": "date"}),
+        }

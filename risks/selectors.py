@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -26,7 +27,7 @@ from django.db.models.functions import Coalesce, ExtractDay, Now
 from django.utils import timezone
 
 from assets.models import AI_TYPES, Asset, Lifecycle, Triage
-from risks.ai_act import FRIA_AREAS, Tier
+from risks.ai_act import Tier
 from risks.models import (
     AIChangeRequest,
     ImpactAssessment,
@@ -104,13 +105,19 @@ def with_overdue_actions(queryset: QuerySet[Risk], today: date | None = None) ->
     )
 
 
-def risks_for_list(criteria: RiskCriteria | None = None) -> QuerySet[Risk]:
+def risks_for_list(
+    criteria: RiskCriteria | None = None, columns: Iterable[str] | None = None
+) -> QuerySet[Risk]:
     """Every risk with what lists show: owner, effective status, bands, overdue actions.
-    One query."""
+    One query. `columns` (the register's chosen columns) leaves out the owner's join when
+    the owner is not shown."""
     criteria = criteria or criteria_get()
+    risks = Risk.objects.all()
+    if columns is None or "owner" in columns:
+        risks = risks.select_related("owner")
     return with_overdue_actions(
         with_effective_status(
-            Risk.objects.select_related("owner").annotate(
+            risks.annotate(
                 inherent_band=_band("inherent_score", criteria),
                 residual_band=_band("residual_score", criteria),
             )
@@ -264,7 +271,7 @@ def change_request_checklist(
                 f"Not required for a {asset.get_asset_type_display().lower()}.",
             )
         )
-    prohibited = [a for a in assessments if a.prohibited_practices]
+    prohibited = [a for a in assessments if a.risk_tier == Tier.PROHIBITED]
     items.append(
         ChecklistItem(
             "no_prohibited_practice",
@@ -443,7 +450,8 @@ def _high_risk_items(
 ) -> list[ChecklistItem]:
     """A high-risk system (EU AI Act Annex III) adds the deployer's evidence: named human
     oversight and the instructions for use (Art. 26), and a fundamental-rights impact
-    assessment where Art. 27 requires one (approximated by the Annex III areas it names)."""
+    assessment where Art. 27(1) requires one (decided by who deploys and the Annex III point,
+    risks.ai_act.fria_required)."""
     items = [
         ChecklistItem(
             "human_oversight",
@@ -460,14 +468,14 @@ def _high_risk_items(
             change_request.instructions_for_use.strip() or "Say where the instructions are filed.",
         ),
     ]
-    if set(assessment.high_risk_areas) & FRIA_AREAS:
+    if assessment.fria_required:
         items.append(
             ChecklistItem(
                 "fria",
                 "Fundamental-rights impact assessment (EU AI Act Art. 27)",
                 PASSED if change_request.fria_reference.strip() else FAILED,
                 change_request.fria_reference.strip()
-                or "Required before first use for this area: say where it is filed.",
+                or "Required before first use (Art. 27(1)): say where it is filed.",
             )
         )
     else:
@@ -476,7 +484,7 @@ def _high_risk_items(
                 "fria",
                 "Fundamental-rights impact assessment (EU AI Act Art. 27)",
                 NOT_APPLICABLE,
-                "Not required for the high-risk areas screened.",
+                "Not required for this deployer and Annex III point (Art. 27(1)).",
             )
         )
     return items
@@ -577,6 +585,24 @@ def linked_risks_for_rows(rows) -> dict[int, list[dict]]:
                 }
             )
     return result
+
+
+def linked_policies_for_rows(rows) -> dict[int, list[dict]]:
+    """SoA row id → [{id, title}] of the policies that implement its control (one query)."""
+    from policies.models import PolicyControl
+
+    rows = [r for r in rows if r.control_id]
+    by_control: dict[int, list[dict]] = {}
+    links = (
+        PolicyControl.objects.filter(control_id__in={r.control_id for r in rows})
+        .order_by("policy__title")
+        .values("control_id", "policy_id", "policy__title")
+    )
+    for link in links:
+        by_control.setdefault(link["control_id"], []).append(
+            {"id": link["policy_id"], "title": link["policy__title"]}
+        )
+    return {r.pk: by_control.get(r.control_id, []) for r in rows}
 
 
 def soa_rows(soa: StatementOfApplicability | None = None) -> QuerySet[SoARow]:

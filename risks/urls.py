@@ -6,6 +6,7 @@ from .views import change, register, snapshots, soa
 
 urlpatterns = [
     path("", register.RiskListView.as_view(), name="risk_list"),
+    path("columns/", register.RiskColumnsView.as_view(), name="risk_columns"),
     path("new/", register.RiskCreateView.as_view(), name="risk_create"),
     path("export.<str:fmt>", register.RiskExportView.as_view(), name="risk_export"),
     path("criteria/", register.CriteriaView.as_view(), name="risk_criteria"),
@@ -74,6 +75,7 @@ urlpatterns = [
     ),
     path("supplier-gaps/", register.SupplierGapListView.as_view(), name="supplier_gaps"),
     path("from-gap/<int:pk>/", register.RiskFromGapView.as_view(), name="risk_from_gap"),
+    path("from-harm/<int:pk>/", register.RiskFromHarmView.as_view(), name="risk_from_harm"),
     # The AI change gate
     path("changes/", change.ChangeRequestListView.as_view(), name="change_request_list"),
     path("changes/new/", change.ChangeRequestCreateView.as_view(), name="change_request_create"),
@@ -115,6 +117,14 @@ urlpatterns = [
         name="impact_assessment_approve",
     ),
     path("debt/", change.ComplianceDebtView.as_view(), name="compliance_debt"),
+    path("assessments/<int:pk>/fria/", change.FriaStartView.as_view(), name="fria_start"),
+    path("fria/<int:pk>/", change.FriaView.as_view(), name="fria_detail"),
+    path("obligations/", change.AIActObligationListView.as_view(), name="ai_act_obligation_list"),
+    path(
+        "obligations/<int:pk>/complete/",
+        change.AIActObligationCompleteView.as_view(),
+        name="ai_act_obligation_complete",
+    ),
     # Statement of Applicability
     path("soa/", soa.SoAIndexView.as_view(), name="soa_index"),
     path("soa/submit/", soa.SoASubmitView.as_view(), name="soa_submit"),

@@ -10,4 +10,5 @@ class SuppliersConfig(AppConfig):
 
         home.register(supplier_figures)
         import suppliers.access
+        import suppliers.pickers
         import suppliers.signals  # noqa: F401  (starter content of new organisations)

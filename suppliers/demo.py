@@ -132,8 +132,9 @@ def load(demo) -> None:
             type="soc2_type2",
             issuer="Example Audit LLP",
             scope="Transcription API",
-            valid_from=today - timedelta(days=345),
-            valid_until=today + timedelta(days=20),
+            period_start=today - timedelta(days=345 + 365),
+            period_end=today - timedelta(days=345),
+            bridge_letter_until=today + timedelta(days=20),
         )
 
     if "Nimbus ML Platform" not in existing:

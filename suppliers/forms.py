@@ -64,10 +64,24 @@ class CertificationForm(forms.Form):
     issuer = forms.CharField(max_length=200, required=False, help_text="The certification body.")
     scope = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     valid_from = forms.DateField(required=False, widget=DATE)
-    valid_until = forms.DateField(widget=DATE)
+    valid_until = forms.DateField(
+        required=False, widget=DATE, help_text="Certificates only (ISO/IEC 27001, 42001…)."
+    )
+    period_start = forms.DateField(
+        required=False, widget=DATE, label="Report period start", help_text="SOC 2 Type II only."
+    )
+    period_end = forms.DateField(
+        required=False, widget=DATE, label="Report period end", help_text="SOC 2 Type II only."
+    )
+    bridge_letter_until = forms.DateField(
+        required=False,
+        widget=DATE,
+        label="Bridge letter covers until",
+        help_text="SOC 2 Type II only, when the supplier gave one.",
+    )
     file = forms.FileField(
         required=False,
-        label="Certificate file",
+        label="Certificate or report file",
         help_text="PDF, PNG, JPEG, DOCX or XLSX, up to 10 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )

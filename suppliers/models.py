@@ -193,13 +193,43 @@ class SupplierCertification(TenantModel):
     issuer = models.CharField(max_length=200, blank=True, help_text="The certification body.")
     scope = models.TextField(blank=True)
     valid_from = models.DateField(null=True, blank=True)
-    valid_until = models.DateField()
+    valid_until = models.DateField(
+        help_text="A certificate (ISO/IEC 27001, 42001…): its validity date. A SOC 2 Type II "
+        "report has none: this is derived, the date until which it is relied on (its period "
+        "end plus twelve months, or its bridge letter's date when later)."
+    )
+    # SOC 2 Type II is an attestation over a period, not a certificate: what is recorded is
+    # the period the auditor examined and, for the time since, the supplier's bridge letter.
+    period_start = models.DateField("Report period start", null=True, blank=True)
+    period_end = models.DateField("Report period end", null=True, blank=True)
+    bridge_letter_until = models.DateField(
+        "Bridge letter covers until",
+        null=True,
+        blank=True,
+        help_text="SOC 2 only: the date up to which the supplier's bridge letter speaks.",
+    )
     file = models.FileField(upload_to=certificate_upload_to, blank=True, max_length=300)
     created = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
         ordering = ["valid_until"]
         indexes = [models.Index(fields=["organization", "valid_until"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(type="soc2_type2") | Q(period_end__isnull=False),
+                name="certification_soc2_has_period_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(type="soc2_type2")
+                | Q(period_start__isnull=True, period_end__isnull=True, bridge_letter_until=None),
+                name="certification_period_only_for_soc2",
+            ),
+        ]
+
+    @property
+    def is_attestation(self) -> bool:
+        """An attestation over a period (SOC 2 Type II), not a certificate with a validity."""
+        return self.type == self.Type.SOC2_TYPE2
 
     def __str__(self) -> str:
         return f"{self.display_name} ({self.supplier_id})"
@@ -222,7 +252,8 @@ class SupplierCertification(TenantModel):
 
 
 class ContractClause(models.TextChoices):
-    """The clauses that matter for a supplier contract (control 5.20)."""
+    """The clauses that matter for a supplier contract (ISO 27001 control 5.20; for AI
+    suppliers ISO 42001 A.10.2 allocating responsibilities and A.10.3 suppliers)."""
 
     SECURITY_REQUIREMENTS = "security_requirements", "Security requirements"
     DATA_PROCESSING = "data_processing_agreement", "Data processing agreement"
@@ -234,6 +265,14 @@ class ContractClause(models.TextChoices):
     EXIT_RETURN_DELETION = "exit_return_deletion", "Return and deletion of data at exit"
     CHANGE_NOTICE = "change_notice", "Model or service change notice"
     OUTPUT_OWNERSHIP = "output_ownership", "Ownership of outputs"
+    CONFIDENTIALITY = "confidentiality", "Confidentiality"
+    SUBCONTRACTOR_FLOWDOWN = "subcontractor_flowdown", "Obligations flow down to subcontractors"
+    CONTINUITY_SERVICE_LEVELS = "continuity_service_levels", "Continuity and service levels"
+    TERMINATION_EXIT = "termination_exit", "Termination rights and exit assistance"
+    LIABILITY_INDEMNITY = "liability_indemnity", "Liability and indemnity (incl. IP in outputs)"
+    AI_RESPONSIBILITIES = "ai_responsibilities", "Allocation of AI responsibilities"
+    USE_RESTRICTIONS = "use_restrictions", "Use restrictions on the AI service"
+    AI_DOCUMENTATION = "ai_documentation", "AI documentation provided (use, limits, changes)"
 
 
 class SupplierContractClause(TenantModel):

@@ -15,12 +15,13 @@ from django import forms
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from isms.errors import DomainError
+from isms.writes import db_error_to_domain
 from suppliers.models import Question, SupplierAnswer
 from suppliers.services import assessments as assessment_services
 from suppliers.services.portal import PortalRefused, PortalSession, portal_session, token_hash
@@ -211,9 +212,14 @@ def _post(request, session: PortalSession):
             for message in messages:
                 form.add_error(field if field in form.fields else None, message)
         return _page(request, session, form, status=400)
-    except DomainError as error:
+    except (DomainError, DatabaseError) as raised:
         # Submitted meanwhile (another tab, a colleague): the answers are frozen; say so on
-        # the page instead of failing, and show them as they were submitted.
+        # the page instead of failing, and show them as they were submitted. A concurrent
+        # request the database refereed (a deadlock, a serialisation failure) rolled this
+        # save back: the same page, asking to try again.
+        error = raised if isinstance(raised, DomainError) else db_error_to_domain(raised)
+        if error is None:
+            raise
         session.assessment.refresh_from_db()
         frozen = PortalAnswersForm(answers=_answers(session), editable=session.editable)
         return _page(request, session, frozen, status=error.status_code, conflict=error.message)

@@ -184,6 +184,68 @@ STARTER_QUESTIONS: list[dict] = [
         ),
         bad="Behaviour may change overnight and break our controls or evaluations.",
     ),
+    dict(
+        group=A,
+        answer_type=CHOICE,
+        weight=4,
+        good="yes",
+        text=(
+            "Do you test the service against prompt injection, jailbreaks and extraction of data "
+            "or instructions, including independent red-team exercises before major releases, "
+            "and fix what they find?"
+        ),
+        bad="Attackers could steer the model through the content it reads and reach our data.",
+    ),
+    dict(
+        group=A,
+        answer_type=TEXT,
+        weight=3,
+        text=(
+            "What is your role under the EU AI Act for this service (provider of an AI system or "
+            "of a general-purpose AI model, deployer, importer, distributor), and which "
+            "documentation do you give us (instructions for use, intended purpose, limitations, "
+            "transparency information)?"
+        ),
+        bad=(
+            "We cannot tell which obligations are theirs and which fall to us as deployer, or "
+            "meet ours without their documentation."
+        ),
+    ),
+    dict(
+        group=D,
+        answer_type=CHOICE,
+        weight=3,
+        good="yes",
+        text=(
+            "If you keep our prompts and outputs to monitor abuse, is that retention limited to a "
+            "stated period, restricted to named staff, and can we have it shortened or switched "
+            "off?"
+        ),
+        bad="Our prompts and outputs may sit with the supplier long after we need them.",
+    ),
+    dict(
+        group=S,
+        answer_type=CHOICE,
+        weight=4,
+        good="yes",
+        knockout=True,
+        text=(
+            "Is our data kept apart from other customers' data at every layer, including caches, "
+            "embeddings, retrieval indexes, fine-tuned models and logs?"
+        ),
+        bad="Another customer of the service could receive our data in their answers.",
+    ),
+    dict(
+        group=S,
+        answer_type=CHOICE,
+        weight=2,
+        good="yes",
+        text=(
+            "Can we see and export the usage and audit logs of our own account (who used the "
+            "service, when, and with which model or feature)?"
+        ),
+        bad="We could not investigate misuse of the service by our own people or accounts.",
+    ),
     # Incidents
     dict(
         group=INC,
@@ -194,6 +256,19 @@ STARTER_QUESTIONS: list[dict] = [
             "incident affecting our data?"
         ),
         bad="We may learn of a breach too late to meet our own notification duties.",
+    ),
+    dict(
+        group=INC,
+        answer_type=CHOICE,
+        weight=4,
+        good="yes",
+        knockout=True,
+        text=(
+            "Will you tell us promptly of AI incidents as well as security ones: harmful or "
+            "seriously wrong outputs, misuse of the model, successful prompt-injection attacks, "
+            "and serious incidents you report under the EU AI Act?"
+        ),
+        bad="An AI failure affecting our customers could go on without our knowing.",
     ),
     dict(
         group=INC,
@@ -229,5 +304,16 @@ STARTER_QUESTIONS: list[dict] = [
         good="yes",
         text=("Do the terms state that we own the outputs the service produces for us?"),
         bad="Rights in outputs we rely on may be unclear or claimed by the supplier.",
+    ),
+    dict(
+        group=C,
+        answer_type=CHOICE,
+        weight=3,
+        good="yes",
+        text=(
+            "Will you defend and indemnify us against third-party intellectual-property claims "
+            "about the outputs, when we use the service as documented?"
+        ),
+        bad="A claim that an output infringes someone's rights would fall on us alone.",
     ),
 ]

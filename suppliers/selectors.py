@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
@@ -38,13 +39,19 @@ def contacts_prefetch() -> Prefetch:
     )
 
 
-def suppliers_list() -> QuerySet[Supplier]:
-    """Suppliers with owner and certification counts: a constant number of queries."""
+def suppliers_list(columns: Iterable[str] | None = None) -> QuerySet[Supplier]:
+    """Suppliers with owner and certification counts: a constant number of queries.
+    `columns` (the register's chosen columns) leaves out the owner's join and the
+    certificate counts (a join and a GROUP BY) when those columns are not shown."""
     today = timezone.localdate()
     soon = today + timedelta(days=EXPIRING_SOON_DAYS)
-    return (
-        Supplier.objects.select_related("owner")
-        .annotate(
+    every = columns is None
+    columns = set(columns or ())
+    queryset = Supplier.objects.all()
+    if every or "owner" in columns:
+        queryset = queryset.select_related("owner")
+    if every or "certificates" in columns:
+        queryset = queryset.annotate(
             certs_expired=Count("certifications", filter=Q(certifications__valid_until__lt=today)),
             certs_expiring=Count(
                 "certifications",
@@ -52,10 +59,9 @@ def suppliers_list() -> QuerySet[Supplier]:
                     certifications__valid_until__gte=today, certifications__valid_until__lte=soon
                 ),
             ),
-            criticality_rank=CRITICALITY_RANK,
-            rating_rank=RATING_RANK,
         )
-        .order_by("name", "pk")
+    return queryset.annotate(criticality_rank=CRITICALITY_RANK, rating_rank=RATING_RANK).order_by(
+        "name", "pk"
     )
 
 

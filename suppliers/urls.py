@@ -6,6 +6,7 @@ from suppliers import views
 
 urlpatterns = [
     path("", views.SupplierListView.as_view(), name="supplier_list"),
+    path("columns/", views.SupplierColumnsView.as_view(), name="supplier_columns"),
     path("new/", views.SupplierCreateView.as_view(), name="supplier_create"),
     path("export/", views.SupplierExportView.as_view(), name="supplier_export"),
     path("import/", views.SupplierImportView.as_view(), name="supplier_import"),

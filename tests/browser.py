@@ -1,5 +1,10 @@
 """Helpers for Playwright journeys (the `browser_page` fixture is in conftest)."""
 
+import re
+from urllib.parse import urlencode
+
+from playwright.sync_api import expect
+
 
 def log_in(page, email: str, password: str = "pw-test-123!") -> None:
     """Log in through the real form."""
@@ -7,3 +12,74 @@ def log_in(page, email: str, password: str = "pw-test-123!") -> None:
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+def pick(scope, label: str, search: str) -> None:
+    """Choose in a searchable picker (isms.pickers, Tom Select): type `search` into the picker
+    labelled `label` and click the first option that contains it."""
+    control = scope.get_by_role("combobox", name=label, exact=True)
+    wrapper = control.locator("xpath=ancestor::div[contains(@class, 'ts-wrapper')][1]")
+    wrapper.locator(".ts-control").click()
+    control.page.keyboard.type(search)
+    wrapper.get_by_role("option").filter(has_text=search).first.click()
+    wrapper.locator(".ts-control .item").filter(has_text=search).wait_for()
+    control.press("Escape")  # the picker keeps focus with its list open: close it
+    control.evaluate("input => input.blur()")
+
+
+# --- Keyboard only (issue 17: "keyboard-only use of the main forms works") -----------------
+# These move and act with the keyboard alone. A locator is used only to ask "is this the
+# element that has the focus now?", never to click or fill.
+
+
+def is_focused(locator) -> bool:
+    return locator.count() == 1 and locator.evaluate("el => el === document.activeElement")
+
+
+def tab_to(page, locator, *, backwards: bool = False, limit: int = 120) -> int:
+    """Press Tab (Shift+Tab when `backwards`) until `locator` has the focus; the number of
+    presses it took. Fails if it is not reached in `limit` presses (out of the tab order)."""
+    key = "Shift+Tab" if backwards else "Tab"
+    for presses in range(1, limit + 1):
+        page.keyboard.press(key)
+        if is_focused(locator):
+            return presses
+    raise AssertionError(f"{locator} was not reached with {key} in {limit} presses")
+
+
+def focus_ring(locator) -> dict:
+    """The focused element's visible focus indicator: its outline and box shadow."""
+    return locator.evaluate(
+        """el => { const s = getComputedStyle(el);
+                   return {outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0,
+                           shadow: s.boxShadow !== 'none', style: s.outlineStyle + ' '
+                           + s.outlineWidth + ' / ' + s.boxShadow}; }"""
+    )
+
+
+def has_focus_ring(locator) -> bool:
+    ring = focus_ring(locator)
+    return ring["outline"] or ring["shadow"]
+
+
+def keyboard_pick(page, label: str, search: str) -> None:
+    """In a Tom Select picker that has the focus: type, wait for the server's answer, move to
+    the matching option with the arrow keys and choose it with Enter."""
+    control = page.get_by_role("combobox", name=label, exact=True)
+    assert is_focused(control), f"the picker {label!r} should have the focus"
+    wrapper = control.locator("xpath=ancestor::div[contains(@class, 'ts-wrapper')][1]")
+    # The search is throttled: options drawn from an earlier answer (the preload on focus, a
+    # shorter query) are replaced, and the active one reset, when the answer to the whole
+    # query arrives. Choose only after that answer.
+    query = urlencode({"q": search})
+    with page.expect_response(lambda r: "/pick/" in r.url and query in r.url):
+        page.keyboard.type(search, delay=20)
+    wrapper.get_by_role("option").filter(has_text=search).first.wait_for()
+    expect(wrapper).not_to_have_class(re.compile(r"\bloading\b"))
+    for _ in range(20):
+        active = wrapper.locator(".ts-dropdown .option.active")
+        if active.count() and search.lower() in active.inner_text().lower():
+            break
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    wrapper.locator(".ts-control .item").filter(has_text=search).wait_for()

@@ -22,10 +22,14 @@ from tests.factories import MembershipFactory, OrganizationFactory
 def django_db_setup(request, django_test_environment, django_db_blocker):
     from django.test.utils import setup_databases, teardown_databases
 
+    # `--reuse-db` keeps the migrated test database between runs (a developer's loop on a busy
+    # machine); CI runs without it and builds the database afresh.
+    keepdb = bool(request.config.getoption("reuse_db", False))
     with django_db_blocker.unblock():
         db_cfg = setup_databases(
             verbosity=request.config.option.verbose,
             interactive=False,
+            keepdb=keepdb,
             aliases={"owner"},
             serialized_aliases=set(),
         )
@@ -43,7 +47,7 @@ def django_db_setup(request, django_test_environment, django_db_blocker):
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )
-        teardown_databases(db_cfg, verbosity=request.config.option.verbose)
+        teardown_databases(db_cfg, verbosity=request.config.option.verbose, keepdb=keepdb)
 
 
 @pytest.fixture(autouse=True)
@@ -157,11 +161,23 @@ def browser_page(live_server, monkeypatch):
         context = browser.new_context(base_url=live_server.url)
         context.set_default_timeout(15_000)
         page = context.new_page()
+        # Every journey also proves the Content Security Policy blocks nothing the product
+        # needs: Chromium reports each refusal on the console.
+        refused = []
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         try:
             yield page
         finally:
             context.close()
             browser.close()
+        assert not refused, "the Content Security Policy refused:\n" + "\n".join(refused)
 
 
 def pytest_collection_modifyitems(items):

@@ -53,6 +53,21 @@ class ApiRoute:
         return self.basename
 
 
+# Operations only an API key of a dedicated access may call (no role holds their scope).
+KEY_ONLY_ACCESS = {"ai-usage-decision": "ai_usage_decide"}
+
+
+def creator_for(route: ApiRoute, organization, member, api_for, api_key_for):
+    """A client allowed to POST to `route`: an admin, or the dedicated key of a key-only
+    operation (so that generic input tests reach the parser, not the scope refusal)."""
+    from isms.models import Role
+
+    access = KEY_ONLY_ACCESS.get(route.basename)
+    if access is not None:
+        return api_for(api_token=api_key_for(organization, access=access))
+    return api_for(user=member(organization, Role.ADMIN))
+
+
 def api_routes() -> list[ApiRoute]:
     _ = get_resolver().url_patterns  # importing the URLconf registers every app's viewsets
     return [ApiRoute(p, v, b) for p, v, b in org_router.registry]

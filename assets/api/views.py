@@ -60,7 +60,7 @@ class AssetViewSet(TenantModelViewSet):
     object_actions = {"retire": "retire", "reinstate": "reinstate", "reviewed": "change"}
 
     def get_base_queryset(self):
-        return selectors.assets_for_list()
+        return selectors.assets_for_api()
 
     def _reload(self, asset):
         return self.get_base_queryset().get(pk=asset.pk)

@@ -49,6 +49,7 @@ from assets.services.shadow import (
     shadow_ai_accept,
     shadow_ai_dismiss,
     shadow_ai_report,
+    shadow_ai_report_observed,
 )
 
 __all__ = [
@@ -76,4 +77,5 @@ __all__ = [
     "shadow_ai_accept",
     "shadow_ai_dismiss",
     "shadow_ai_report",
+    "shadow_ai_report_observed",
 ]

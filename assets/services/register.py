@@ -41,7 +41,9 @@ from isms.access import Actor
 from isms.choices import DataCategory
 from isms.errors import Conflict, ErrorCode, TransitionRefused
 from isms.members import validate_member
+from isms.models import WebhookEventType
 from isms.tenancy import current_organization_id
+from isms.webhooks.events import emit, object_data
 from isms.workflow import Transition, Workflow, lock, transition
 from isms.writes import model_update, unique_or_conflict
 
@@ -291,7 +293,20 @@ def _create(*, actor: Actor, source: str, check_external_id: bool = True, **fiel
     with _unique_external_id():
         asset.save()
     ASSET_POLICY.grant_owner(asset, asset.owner)
+    if asset.in_register:
+        emit(WebhookEventType.ASSET_CREATED, data=_event_data(asset))
     return asset
+
+
+def _event_data(asset: Asset, **extra) -> dict[str, Any]:
+    return object_data(
+        asset,
+        "asset",
+        asset_type=asset.asset_type,
+        lifecycle=asset.lifecycle,
+        external_id=asset.external_id,
+        **extra,
+    )
 
 
 _FK_FIELDS = [
@@ -360,6 +375,11 @@ def asset_update(*, actor: Actor, asset: Asset, **fields) -> Asset:
         fresh = transition(LIFECYCLE, fresh, move, actor=actor, apply=_set_retired_at)
     if "owner" in changed:
         ASSET_POLICY.grant_owner(fresh, fresh.owner, previous=previous_owner)
+    if changed or move is not None:
+        emit(
+            WebhookEventType.ASSET_CHANGED,
+            data=_event_data(fresh, changed=sorted({*changed, *(["lifecycle"] if move else [])})),
+        )
     return _copy_into(asset, fresh)
 
 
@@ -382,6 +402,7 @@ def asset_retire(*, actor: Actor, asset: Asset, reason: str = "") -> Asset:
     fresh = transition(
         LIFECYCLE, asset, "retire", actor=actor, reason=reason, apply=_set_retired_at
     )
+    emit(WebhookEventType.ASSET_RETIRED, data=_event_data(fresh))
     return _copy_into(asset, fresh)
 
 

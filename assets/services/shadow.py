@@ -94,6 +94,30 @@ def shadow_ai_report(
 
 
 @transaction.atomic
+def shadow_ai_report_observed(
+    *, name: str, seen_as: str, used_by: str, data_categories: list[str], reported_by=None
+) -> Asset:
+    """A tool the AI usage gateway saw someone try (monitoring.usage): the same report a
+    member files, awaiting the same triage. The gateway's API key is not a named person, so
+    the caller (the decision service, behind its own scope) answers for the report; the
+    person who tried the tool is recorded as its reporter when they are a member."""
+    categories = sorted({c for c in data_categories if c in DataCategory.values})
+    return Asset.objects.create(
+        name=name.strip()[:200],
+        asset_type=AssetType.AI_SAAS_TOOL,
+        description=f"Seen by the AI usage gateway as {seen_as}.",
+        reported_users=used_by.strip()[:300],
+        reported_data=", ".join(categories),
+        data_categories=categories,
+        lifecycle=Lifecycle.PROPOSED,
+        source=Source.SHADOW_REPORT,
+        triage_status=Triage.PENDING,
+        reported_by=reported_by,
+        created_by=reported_by,
+    )
+
+
+@transaction.atomic
 def shadow_ai_accept(
     *, actor: Actor, asset: Asset, owner, classification: str | None = None, reason: str = ""
 ) -> Asset:

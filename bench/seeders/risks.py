@@ -3,20 +3,24 @@
 Per organisation: `size.risks` risks across every category, about 80 % assessed (inherent
 likelihood × impact, half of those with a residual score), each owned by a member, linked
 to one or two of the organisation's assets, sometimes a supplier, and one or two library
-controls; a third have a treatment action. Scores are stored as the database's CHECK
+controls; a third have a treatment action. High-tier AI assets get an approved impact
+assessment and its EU AI Act obligations (issue 15). Scores are stored as the database's CHECK
 constraints require: likelihood × impact.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.utils import timezone
 
 from assets.models import Asset
 from bench.seed import SeededOrg
 from isms.models import Control
+from risks import ai_act
 from risks.models import (
+    AIActObligation,
+    ImpactAssessment,
     Risk,
     RiskAsset,
     RiskCategory,
@@ -104,3 +108,55 @@ def seed(org: SeededOrg) -> None:
     RiskSupplier.objects.bulk_create(supplier_links, batch_size=5000)
     RiskControl.objects.bulk_create(control_links, batch_size=5000)
     TreatmentAction.objects.bulk_create(actions, batch_size=5000)
+    _ai_act_obligations(org)
+
+
+def _ai_act_obligations(org: SeededOrg) -> None:
+    """High-tier AI assets get an approved impact assessment (an Annex III 4(a) system they
+    deploy) and its EU AI Act obligations, as the approval writes them."""
+    today = timezone.localdate()
+    result = ai_act.classify(ai_act.Facts(role="deployer", use_cases=("4a",)))
+    items = [o.as_dict() for o in result.obligations]
+    assets = list(Asset.objects.filter(risk_tier="high").values_list("pk", "owner_id"))
+    assessments = ImpactAssessment.objects.bulk_create(
+        [
+            ImpactAssessment(
+                organization=org.organization,
+                asset_id=asset_id,
+                status=ImpactAssessment.Status.APPROVED,
+                intended_purpose="Screen job applications",
+                foreseeable_misuse="Ranking on criteria the job does not need",
+                annex_iii_use_cases=["4a"],
+                high_risk_areas=["employment"],
+                risk_tier=result.tier,
+                effective_role=result.effective_role,
+                classification_reasons=result.reasons,
+                obligations=ai_act.obligation_lines(result.obligations),
+                obligation_items=items,
+                prepared_by_id=owner_id or org.members[1].pk,
+                approved_by=org.members[1],
+                approved_at=timezone.now(),
+            )
+            for asset_id, owner_id in assets
+        ],
+        batch_size=2000,
+    )
+    rows = []
+    for assessment, (asset_id, owner_id) in zip(assessments, assets, strict=True):
+        for item in items:
+            applies_from = date.fromisoformat(item["applies_from"])
+            rows.append(
+                AIActObligation(
+                    organization=org.organization,
+                    asset_id=asset_id,
+                    assessment=assessment,
+                    code=item["code"],
+                    article=item["article"],
+                    text=item["text"],
+                    applies_from=applies_from,
+                    date_source=item["date_source"][:200],
+                    owner_id=owner_id or org.members[1].pk,
+                    due_on=max(applies_from, today + timedelta(days=30)),
+                )
+            )
+    AIActObligation.objects.bulk_create(rows, batch_size=5000)

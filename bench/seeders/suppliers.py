@@ -104,14 +104,17 @@ def seed(org: SeededOrg) -> None:
             ["iso27001", "soc2_type2", "iso42001", "iso27701"], rng.randint(0, 2)
         ):
             valid_until = today + timedelta(days=rng.randint(-60, 900))
+            soc2 = cert_type == "soc2_type2"
             certifications.append(
                 SupplierCertification(
                     organization_id=organization_id,
                     supplier=s,
                     type=cert_type,
                     issuer=rng.choice(ISSUERS),
-                    valid_from=valid_until - timedelta(days=3 * 365),
+                    valid_from=None if soc2 else valid_until - timedelta(days=3 * 365),
                     valid_until=valid_until,
+                    # SOC 2 Type II: an attestation over a period, relied on for twelve months
+                    period_end=valid_until - timedelta(days=365) if soc2 else None,
                 )
             )
     SupplierCertification.objects.bulk_create(certifications)

@@ -41,8 +41,9 @@ ERROR_SCHEMA = {
         "code": {"$ref": "#/components/schemas/ErrorCodeEnum"},
         "errors": {
             "type": "object",
-            "description": "For invalid input: the messages of each field that was refused.",
-            "additionalProperties": {"type": "array", "items": {}},
+            "description": "For invalid input: the messages of each field that was refused; "
+            "a nested object or list answers with the same structure per field or item.",
+            "additionalProperties": {"oneOf": [{"type": "array", "items": {}}, {"type": "object"}]},
         },
     },
     "required": ["detail", "code"],
@@ -55,14 +56,45 @@ _ERROR_DESCRIPTIONS = {
     "404": "No such object in this organisation (another organisation's objects look the same).",
     "409": "The object's state or a concurrent request forbids this "
     "(`invalid_transition`, `duplicate`, `conflict`, `concurrent_update`).",
+    "412": "If-Match named a version the object no longer has (`precondition_failed`): read "
+    "it again and send the change with its current ETag. Nothing was changed.",
+    "422": "This Idempotency-Key was already used for another request "
+    "(`idempotency_key_reused`): use a new key for a new request.",
     "429": "Over the rate limit of this API key or person (`throttled`): retry after the "
     "number of seconds in the `Retry-After` header.",
+    "503": "The database is unreachable for a moment (`service_unavailable`): nothing was "
+    "saved; retry after the number of seconds in the `Retry-After` header (with the same "
+    "Idempotency-Key for a write).",
 }
 _RETRY_AFTER = {
     "description": "Seconds to wait before the next request is accepted.",
     "schema": {"type": "integer", "minimum": 0},
 }
 _WRITES = {"post", "put", "patch", "delete"}
+_IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "Any unique string (a UUID) of up to 255 printable ASCII characters. A "
+    "successful answer is kept for 24 hours: the same request sent again with the key gets "
+    "it again (with `Idempotent-Replayed: true`) and changes nothing, even when both arrive "
+    "at once. A refused request keeps nothing; another request with the key is 422.",
+    "schema": {"type": "string", "maxLength": 255},
+    "example": "3f1c2a9e-4d8b-4f7a-9a64-0c2e5b7d1e90",
+}
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "The object's ETag as last read: the write happens only if the object "
+    "has not changed since (else 412 and nothing changes). `*` matches any version.",
+    "schema": {"type": "string"},
+    "example": '"9b2f6c1e0a4d4e8f"',
+}
+_ETAG = {
+    "description": "The object's version: send it back in If-Match to write safely.",
+    "schema": {"type": "string"},
+}
 
 
 def add_errors_and_tags(result, generator, request, public):
@@ -82,19 +114,49 @@ def add_errors_and_tags(result, generator, request, public):
                 continue
             if tag:
                 operation["tags"] = [tag]
-            statuses = ["401", "403", "429"]
-            if "{id}" in path:
+            statuses = ["401", "403", "429", "503"]
+            if tag or "{" in path:  # an unknown organisation or object
                 statuses.append("404")
+            if method in _WRITES or _has_query_parameters(operation):
+                statuses.append("400")  # a refused body, filter, ordering or page
             if method in _WRITES:
-                statuses += ["400", "409"]
+                statuses.append("409")
+            if tag and method == "post":
+                statuses.append("422")
+                _add_parameter(operation, _IDEMPOTENCY_KEY)
+            if tag and "{id}" in path and method in _WRITES:
+                statuses.append("412")
+                _add_parameter(operation, _IF_MATCH)
+            if tag and _answers_one_object(path, method):
+                for code in ("200", "201"):
+                    if code in operation["responses"]:
+                        operation["responses"][code].setdefault("headers", {})["ETag"] = _ETAG
             for status in statuses:
                 response = operation["responses"].setdefault(
                     status, {"description": _ERROR_DESCRIPTIONS[status]}
                 )
                 response.setdefault("content", {"application/json": {"schema": ref}})
-                if status == "429":
+                if status in ("429", "503"):
                     response.setdefault("headers", {"Retry-After": _RETRY_AFTER})
     return result
+
+
+def _add_parameter(operation: dict, parameter: dict) -> None:
+    parameters = operation.setdefault("parameters", [])
+    if not any(p.get("name") == parameter["name"] for p in parameters):
+        parameters.append(parameter)
+
+
+def _answers_one_object(path: str, method: str) -> bool:
+    """The operations isms.api.versions tags: retrieve, create, update (not actions)."""
+    parts = path.strip("/").split("/")
+    if method == "post":
+        return len(parts) == 5
+    return method in {"get", "patch", "put"} and len(parts) == 6 and parts[5] == "{id}"
+
+
+def _has_query_parameters(operation) -> bool:
+    return any(p.get("in") == "query" for p in operation.get("parameters", []))
 
 
 # --- One content type per request body -------------------------------------------------------
@@ -137,6 +199,11 @@ class AutoSchema(openapi.AutoSchema):
             )
             description = f"{description}\n\n{note}" if description else note
         return description
+
+    def get_override_parameters(self):
+        from isms.api.sync import schema_parameters
+
+        return [*super().get_override_parameters(), *schema_parameters(self.view)]
 
     def map_parsers(self):
         media_types = super().map_parsers()

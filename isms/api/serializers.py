@@ -7,7 +7,15 @@ from rest_framework import serializers
 
 from isms.audit_display import redact
 from isms.members import CANNOT_HOLD, NOT_A_MEMBER, active_members
-from isms.models import AuditEvent, Control, ControlMapping, Framework, Membership
+from isms.models import (
+    AIRole,
+    AuditEvent,
+    Control,
+    ControlMapping,
+    Framework,
+    Membership,
+    OrganizationProfile,
+)
 
 User = get_user_model()
 
@@ -131,6 +139,37 @@ class AuditEventSerializer(serializers.ModelSerializer):
         return redact(event.changes)
 
 
+class AuditChainHeadSerializer(serializers.Serializer):
+    event_id = serializers.IntegerField()
+    position = serializers.IntegerField()
+    hash = serializers.CharField(help_text="SHA-256, hex")
+
+
+class AuditChainBreakSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["changed", "deleted", "inserted"])
+    event_id = serializers.IntegerField(
+        allow_null=True, help_text="The event at fault, or the event after missing ones."
+    )
+    position = serializers.IntegerField(allow_null=True, help_text="Position in the chain.")
+    detail = serializers.CharField()
+
+
+class AuditChainVerificationSerializer(serializers.Serializer):
+    """Documents `isms.audit_chain.ChainVerification.as_dict()` for the schema."""
+
+    intact = serializers.BooleanField()
+    events_checked = serializers.IntegerField()
+    anchors_checked = serializers.IntegerField()
+    head = AuditChainHeadSerializer(allow_null=True)
+    first_broken_link = AuditChainBreakSerializer(allow_null=True)
+    verified_at = serializers.DateTimeField()
+
+
+class AuditFeedEventSerializer(AuditEventSerializer):
+    """An event of the sync feed: its own name, since the feed's page (a cursor, no count)
+    is not the trail list's page."""
+
+
 class FrameworkSerializer(serializers.ModelSerializer):
     control_count = serializers.IntegerField(read_only=True)
 
@@ -155,7 +194,7 @@ class ControlSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Control
-        fields = ["id", "framework", "ref", "group", "title", "description"]
+        fields = ["id", "framework", "ref", "group_code", "group", "title", "description"]
 
 
 class ControlDetailSerializer(ControlSerializer):
@@ -167,3 +206,21 @@ class ControlDetailSerializer(ControlSerializer):
     def get_mappings(self, control) -> list[dict]:
         rows = [*control.mappings_out.all(), *control.mappings_in.all()]
         return ControlMappingSerializer(rows, many=True).data
+
+
+class OrganizationProfileSerializer(serializers.ModelSerializer):
+    ai_roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=AIRole.choices),
+        required=False,
+        help_text="ISO/IEC 42001 clause 4.1 roles: provider, producer, customer, partner.",
+    )
+
+    class Meta:
+        model = OrganizationProfile
+        fields = ["id", "legal_type", "ai_roles", "updated"]
+        read_only_fields = ["id", "updated"]
+
+    def update(self, instance, validated_data):
+        from isms.services.profile import organization_profile_update
+
+        return organization_profile_update(actor=self.context["request"].auth, **validated_data)

@@ -4,7 +4,8 @@
    context, fail-closed) or, for access tables, an explicit organisation filter;
 2. scope check — isms.api.permissions.ScopePermission against `scope_map` / `action_scopes`;
 3. object permissions — `restrict_queryset()` for reads, `can_change()` for writes;
-4. filterset — django-filter, search and ordering from the view's declarations.
+4. filterset — django-filter, search and ordering from the view's declarations;
+5. versions — an ETag on each object answered, If-Match checked on writes (isms.api.versions).
 A missing object and another organisation's object are the same 404.
 """
 
@@ -17,11 +18,14 @@ from rest_framework.decorators import action
 
 from isms import policy
 from isms.access import Actor
+from isms.api.representation import speed_up
 from isms.api.serializers import AuditEventSerializer
+from isms.api.sync import UpdatedAfterFilter
+from isms.api.versions import ObjectVersionMixin
 from isms.models import AuditEvent
 
 
-class TenantViewSet(viewsets.GenericViewSet):
+class TenantViewSet(ObjectVersionMixin, viewsets.GenericViewSet):
     model: type | None = None  # the tenant model; its default manager filters by tenant
     scope_map: dict[str, list[str]] = {}
     action_scopes: dict[str, list[str]] = {}
@@ -64,6 +68,15 @@ class TenantViewSet(viewsets.GenericViewSet):
     def can_change(self, actor: Actor, obj) -> bool:
         """Deprecated: models with a registered policy never reach this."""
         return True
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        """The view's filter backends, then `updated_after` on every register list."""
+        queryset = super().filter_queryset(queryset)
+        return UpdatedAfterFilter().filter_queryset(self.request, queryset, self)
+
+    def get_serializer(self, *args, **kwargs):
+        """Pages of rows get the fast representation (isms.api.representation)."""
+        return speed_up(super().get_serializer(*args, **kwargs))
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):

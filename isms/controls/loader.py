@@ -39,6 +39,7 @@ def load_control_library() -> LoadReport:
         existing = {c.ref: c for c in framework.controls.all()}
         for row in data["controls"]:
             values = {
+                "group_code": row["group_code"],
                 "group": row["group"],
                 "title": row["title"],
                 "description": row["description"],

@@ -9,6 +9,8 @@ records every change to them.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -26,9 +28,22 @@ class Organization(models.Model):
     # Set only by `manage.py seed_bench` (bench settings): the benchmark seeder may reset an
     # organisation only when this is true, so it can never touch a real one.
     seeded_by_bench = models.BooleanField(default=False, editable=False)
+    # Set by an admin: every member must log in with a second factor (isms.two_factor).
+    require_two_factor = models.BooleanField("require two-factor authentication", default=False)
+    # Single sign-on (isms.models.sso), read before a tenant is known: the e-mail domains that
+    # route to this organisation's IdP, and whether members must sign in through it.
+    sso_domains = ArrayField(models.CharField(max_length=253), default=list, blank=True)
+    sso_required = models.BooleanField("require single sign-on", default=False)
+    # An admin asked for the organisation to be deleted (isms.lifecycle.deletion): the end of
+    # the grace period, shown to every member; None when no deletion is pending.
+    deletion_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The worker deleted its data: the row stays as a tombstone (the audit trail of the
+    # deletion refers to it), with no members and no tenant rows but its deletion records.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]
+        indexes = [GinIndex(fields=["sso_domains"], name="organization_sso_domains")]
 
     def __str__(self) -> str:
         return self.name
@@ -105,6 +120,11 @@ class Invitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # When the membership the invitation gives ends (an auditor's engagement): None for a
+    # membership without end. Accepting the invitation copies it onto the membership.
+    membership_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="The membership it gives ends at this moment."
+    )
 
     class Meta:
         indexes = [models.Index(fields=["organization", "created"])]
@@ -117,6 +137,9 @@ class APIKey(models.Model):
     class Access(models.TextChoices):
         READ = "read", "Read-only"
         READ_WRITE = "read_write", "Read and write"
+        # A gateway or agent platform asking "may this person send this data to this AI
+        # tool?" (monitoring.usage): that question alone, nothing else of the registers.
+        AI_USAGE_DECIDE = "ai_usage_decide", "AI usage decisions only"
 
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="api_keys"

@@ -4,6 +4,11 @@
 ORM saves, bulk updates and raw SQL are all recorded. The application role may only SELECT
 (row-level security limits it to its organisation); UPDATE and DELETE raise, even for the
 owner.
+
+The trail is also a hash chain per organisation (isms.audit_chain, migration 0008): a trigger
+on this table gives each new event its place in its organisation's chain, the previous
+event's hash and its own (SHA-256 of that hash and the event's content), so a row changed,
+deleted or slipped in by whoever controls the database breaks a link that verification finds.
 """
 
 from django.db import models
@@ -17,6 +22,10 @@ class AuditEventQuerySet(models.QuerySet):
 
 
 class AuditEventManager(FailClosedManagerMixin, models.Manager.from_queryset(AuditEventQuerySet)):
+    pass
+
+
+class TenantFilteredManager(FailClosedManagerMixin, models.Manager):
     pass
 
 
@@ -36,6 +45,10 @@ class AuditEvent(models.Model):
     actor = models.CharField(max_length=200, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
     occurred_at = models.DateTimeField()
+    # Set by the database (trigger guardrail_audit_chain), never by the application.
+    chain_position = models.BigIntegerField(null=True, editable=False)
+    previous_hash = models.CharField(max_length=64, null=True, editable=False)
+    hash = models.CharField(max_length=64, null=True, editable=False)
 
     objects = AuditEventManager()
     unscoped = models.Manager()
@@ -46,6 +59,36 @@ class AuditEvent(models.Model):
             models.Index(fields=["organization_id", "table_name", "object_id", "occurred_at"]),
             models.Index(fields=["organization_id", "occurred_at"]),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization_id", "chain_position"], name="isms_auditevent_chain_position"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} {self.table_name}#{self.object_id}"
+
+
+class AuditChainHead(models.Model):
+    """The last link of one organisation's audit chain, one row per organisation.
+
+    Written only by the database (migration isms 0008): at commit, the transaction's last
+    event of the organisation becomes its head. The chain trigger reads it for a
+    transaction's first event, under the organisation's advisory lock, which serialises an
+    organisation's audit events into one chain (other organisations never wait).
+    Verification compares the last chained event with it, so removing the newest events is
+    found too. Row-level security (enabled, not forced: the triggers run as the owner) lets
+    the application role read its own organisation's row and nothing else.
+    """
+
+    organization_id = models.BigIntegerField(primary_key=True)
+    position = models.BigIntegerField()
+    event_id = models.BigIntegerField()
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    objects = TenantFilteredManager()
+    unscoped = models.Manager()
+
+    def __str__(self) -> str:
+        return f"chain head of organisation {self.organization_id}: #{self.position}"

@@ -21,6 +21,9 @@ class Framework(models.Model):
 class Control(models.Model):
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="controls")
     ref = models.CharField(max_length=20)
+    # The group as the standard numbers it: "5" (organizational controls) in ISO/IEC 27001
+    # Annex A; "A.6.1" or "A.6.2" (the two sub-groups of A.6) in ISO/IEC 42001 Annex A.
+    group_code = models.CharField(max_length=10, blank=True, default="")
     group = models.CharField(max_length=120)
     title = models.CharField(max_length=250)
     description = models.TextField()

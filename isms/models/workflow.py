@@ -12,6 +12,8 @@ from isms.tenancy import TenantModel
 
 class TransitionRecord(TenantModel):
     # No foreign key to the object: one table serves every workflow, like the audit trail.
+    # The row it is about, for the organisation export (isms.lifecycle.format).
+    loose_references = {"object_id": ("table_name", "db_table")}
     table_name = models.CharField(max_length=100)
     object_id = models.CharField(max_length=64)
     workflow = models.CharField(max_length=100)

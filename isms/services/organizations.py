@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,30 +16,48 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from isms.models import Invitation, Membership, Organization, Role
 
 User = get_user_model()
 
 
-def organization_create(*, name: str, slug: str, first_admin=None) -> Organization:
+def new_slug(name: str) -> str:
+    """An address for a new organisation: its name in lower case and a random suffix.
+
+    Nobody chooses an address, so nobody can probe for another organisation's by trying it.
+    """
+    stem = re.sub(r"[-_]+", "-", slugify(name))[:40].strip("-") or "organisation"
+    return f"{stem}-{secrets.token_hex(3)}"
+
+
+def organization_create(*, name: str, slug: str | None = None, first_admin=None) -> Organization:
+    """Create an organisation with `first_admin` as its founder; without a `slug` the address
+    is generated (and generated again on the rare collision, never reported)."""
     from isms.access import FOUNDER_ROLE  # isms.access imports the models this module feeds
 
-    organization = Organization(name=name, slug=slug)
-    organization.full_clean()
-    try:
-        with transaction.atomic():
-            organization.save()
-            if first_admin is not None:
-                Membership.objects.create(
-                    organization=organization,
-                    user=first_admin,
-                    role=FOUNDER_ROLE,
-                    top_management=True,
-                )
-    except IntegrityError as error:
-        raise ValidationError({"slug": "An organisation with this slug already exists."}) from error
-    return organization
+    for _attempt in range(5):
+        organization = Organization(name=name, slug=slug or new_slug(name))
+        organization.full_clean(validate_unique=False)
+        try:
+            with transaction.atomic():
+                organization.save()
+                if first_admin is not None:
+                    Membership.objects.create(
+                        organization=organization,
+                        user=first_admin,
+                        role=FOUNDER_ROLE,
+                        top_management=True,
+                    )
+        except IntegrityError as error:
+            if slug is None:
+                continue
+            raise ValidationError(
+                {"slug": "An organisation with this slug already exists."}
+            ) from error
+        return organization
+    raise ValidationError({"name": "No free address was found; try again."})
 
 
 def membership_set(
@@ -89,21 +108,32 @@ def _token_hash(token: str) -> str:
 
 
 def invitation_create(
-    *, organization: Organization, invited_by, email: str, role: str
+    *,
+    organization: Organization,
+    invited_by,
+    email: str,
+    role: str,
+    membership_expires_at: datetime | None = None,
 ) -> SentInvitation:
+    """Invite `email` with `role`; `membership_expires_at` time-boxes the membership the
+    invitation gives (the link itself stops working at that moment too, if sooner)."""
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
     email = email.strip().lower()
     if Membership.objects.filter(organization=organization, user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already a member of {organization.name}."})
     token = secrets.token_urlsafe(32)
+    link_expires_at = timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+    if membership_expires_at is not None:
+        link_expires_at = min(link_expires_at, membership_expires_at)
     invitation = Invitation.objects.create(
         organization=organization,
         email=email,
         role=role,
         token_hash=_token_hash(token),
         invited_by=invited_by,
-        expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+        expires_at=link_expires_at,
+        membership_expires_at=membership_expires_at,
     )
     url = settings.BASE_URL.rstrip("/") + reverse("invitation_accept", args=[token])
     send_mail(
@@ -177,7 +207,7 @@ def invitation_accept(*, token: str, user) -> Membership:
         membership, _ = Membership.objects.update_or_create(
             organization_id=invitation.organization_id,
             user=user,
-            defaults={"role": invitation.role, "expires_at": None},
+            defaults={"role": invitation.role, "expires_at": invitation.membership_expires_at},
         )
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user

@@ -5,6 +5,7 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html, json_script
 from django.utils.safestring import mark_safe
 
+from isms.pickers import PickerSelect, PickerSelectMultiple
 from isms.views.errors import take_refused_input
 
 register = template.Library()
@@ -133,3 +134,13 @@ def refused_input(context) -> str:
     request = context.get("request")
     kept = take_refused_input(request) if request is not None else None
     return json_script(kept, "refused-input") if kept else ""
+
+
+@register.simple_tag
+def picker(source, name, value="", *, id="", empty="—", scope="", multiple=False):
+    """A searchable picker (isms.pickers) for hand-written filter bars: only the chosen
+    option is in the page, picker.js searches the others as the user types."""
+    widget_class = PickerSelectMultiple if multiple else PickerSelect
+    widget = widget_class(source, scope=scope or None, empty_label=empty)
+    attrs = {"id": id, "class": "form-select form-select-sm"}
+    return widget.render(name, value or None, attrs=attrs)

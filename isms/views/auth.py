@@ -37,9 +37,7 @@ def organization_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             org = organizations.organization_create(
-                name=form.cleaned_data["name"],
-                slug=form.cleaned_data["slug"],
-                first_admin=request.user,
+                name=form.cleaned_data["name"], first_admin=request.user
             )
         except ValidationError as error:
             apply_errors(form, error)

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
@@ -126,7 +128,44 @@ def page_not_found(request, exception=None):
     return defaults.page_not_found(request, exception)
 
 
+RETRY_AFTER_SECONDS = 5
+
+
+def database_unavailable(error: BaseException | None) -> bool:
+    """Is `error` the database being unreachable (restarting, failing over, a connection cut
+    mid-query), rather than a bug or a race (isms.writes translates races to 409)?"""
+    from django.db import InterfaceError, OperationalError
+
+    from isms.writes import db_error_to_domain
+
+    return isinstance(error, OperationalError | InterfaceError) and (
+        db_error_to_domain(error) is None
+    )
+
+
+def service_unavailable(request):
+    """503 with Retry-After: JSON in the API's error shape for /api/, else a page that needs
+    neither the database nor the request's context to render."""
+    if _is_api(request):
+        response = api_error(
+            503,
+            "The database is unreachable for a moment; nothing was saved. Try again.",
+            ErrorCode.SERVICE_UNAVAILABLE,
+        )
+    else:
+        from django.http import HttpResponse
+        from django.template import loader
+
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
 def server_error(request):
+    # An error raised outside a view (a middleware opening the tenant transaction, a session
+    # read) reaches this handler with the exception being handled.
+    if database_unavailable(sys.exc_info()[1]):
+        return service_unavailable(request)
     if _is_api(request):
         return api_error(
             500, "The server failed to answer; the error was logged.", ErrorCode.SERVER_ERROR

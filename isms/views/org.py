@@ -11,14 +11,14 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.views.generic import FormView, ListView, TemplateView, View
 
-from isms import exports, home, tabular
+from isms import audit_chain, exports, getting_started, home, policy, tabular
 from isms.filters import AuditEventFilterSet
-from isms.forms import APIKeyForm, InvitationForm, MembershipForm
-from isms.models import APIKey, AuditEvent, Invitation, Membership
-from isms.services import api_keys, organizations
+from isms.forms import APIKeyForm, InvitationForm, MembershipForm, OrganizationProfileForm
+from isms.models import AIRole, APIKey, AuditEvent, Invitation, Membership, OrganizationProfile
+from isms.services import api_keys, organizations, profile
 from isms.views.auth import SESSION_LAST_ORG
 from isms.views.forms import apply_errors
-from isms.views.mixins import OrgViewMixin
+from isms.views.mixins import OrgFormView, OrgViewMixin
 
 
 class OrgHomeView(OrgViewMixin, TemplateView):
@@ -34,6 +34,7 @@ class OrgHomeView(OrgViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["figures"] = home.figures(self.actor)
         context["panels"] = home.panels(self.actor)
+        context["getting_started"] = getting_started.home_checklist(self.actor)
         context["member_count"] = (
             Membership.objects.active().filter(organization=self.organization).count()
         )
@@ -212,6 +213,28 @@ class AuditTrailView(OrgViewMixin, ListView):
         return context
 
 
+class AuditChainView(OrgViewMixin, TemplateView):
+    """The audit trail's hash chain recomputed now, with its first broken link named."""
+
+    template_name = "isms/audit_chain.html"
+    scope_map = {"GET": ["audit:read", "evidence:export"]}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        verification = audit_chain.verify_chain(self.organization.pk)
+        context["verification"] = verification
+        broken = verification.broken
+        context["broken_event"] = (
+            AuditEvent.objects.filter(pk=broken.event_id).first()
+            if broken and broken.event_id
+            else None
+        )
+        context["api_url"] = reverse(
+            "auditevent-chain", kwargs={"org_slug": self.organization.slug}
+        )
+        return context
+
+
 class AuditTrailExportView(OrgViewMixin, View):
     """The (filtered) audit trail as CSV or XLSX, through isms.tabular like every export."""
 
@@ -226,3 +249,33 @@ class AuditTrailExportView(OrgViewMixin, View):
             raise ValidationError(filterset.errors.as_data())
         events = filterset.qs
         return exports.audit_trail_response(events, fmt=fmt, organization=self.organization)
+
+
+class OrganizationProfileView(OrgFormView):
+    """The organisation profile: admins edit it, every member reads it."""
+
+    model = OrganizationProfile
+    template_name = "isms/organization_profile.html"
+    form_class = OrganizationProfileForm
+    scope_map = {"GET": ["org:read"], "POST": ["org:admin"]}
+    success_message = "Organisation profile saved."
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = profile.organization_profile()
+        kwargs["read_only"] = not policy.can(self.actor, "change", kwargs["instance"])
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["may_edit"] = not context["form"].fields["legal_type"].disabled
+        context["profile"] = context["form"].instance
+        labels = dict(AIRole.choices)
+        context["role_labels"] = [labels[r] for r in context["profile"].ai_roles if r in labels]
+        return context
+
+    def perform(self, form):
+        return profile.organization_profile_update(actor=self.actor, **form.cleaned_data)
+
+    def get_success_url(self):
+        return reverse("organization_profile", args=[self.organization.slug])

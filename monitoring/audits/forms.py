@@ -3,6 +3,7 @@ from django import forms
 from assets.models import Asset
 from isms.members import MemberChoiceField
 from isms.models import Control
+from isms.pickers import PickerSelectMultiple
 from monitoring.audits.models import CLAUSES, AuditFinding, AuditProgramme
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -21,9 +22,13 @@ class AuditForm(forms.Form):
         queryset=Control.objects.select_related("framework"),
         required=False,
         label="Controls in scope",
+        widget=PickerSelectMultiple("controls"),
     )
     assets = forms.ModelMultipleChoiceField(
-        queryset=Asset.objects.none(), required=False, label="Assets in scope"
+        queryset=Asset.objects.none(),
+        required=False,
+        label="Assets in scope",
+        widget=PickerSelectMultiple("assets"),
     )
     criteria = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     plan = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))

@@ -287,3 +287,34 @@ def ai_metric_thresholds(today: date) -> Outcome:
         evidence=f"{judged} metric thresholds judged on their latest value: "
         f"{len(breaches)} breached.",
     )
+
+
+@check(
+    "audit_chain_intact",
+    title="Audit trail unaltered",
+    controls=[(ISO27001, "8.15")],
+    description=(
+        "The organisation's audit trail still forms an unbroken SHA-256 chain: no event was "
+        "changed, removed or slipped in after it was written, even by whoever runs the "
+        "database (isms.audit_chain). Three queries whatever the trail's length; the time "
+        "grows with it."
+    ),
+)
+def audit_chain_intact(today: date) -> Outcome:
+    from isms.audit_chain import verify_chain
+    from isms.tenancy import current_organization_id
+
+    result = verify_chain(current_organization_id())
+    broken = result.broken
+    failing = (
+        [] if broken is None else [Failing("audit_event", broken.event_id or 0, broken.detail)]
+    )
+    return Outcome(
+        passed=result.intact,
+        value=float(len(failing)),
+        threshold=0.0,
+        failing=failing,
+        failing_count=len(failing),
+        evidence=f"{result.events_checked} audit events verified: "
+        + ("every link holds." if broken is None else f"{broken.kind}: {broken.detail}"),
+    )

@@ -107,8 +107,9 @@ class PortfolioRow:
         return result
 
 
-def portfolio_rows(user) -> list[PortfolioRow]:
-    """The user's organisations (active memberships only) and their stored figures.
+def portfolio_rows(user, may_enter=None) -> list[PortfolioRow]:
+    """The user's organisations (active memberships only) and their stored figures; with
+    `may_enter(organization)`, only those the session may enter (single sign-on).
 
     Two queries whatever the number of organisations."""
     from isms.models import Membership
@@ -119,6 +120,8 @@ def portfolio_rows(user) -> list[PortfolioRow]:
         .select_related("organization")
         .order_by("organization__name", "organization_id")
     )
+    if may_enter is not None:
+        memberships = [m for m in memberships if may_enter(m.organization)]
     ids = [m.organization_id for m in memberships]
     stored = {
         f.organization_id: f for f in PortfolioFigures.objects.filter(organization_id__in=ids)

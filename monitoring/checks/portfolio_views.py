@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.views.generic import TemplateView
 
+from isms.sso import session as sso_session
 from monitoring.checks.portfolio import portfolio_rows
 
 
@@ -15,5 +16,9 @@ class PortfolioView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["rows"] = portfolio_rows(self.request.user)
+        request = self.request
+        context["rows"] = portfolio_rows(
+            request.user,
+            may_enter=lambda org: sso_session.entry_refusal(request, org) is None,
+        )
         return context

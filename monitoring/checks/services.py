@@ -15,7 +15,9 @@ from django.utils.dateparse import parse_datetime
 from assets.models import AI_TYPES, Asset
 from isms import policy
 from isms.access import Actor
+from isms.models import WebhookEventType
 from isms.tenancy import current_organization_id
+from isms.webhooks.events import emit_many
 from isms.writes import model_update
 from monitoring.checks.models import CheckRun, CheckStatus, Metric, MetricPoint, MetricThreshold
 from monitoring.checks.notifications import notify_owners
@@ -38,7 +40,22 @@ def run_checks(*, today: date | None = None, codes: list[str] | None = None) -> 
             continue
         runs.append(_run_one(check_type, today, now, organization_id))
     CheckRun.objects.bulk_create(runs)
-    _notify_failures([r for r in runs if r.status != CheckStatus.PASS], today)
+    failed = [r for r in runs if r.status != CheckStatus.PASS]
+    _notify_failures(failed, today)
+    emit_many(
+        WebhookEventType.CHECK_FAILED,
+        [
+            {
+                "object": "check_run",
+                "id": run.pk,
+                "name": run.check_code,
+                "status": run.status,
+                "failing_count": run.failing_count,
+                "controls": run.controls,
+            }
+            for run in failed
+        ],
+    )
     return runs
 
 

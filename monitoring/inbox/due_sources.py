@@ -10,12 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 
 from monitoring.inbox.sources import (
     DueItem,
+    TaskCounts,
+    TaskQuery,
     _members,
+    active_member_ids,
     designated_members,
+    due_counter,
     due_source,
     horizon,
     members_with_scope,
@@ -32,10 +36,7 @@ def _day(value) -> date:
     return value.date() if hasattr(value, "date") else value
 
 
-@due_source("supplier_certificate", "Supplier certificate expiring")
-def supplier_certificates(organization_id: int, today: date) -> Iterable[DueItem]:
-    """A supplier's certificate expires (controls 5.19-5.22), unless a newer one of the same
-    type already replaces it; reminds the supplier's owner."""
+def _expiring_certificates(today: date):
     from suppliers.models import Supplier, SupplierCertification
 
     newer = SupplierCertification.objects.filter(
@@ -43,19 +44,37 @@ def supplier_certificates(organization_id: int, today: date) -> Iterable[DueItem
         type=OuterRef("type"),
         valid_until__gt=OuterRef("valid_until"),
     )
-    rows = (
+    return (
         SupplierCertification.objects.filter(valid_until__lte=horizon(today))
         .exclude(supplier__status=Supplier.Status.TERMINATED)
         .exclude(Exists(newer))
-        .values_list(
-            "pk",
-            "type",
-            "other_name",
-            "valid_until",
-            "supplier_id",
-            "supplier__name",
-            "supplier__owner_id",
-        )
+    )
+
+
+@due_counter("supplier_certificate")
+def supplier_certificate_counts(organization_id: int, query: TaskQuery) -> TaskCounts:
+    return query.count(
+        _expiring_certificates(query.today),
+        "valid_until",
+        Q(supplier__owner_id=query.user_id),
+        domain="suppliers",
+    )
+
+
+@due_source("supplier_certificate", "Supplier certificate expiring")
+def supplier_certificates(organization_id: int, today: date) -> Iterable[DueItem]:
+    """A supplier's certificate expires (controls 5.19-5.22), unless a newer one of the same
+    type already replaces it; reminds the supplier's owner."""
+    from suppliers.models import SupplierCertification
+
+    rows = _expiring_certificates(today).values_list(
+        "pk",
+        "type",
+        "other_name",
+        "valid_until",
+        "supplier_id",
+        "supplier__name",
+        "supplier__owner_id",
     )
     url = url_maker(organization_id)
     labels = dict(SupplierCertification.Type.choices)
@@ -71,15 +90,27 @@ def supplier_certificates(organization_id: int, today: date) -> Iterable[DueItem
         )
 
 
-@due_source("supplier_reassessment", "Supplier reassessment")
-def supplier_reassessments(organization_id: int, today: date) -> Iterable[DueItem]:
+def _reassessments(today: date):
     from suppliers.models import Supplier
 
-    rows = (
-        Supplier.objects.filter(next_reassessment_date__lte=horizon(today))
-        .exclude(status=Supplier.Status.TERMINATED)
-        .values_list("pk", "name", "owner_id", "next_reassessment_date")
+    return Supplier.objects.filter(next_reassessment_date__lte=horizon(today)).exclude(
+        status=Supplier.Status.TERMINATED
     )
+
+
+@due_counter("supplier_reassessment")
+def supplier_reassessment_counts(organization_id: int, query: TaskQuery) -> TaskCounts:
+    return query.count(
+        _reassessments(query.today),
+        "next_reassessment_date",
+        Q(owner_id=query.user_id),
+        domain="suppliers",
+    )
+
+
+@due_source("supplier_reassessment", "Supplier reassessment")
+def supplier_reassessments(organization_id: int, today: date) -> Iterable[DueItem]:
+    rows = _reassessments(today).values_list("pk", "name", "owner_id", "next_reassessment_date")
     url = url_maker(organization_id)
     for pk, name, owner_id, due in rows:
         yield DueItem(
@@ -92,14 +123,30 @@ def supplier_reassessments(organization_id: int, today: date) -> Iterable[DueIte
         )
 
 
+def _lapsing_acceptances(today: date):
+    from risks.models import RiskAcceptance
+
+    return RiskAcceptance.objects.filter(
+        status=RiskAcceptance.Status.APPROVED, expires_on__lte=horizon(today)
+    )
+
+
+@due_counter("risk_acceptance_expiring")
+def risk_acceptance_expiring_counts(organization_id: int, query: TaskQuery) -> TaskCounts:
+    return query.count(
+        _lapsing_acceptances(query.today),
+        "expires_on",
+        Q(risk__owner_id=query.user_id),
+        domain="risks",
+    )
+
+
 @due_source("risk_acceptance_expiring", "Risk acceptance expiring")
 def risk_acceptances_expiring(organization_id: int, today: date) -> Iterable[DueItem]:
     """An approved risk acceptance lapses: the risk owner decides again (6.1.3, 8.3)."""
-    from risks.models import RiskAcceptance
-
-    rows = RiskAcceptance.objects.filter(
-        status=RiskAcceptance.Status.APPROVED, expires_on__lte=horizon(today)
-    ).values_list("pk", "risk_id", "risk__title", "risk__owner_id", "expires_on")
+    rows = _lapsing_acceptances(today).values_list(
+        "pk", "risk_id", "risk__title", "risk__owner_id", "expires_on"
+    )
     url = url_maker(organization_id)
     for pk, risk_id, title, owner_id, expires in rows:
         yield DueItem(
@@ -112,14 +159,27 @@ def risk_acceptances_expiring(organization_id: int, today: date) -> Iterable[Due
         )
 
 
-@due_source("treatment_action", "Risk treatment action")
-def treatment_actions(organization_id: int, today: date) -> Iterable[DueItem]:
+def _open_treatment_actions(today: date):
     from risks.models import TreatmentAction
 
-    rows = TreatmentAction.objects.filter(
+    return TreatmentAction.objects.filter(
         status__in=[TreatmentAction.Status.PLANNED, TreatmentAction.Status.IN_PROGRESS],
         due_date__lte=horizon(today),
-    ).values_list("pk", "description", "owner_id", "due_date", "risk_id", "risk__title")
+    )
+
+
+@due_counter("treatment_action")
+def treatment_action_counts(organization_id: int, query: TaskQuery) -> TaskCounts:
+    return query.count(
+        _open_treatment_actions(query.today), "due_date", Q(owner_id=query.user_id), "risks"
+    )
+
+
+@due_source("treatment_action", "Risk treatment action")
+def treatment_actions(organization_id: int, today: date) -> Iterable[DueItem]:
+    rows = _open_treatment_actions(today).values_list(
+        "pk", "description", "owner_id", "due_date", "risk_id", "risk__title"
+    )
     url = url_maker(organization_id)
     for pk, what, owner_id, due, risk_id, title in rows:
         yield DueItem(
@@ -127,6 +187,76 @@ def treatment_actions(organization_id: int, today: date) -> Iterable[DueItem]:
             key=f"treatment_action:{pk}:{due.isoformat()}",
             subject=f"Treatment action “{what}” (risk “{title}”)",
             url=url("risk_detail", risk_id),
+            due_on=due,
+            domain="risks",
+        )
+
+
+def _open_obligations(today: date):
+    from risks.models import AIActObligation
+
+    return AIActObligation.objects.filter(
+        status=AIActObligation.Status.OPEN, due_on__lte=horizon(today)
+    )
+
+
+@due_counter("ai_act_obligation")
+def ai_act_obligation_counts(organization_id: int, query: TaskQuery) -> TaskCounts:
+    return query.count(_open_obligations(query.today), "due_on", Q(owner_id=query.user_id), "risks")
+
+
+@due_source("ai_act_obligation", "EU AI Act obligation")
+def ai_act_obligations(organization_id: int, today: date) -> Iterable[DueItem]:
+    """An open EU AI Act obligation of an AI system (risks.models.obligations) comes due:
+    reminds its owner. The key carries the due date, so a moved application date (an amending
+    act) is reminded again."""
+    rows = _open_obligations(today).values_list(
+        "pk", "article", "text", "owner_id", "due_on", "asset_id", "asset__name"
+    )
+    url = url_maker(organization_id)
+    for pk, article, text, owner_id, due, asset_id, asset_name in rows:
+        yield DueItem(
+            recipient_ids=[owner_id],
+            key=f"ai_act_obligation:{pk}:{due.isoformat()}",
+            subject=f"{asset_name}: {article} — {text}",
+            url=url("ai_act_obligation_list", query=f"asset={asset_id}"),
+            due_on=due,
+            domain="risks",
+        )
+
+
+def _reassessable_impact_assessments(today: date):
+    from risks.models import ImpactAssessment
+
+    return ImpactAssessment.objects.filter(
+        status=ImpactAssessment.Status.APPROVED, reassess_by__lte=horizon(today)
+    )
+
+
+@due_counter("impact_reassessment")
+def impact_reassessment_counts(organization_id: int, query: TaskQuery) -> TaskCounts:
+    return query.count(
+        _reassessable_impact_assessments(query.today),
+        "reassess_by",
+        Q(asset__owner_id=query.user_id),
+        "risks",
+    )
+
+
+@due_source("impact_reassessment", "AI impact assessment to reassess")
+def impact_reassessments(organization_id: int, today: date) -> Iterable[DueItem]:
+    """An approved AI impact assessment reaches the date it said it would be reassessed by
+    (ISO/IEC 42001 6.1.4, 8.4): reminds the AI system's owner."""
+    rows = _reassessable_impact_assessments(today).values_list(
+        "pk", "reassess_by", "asset__name", "asset__owner_id"
+    )
+    url = url_maker(organization_id)
+    for pk, due, asset_name, owner_id in rows:
+        yield DueItem(
+            recipient_ids=[owner_id],
+            key=f"impact_reassessment:{pk}:{due.isoformat()}",
+            subject=f"Reassess the AI impact assessment of {asset_name}",
+            url=url("impact_assessment", pk),
             due_on=due,
             domain="risks",
         )
@@ -143,10 +273,11 @@ def policy_acknowledgements(organization_id: int, today: date) -> Iterable[DueIt
     members: dict[str, list[int]] = {}
     for user_id, role in _members(organization_id):
         members.setdefault(role, []).append(user_id)
+    # A set needs no order: the model's default (-acknowledged_at) sorted 15,000 rows first.
     done: set[tuple[int, int]] = set(
-        Acknowledgement.objects.filter(version__status=VersionStatus.PUBLISHED).values_list(
-            "version_id", "user_id"
-        )
+        Acknowledgement.objects.filter(version__status=VersionStatus.PUBLISHED)
+        .order_by()
+        .values_list("version_id", "user_id")
     )
     url = url_maker(organization_id)
     for version in versions:
@@ -353,4 +484,45 @@ def supplier_links_to_send(organization_id: int, today: date) -> Iterable[DueIte
             url=url("supplier_assessment_detail", assessment_id),
             due_on=due_on,
             domain="suppliers",
+        )
+
+
+def _expiring_training(today: date):
+    from monitoring.competence.models import TrainingRecord
+
+    same = Q(requirement_id=OuterRef("requirement_id")) & Q(requirement_id__isnull=False)
+    same |= Q(requirement_id__isnull=True, course=OuterRef("course"))
+    newer = TrainingRecord.objects.filter(same, member_id=OuterRef("member_id")).filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef("expires_on"))
+    )
+    return TrainingRecord.objects.filter(expires_on__lte=horizon(today)).exclude(Exists(newer))
+
+
+@due_counter("training_expiring")
+def training_expiring_counts(organization_id: int, query: TaskQuery) -> TaskCounts:
+    """Only active members' records are items (the source skips the others)."""
+    rows = _expiring_training(query.today).filter(
+        member_id__in=sorted(active_member_ids(organization_id))
+    )
+    return query.count(rows, "expires_on", Q(member_id=query.user_id), escalate_after_days=7)
+
+
+@due_source("training_expiring", "Training expiring")
+def training_expiring(organization_id: int, today: date) -> Iterable[DueItem]:
+    """A member's training or awareness record expires (Clause 7.2; EU AI Act Art. 4 for AI
+    literacy), unless a later record of the same competence (or course) replaces it; the
+    member is reminded and the officers are told a week after it lapsed."""
+    active = active_member_ids(organization_id)
+    rows = _expiring_training(today).values_list("pk", "course", "member_id", "expires_on")
+    url = url_maker(organization_id)
+    for pk, course, member_id, expires in rows:
+        if member_id not in active:
+            continue
+        yield DueItem(
+            recipient_ids=[member_id],
+            key=f"training_expiring:{pk}:{expires.isoformat()}",
+            subject=f"Your training “{course[:80]}” expires on {expires:%d %b %Y}",
+            url=url("training_detail", pk),
+            due_on=expires,
+            escalate_after_days=7,
         )

@@ -33,15 +33,18 @@ def inbox_settings() -> InboxSettings:
 def my_tasks(actor: Actor, today: date | None = None) -> MyTasks:
     """What is due for this person now, from the registers themselves (not from the
     notifications): completing a task removes it at once."""
-    from monitoring.inbox.services import stage_of
-
     tasks = MyTasks()
     if actor.user_id is None:
         return tasks
     today = today or timezone.localdate()
-    config = inbox_settings()
-    organization_id = actor.organization.pk
-    for item in sorted(sources.gather(organization_id, today), key=lambda i: (i.due_on, i.key)):
+    _sort_into(tasks, actor, sources.gather(actor.organization.pk, today), today, inbox_settings())
+    return tasks
+
+
+def _sort_into(tasks: MyTasks, actor: Actor, items: list, today: date, config) -> None:
+    from monitoring.inbox.services import stage_of
+
+    for item in sorted(items, key=lambda i: (i.due_on, i.key)):
         stage = stage_of(item.due_on, today, config.soon_days)
         if stage is None:
             continue
@@ -51,7 +54,33 @@ def my_tasks(actor: Actor, today: date | None = None) -> MyTasks:
             after = item.escalates_after(config.escalate_after_days)
             if (today - item.due_on).days >= after and actor.has_scope(f"{item.domain}:manage"):
                 tasks.escalated.append(item)
-    return tasks
+
+
+def task_counts(actor: Actor, today: date | None = None) -> sources.TaskCounts:
+    """How many tasks `my_tasks` would list in each stage, without building every due item
+    of the organisation: sources with a counter count in one aggregate query each, the
+    others (few items: approvals, acknowledgements) are gathered and sorted."""
+    counts = sources.TaskCounts()
+    if actor.user_id is None:
+        return counts
+    today = today or timezone.localdate()
+    config = inbox_settings()
+    counted = sources.counters()
+    kinds = [kind for kind in sources.registered() if kind not in counted]
+    tasks = MyTasks()
+    _sort_into(tasks, actor, sources.gather(actor.organization.pk, today, kinds), today, config)
+    counts.add(
+        sources.TaskCounts(
+            len(tasks.overdue), len(tasks.due), len(tasks.soon), len(tasks.escalated)
+        )
+    )
+    query = sources.TaskQuery(
+        actor.user_id, today, config.soon_days, config.escalate_after_days, actor.scopes
+    )
+    for kind, counter in counted.items():
+        if kind in sources.registered():
+            counts.add(counter(actor.organization.pk, query))
+    return counts
 
 
 def my_notifications(actor: Actor) -> QuerySet[Notification]:
@@ -75,14 +104,14 @@ def home_figures(actor: Actor) -> list:
 
     if actor.user_id is None or not actor.has_scope("monitoring:read"):
         return []
-    tasks = my_tasks(actor)
-    overdue = len(tasks.overdue) + len(tasks.escalated)
+    tasks = task_counts(actor)
+    overdue = tasks.overdue + tasks.escalated
     return [
         HomeFigure(
             "My overdue tasks",
             overdue,
             reverse("monitoring_inbox:my_tasks", args=[actor.organization.slug]),
             "danger" if overdue else "success",
-            f"{len(tasks.due) + len(tasks.soon)} more due soon.",
+            f"{tasks.due + tasks.soon} more due soon.",
         )
     ]

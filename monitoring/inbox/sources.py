@@ -12,6 +12,11 @@ per (organisation, recipient, key).
 
 `escalate_after_days=None` means "the organisation's setting"; escalation goes to the members
 holding `<domain>:manage` (isms.access), never to a role by name.
+
+A source whose items are its rows, one recipient (or a condition) per row, may also register a
+counter (`@due_counter(kind)`): the home page's figure then counts that source's items for one
+person in a single aggregate query (`TaskQuery.count`) instead of building every item of the
+organisation; the counts are those `my_tasks` would find (tests/monitoring/test_task_counts.py).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
 from monitoring.inbox.models import MAX_SOON_DAYS
@@ -67,6 +73,77 @@ def due_source(kind: str, label: str = "") -> Callable[[DueSource], DueSource]:
 
 def registered() -> dict[str, DueSource]:
     return dict(_sources)
+
+
+@dataclass
+class TaskCounts:
+    """How many of a person's tasks are in each stage (as selectors.MyTasks sorts them)."""
+
+    overdue: int = 0
+    due: int = 0
+    soon: int = 0
+    escalated: int = 0
+
+    def add(self, other: TaskCounts) -> None:
+        self.overdue += other.overdue
+        self.due += other.due
+        self.soon += other.soon
+        self.escalated += other.escalated
+
+
+@dataclass(frozen=True)
+class TaskQuery:
+    """One person's view of the due items: theirs by stage, and others' items overdue long
+    enough to escalate in the domains whose `<domain>:manage` scope they hold."""
+
+    user_id: int
+    today: date
+    soon_days: int
+    escalate_after_days: int  # the organisation's setting
+    scopes: frozenset[str]
+
+    def count(
+        self,
+        rows: QuerySet,
+        due: str,
+        mine: Q,
+        domain: str = "monitoring",
+        escalate_after_days: int | None = None,
+    ) -> TaskCounts:
+        """Count the items of `rows` (one item per row, due on the date field `due`) in one
+        query: `mine` is the condition of a row whose item reaches this person."""
+        today = self.today
+        wanted = {
+            "overdue": mine & Q(**{f"{due}__lt": today}),
+            "due": mine & Q(**{due: today}),
+            "soon": mine
+            & Q(**{f"{due}__gt": today, f"{due}__lte": today + timedelta(days=self.soon_days)}),
+        }
+        if f"{domain}:manage" in self.scopes:
+            after = self.escalate_after_days if escalate_after_days is None else escalate_after_days
+            last = today - timedelta(days=max(after, 1))  # overdue, and for `after` days
+            wanted["escalated"] = ~mine & Q(**{f"{due}__lte": last})
+        found = rows.order_by().aggregate(**{k: Count("pk", filter=q) for k, q in wanted.items()})
+        return TaskCounts(**found)
+
+
+DueCounter = Callable[[int, TaskQuery], TaskCounts]
+_counters: dict[str, DueCounter] = {}
+
+
+def due_counter(kind: str) -> Callable[[DueCounter], DueCounter]:
+    """Register `fn(organization_id, query) -> TaskCounts` as the counter of source `kind`
+    (run inside a gather's context: the shared member list is read)."""
+
+    def register(fn: DueCounter) -> DueCounter:
+        _counters[kind] = fn
+        return fn
+
+    return register
+
+
+def counters() -> dict[str, DueCounter]:
+    return dict(_counters)
 
 
 _horizon_days = MAX_SOON_DAYS

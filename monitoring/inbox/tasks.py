@@ -33,14 +33,5 @@ def sweep_organization(*, organization_id: int, today: str | None = None) -> dic
 @shared_task(name="monitoring.inbox.sweep_reminders", bind=True)
 def sweep_reminders(self, today: str | None = None) -> int:
     """Queue one sweep per organisation, on the queue this sweep came from."""
-    queue = (getattr(self.request, "delivery_info", None) or {}).get("routing_key")
-    if queue:
-        from isms.models import Organization
-
-        ids = list(Organization.objects.order_by("pk").values_list("pk", flat=True))
-        for organization_id in ids:
-            sweep_organization.apply_async(
-                kwargs={"organization_id": organization_id, "today": today}, queue=queue
-            )
-        return len(ids)
-    return sweep(sweep_organization, today=today)
+    queue = (getattr(self.request, "delivery_info", None) or {}).get("routing_key") or ""
+    return sweep(sweep_organization, queue=queue, today=today)

@@ -7,6 +7,7 @@ from django import forms
 from assets.models import Asset
 from isms.choices import DataCategory
 from isms.members import MemberChoiceField
+from isms.pickers import PickerSelectMultiple
 from monitoring.incidents.models import Incident, IncidentSettings
 from suppliers.models import Supplier
 
@@ -18,8 +19,13 @@ class IncidentForm(forms.ModelForm):
         queryset=Asset.objects.none(),
         required=False,
         help_text="Affected systems; their model version is recorded as it is now.",
+        widget=PickerSelectMultiple("assets"),
     )
-    suppliers = forms.ModelMultipleChoiceField(queryset=Supplier.objects.none(), required=False)
+    suppliers = forms.ModelMultipleChoiceField(
+        queryset=Supplier.objects.none(),
+        required=False,
+        widget=PickerSelectMultiple("suppliers"),
+    )
     data_categories = forms.MultipleChoiceField(
         choices=DataCategory.choices, required=False, label="Data involved"
     )

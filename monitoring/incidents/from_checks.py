@@ -95,7 +95,7 @@ def prefill(run) -> dict:
 def incident_from_check_run(*, actor: Actor, run, nonconformity: bool = True, owner=None) -> Raised:
     """Raise (or find) the incident of a failing check run, and its nonconformity where the
     run evidences controls and `nonconformity` is asked for."""
-    from monitoring.incidents.services import _set_assets, _timeline, sync_clocks
+    from monitoring.incidents.services import _set_assets, _timeline, incident_opened, sync_clocks
 
     policy.require(actor, "report", Incident(organization_id=current_organization_id()))
     if run.status == "pass":
@@ -125,6 +125,7 @@ def incident_from_check_run(*, actor: Actor, run, nonconformity: bool = True, ow
                 kind="status",
             )
             sync_clocks(incident)
+            incident_opened(incident)
             raised_nc = None
             if nonconformity and run.controls:
                 raised_nc = _nonconformity(actor, incident, run, owner)

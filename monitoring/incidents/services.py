@@ -20,7 +20,9 @@ from isms import policy
 from isms.access import Actor
 from isms.errors import Conflict
 from isms.members import validate_member
+from isms.models import WebhookEventType
 from isms.tenancy import current_organization_id, tenant_context
+from isms.webhooks.events import emit, object_data
 from isms.workflow import Transition, Workflow, transition
 from isms.writes import model_update
 from monitoring.incidents import hooks
@@ -284,7 +286,22 @@ def incident_report(
     _set_suppliers(incident, suppliers)
     _timeline(incident, f"Reported by {_label(actor)}.", actor=actor, kind="status")
     sync_clocks(incident)
+    incident_opened(incident)
     return incident
+
+
+def incident_opened(incident: Incident) -> None:
+    """The `incident.opened` webhook event, in the transaction that opened it."""
+    emit(
+        WebhookEventType.INCIDENT_OPENED,
+        data=object_data(
+            incident,
+            "incident",
+            severity=incident.severity,
+            category=incident.category,
+            source=incident.source,
+        ),
+    )
 
 
 @transaction.atomic
@@ -615,6 +632,7 @@ def concern_report(
     )
     incident.save()
     _timeline(incident, "Reported through the public concern form.", actor=None, kind="status")
+    incident_opened(incident)
     if upload is not None:
         evidence_add(actor=None, incident=incident, upload=upload, label=label)
     now = timezone.now()

@@ -63,6 +63,20 @@ class SubjectType(models.TextChoices):
 
 
 class ReviewSchedule(TenantModel):
+    # The subject, for the organisation export (isms.lifecycle.format).
+    loose_references = {
+        "object_id": (
+            "subject_type",
+            {
+                SubjectType.AI_SYSTEM: "assets.Asset",
+                SubjectType.SUPPLIER: "suppliers.Supplier",
+                SubjectType.POLICY: "policies.Policy",
+                SubjectType.RISK: "risks.Risk",
+                SubjectType.SOA: "risks.StatementOfApplicability",
+                SubjectType.EVIDENCE: "monitoring_checks.ControlEvidence",
+            },
+        )
+    }
     subject_type = models.CharField(max_length=15, choices=SubjectType.choices)
     object_id = models.BigIntegerField()
     title = models.CharField(max_length=300, help_text="The subject's name when scheduled.")

@@ -7,7 +7,12 @@ from celery import shared_task
 from isms.celery import TenantTask, sweep
 
 
-@shared_task(base=TenantTask, name="monitoring.reviews.ensure_schedules", acks_late=True)
+@shared_task(
+    base=TenantTask,
+    name="monitoring.reviews.ensure_schedules",
+    acks_late=True,
+    reject_on_worker_lost=True,  # a killed run is redone; it is set-based, so once
+)
 def ensure_schedules(*, organization_id: int) -> int:
     from monitoring.reviews.services import schedules_ensure
 

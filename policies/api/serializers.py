@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from isms.access import OWN_SCOPE, addressable_roles
@@ -26,6 +27,22 @@ from policies.starters import TEMPLATES
 from policies.workflows import allowed_actions
 
 
+class PolicyControlSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    framework = serializers.CharField()
+    ref = serializers.CharField()
+    title = serializers.CharField()
+
+
+class PolicyControlsSerializer(serializers.Serializer):
+    controls = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**31 - 1),
+        allow_empty=True,
+        max_length=500,
+        help_text="Ids of library controls (GET …/controls/ of the control library).",
+    )
+
+
 class PolicySerializer(serializers.ModelSerializer):
     owner = MemberField(scope=OWN_SCOPE)
     audience_roles = serializers.ListField(
@@ -40,6 +57,9 @@ class PolicySerializer(serializers.ModelSerializer):
     latest_number = serializers.IntegerField(read_only=True, allow_null=True)
     latest_status = serializers.CharField(read_only=True, allow_null=True)
     published_number = serializers.IntegerField(read_only=True, allow_null=True)
+    controls = serializers.SerializerMethodField(
+        help_text="The library controls this policy implements (set with …/controls/)."
+    )
 
     class Meta:
         model = Policy
@@ -50,10 +70,23 @@ class PolicySerializer(serializers.ModelSerializer):
             "latest_number",
             "latest_status",
             "published_number",
+            "controls",
             "created",
             "updated",
         )
         read_only_fields = ["next_review_date", "created", "updated"]
+
+    @extend_schema_field(PolicyControlSerializer(many=True))
+    def get_controls(self, obj) -> list[dict]:
+        return [
+            {
+                "id": link.control_id,
+                "framework": link.control.framework.code,
+                "ref": link.control.ref,
+                "title": link.control.title,
+            }
+            for link in obj.control_links.all()
+        ]
 
     def create(self, validated_data):
         return services.policy_create(actor=self.context["request"].auth, **validated_data)

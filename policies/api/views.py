@@ -26,6 +26,7 @@ from policies.api.serializers import (
     AcknowledgementStatusSerializer,
     DiffQuerySerializer,
     DiffSerializer,
+    PolicyControlsSerializer,
     PolicyFromTemplateSerializer,
     PolicySerializer,
     PolicyVersionSerializer,
@@ -50,14 +51,30 @@ class PolicyViewSet(TenantModelViewSet):
     model = Policy
     serializer_class = PolicySerializer
     scope_map = {"GET": READ, "POST": WRITE, "PATCH": WRITE}
-    action_scopes = {"from_template": WRITE}
+    action_scopes = {"from_template": WRITE, "set_controls": WRITE}
     http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_class = PolicyFilterSet
     search_fields = ["title"]
     ordering_fields = ["title", "kind", "next_review_date", "updated"]
 
     def get_base_queryset(self):
-        return selectors.policy_list()
+        return selectors.policy_list().prefetch_related("control_links__control__framework")
+
+    @extend_schema(
+        summary="Link the policy to exactly these library controls (their SoA rows list it)",
+        request=PolicyControlsSerializer,
+        responses=PolicySerializer,
+    )
+    @action(detail=True, methods=["post"], url_path="controls")
+    def set_controls(self, request, *args, **kwargs):
+        policy = self.get_object()  # first: another organisation's id is a 404, never a 400
+        query = PolicyControlsSerializer(data=request.data)
+        query.is_valid(raise_exception=True)
+        services.policy_controls_set(
+            actor=self.actor, policy=policy, controls=query.validated_data["controls"]
+        )
+        policy = self.get_base_queryset().get(pk=policy.pk)
+        return Response(PolicySerializer(policy, context=self.get_serializer_context()).data)
 
     @extend_schema(
         summary="Create a policy from a starter template; its first version is a draft",

@@ -9,9 +9,19 @@ from isms.access import OWN_SCOPE
 from isms.api.serializers import MemberField, TenantRelatedField
 from isms.choices import DataCategory
 from isms.models import Control
-from risks.ai_act import HighRiskArea, ProhibitedPractice, TransparencyDuty
+from risks.ai_act import (
+    AnnexIIIUseCase,
+    Art25Trigger,
+    DerogationCondition,
+    HighRiskArea,
+    ProhibitedPractice,
+    ProhibitionException,
+    TransparencyDuty,
+)
 from risks.models import (
+    AIActObligation,
     AIChangeRequest,
+    FundamentalRightsAssessment,
     ImpactAssessment,
     Risk,
     RiskAcceptance,
@@ -21,7 +31,7 @@ from risks.models import (
     SoASnapshot,
     TreatmentAction,
 )
-from risks.models.change import HarmLevel, HarmTo
+from risks.models.change import HarmKind, HarmLevel, HarmScale, HarmTo, Reversibility
 from risks.models.register import RISK_EDITABLE, SecurityProperty
 from risks.models.soa import InclusionReason
 from risks.services import change, register, soa
@@ -91,7 +101,7 @@ class RiskSerializer(serializers.ModelSerializer):
     overdue_actions = serializers.IntegerField(
         read_only=True, help_text="Treatment actions past their due date and not done."
     )
-    plan_approved_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    plan_approved_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     plan_approved_treatment = serializers.CharField(
         read_only=True, help_text="The treatment option the risk owner approved the plan for."
     )
@@ -333,10 +343,20 @@ class ChecklistSerializer(serializers.Serializer):
 
 
 class HarmSerializer(serializers.Serializer):
+    """A harm or a benefit to one affected party (ISO/IEC 42001 6.1.4, ISO/IEC 42005)."""
+
+    kind = serializers.ChoiceField(choices=HarmKind.choices, default=HarmKind.HARM)
     to = serializers.ChoiceField(choices=HarmTo.choices)
+    party = serializers.CharField(required=False, allow_blank=True, max_length=200)
     description = serializers.CharField()
     severity = serializers.ChoiceField(choices=HarmLevel.choices)
     likelihood = serializers.ChoiceField(choices=HarmLevel.choices)
+    scale = serializers.ChoiceField(choices=HarmScale.choices, required=False, allow_blank=True)
+    reversibility = serializers.ChoiceField(
+        choices=Reversibility.choices, required=False, allow_blank=True
+    )
+    vulnerable_groups = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    jurisdiction = serializers.CharField(required=False, allow_blank=True, max_length=200)
 
 
 class ImpactAssessmentSerializer(serializers.ModelSerializer):
@@ -346,13 +366,34 @@ class ImpactAssessmentSerializer(serializers.ModelSerializer):
     prohibited_practices = serializers.ListField(
         child=serializers.ChoiceField(choices=ProhibitedPractice.choices), required=False
     )
-    high_risk_areas = serializers.ListField(
-        child=serializers.ChoiceField(choices=HighRiskArea.choices), required=False
+    prohibition_exceptions = serializers.ListField(
+        child=serializers.ChoiceField(choices=ProhibitionException.choices), required=False
     )
     transparency_duties = serializers.ListField(
         child=serializers.ChoiceField(choices=TransparencyDuty.choices), required=False
     )
+    art25_triggers = serializers.ListField(
+        child=serializers.ChoiceField(choices=Art25Trigger.choices), required=False
+    )
+    annex_iii_use_cases = serializers.ListField(
+        child=serializers.ChoiceField(choices=AnnexIIIUseCase.choices),
+        required=False,
+        help_text='Annex III points ("4a" recruitment…): the area alone is not enough.',
+    )
+    derogation_conditions = serializers.ListField(
+        child=serializers.ChoiceField(choices=DerogationCondition.choices), required=False
+    )
+    high_risk_areas = serializers.ListField(
+        child=serializers.ChoiceField(choices=HighRiskArea.choices),
+        read_only=True,
+        help_text="Derived from the Annex III use cases.",
+    )
     obligations = serializers.ListField(child=serializers.CharField(), read_only=True)
+    classification_reasons = serializers.ListField(child=serializers.CharField(), read_only=True)
+    obligation_items = serializers.JSONField(
+        read_only=True,
+        help_text="[{code, article, text, applies_from, date_source}] for the effective role.",
+    )
 
     class Meta:
         model = ImpactAssessment
@@ -368,11 +409,28 @@ class ImpactAssessmentSerializer(serializers.ModelSerializer):
             "human_oversight_measures",
             "transparency_measures",
             "data_quality_notes",
+            "environmental_effects",
+            "reassessment_triggers",
+            "reassess_by",
             "prohibited_practices",
-            "high_risk_areas",
+            "prohibition_exceptions",
             "transparency_duties",
+            "ai_act_role",
+            "art25_triggers",
+            "gpai",
+            "gpai_systemic_risk",
+            "annex_i_product",
+            "annex_iii_use_cases",
+            "derogation_conditions",
+            "profiles_people",
+            "derogation_documentation",
+            "high_risk_areas",
             "risk_tier",
+            "effective_role",
+            "fria_required",
+            "classification_reasons",
             "obligations",
+            "obligation_items",
             "prepared_by",
             "approved_by",
             "approved_at",
@@ -385,6 +443,8 @@ class ImpactAssessmentSerializer(serializers.ModelSerializer):
             "id",
             "status",
             "risk_tier",
+            "effective_role",
+            "fria_required",
             "prepared_by",
             "approved_by",
             "approved_at",
@@ -585,3 +645,68 @@ class SoAStatusSerializer(serializers.Serializer):
     submitted_by = serializers.IntegerField(source="submitted_by_id", read_only=True)
     submitted_at = serializers.DateTimeField(read_only=True)
     last_approved_at = serializers.DateTimeField(read_only=True)
+
+
+class AIActObligationSerializer(serializers.ModelSerializer):
+    asset_name = serializers.CharField(source="asset.name", read_only=True)
+
+    class Meta:
+        model = AIActObligation
+        fields = [
+            "id",
+            "asset",
+            "asset_name",
+            "assessment",
+            "code",
+            "article",
+            "text",
+            "applies_from",
+            "date_source",
+            "owner",
+            "due_on",
+            "status",
+            "completed_at",
+            "completed_by",
+            "superseded_by",
+            "superseded_at",
+            "created",
+        ]
+        read_only_fields = fields
+
+
+class FundamentalRightsAssessmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FundamentalRightsAssessment
+        fields = [
+            "id",
+            "asset",
+            "assessment",
+            "deployer_processes",
+            "period_and_frequency",
+            "affected_categories",
+            "specific_risks",
+            "human_oversight",
+            "mitigation_and_complaints",
+            "status",
+            "completed_at",
+            "authority",
+            "notified_on",
+            "prepared_by",
+            "created",
+            "updated",
+        ]
+        read_only_fields = [
+            "id",
+            "asset",
+            "assessment",
+            "status",
+            "completed_at",
+            "prepared_by",
+            "created",
+            "updated",
+        ]
+
+    def update(self, instance, validated_data):
+        from risks.services.fria import fria_update
+
+        return fria_update(actor=_actor(self), fria=instance, **validated_data)

@@ -3,8 +3,10 @@
 from isms.api.routers import org_router
 
 from .views import (
+    AIActObligationViewSet,
     ChangeRequestViewSet,
     ComplianceDebtViewSet,
+    FundamentalRightsAssessmentViewSet,
     ImpactAssessmentViewSet,
     RiskAcceptanceViewSet,
     RiskCriteriaViewSet,
@@ -25,3 +27,5 @@ org_router.register("impact-assessments", ImpactAssessmentViewSet, basename="imp
 org_router.register("soa-rows", SoARowViewSet, basename="soa-row")
 org_router.register("soa-snapshots", SoASnapshotViewSet, basename="soa-snapshot")
 org_router.register("compliance-debt", ComplianceDebtViewSet, basename="compliance-debt")
+org_router.register("ai-act-obligations", AIActObligationViewSet, basename="ai-act-obligation")
+org_router.register("frias", FundamentalRightsAssessmentViewSet, basename="fria")

@@ -22,6 +22,7 @@ from isms.errors import Conflict
 from isms.models import Control, Framework
 from risks import selectors
 from risks.filters import (
+    AIActObligationFilterSet,
     ChangeRequestFilterSet,
     ImpactAssessmentFilterSet,
     RiskAcceptanceFilterSet,
@@ -32,7 +33,9 @@ from risks.filters import (
     TreatmentActionFilterSet,
 )
 from risks.models import (
+    AIActObligation,
     AIChangeRequest,
+    FundamentalRightsAssessment,
     ImpactAssessment,
     Risk,
     RiskAcceptance,
@@ -42,14 +45,16 @@ from risks.models import (
     SoASnapshot,
     TreatmentAction,
 )
-from risks.services import change, register, snapshots, soa
+from risks.services import change, fria, obligations, register, snapshots, soa
 from suppliers.models import Supplier
 
 from .serializers import (
+    AIActObligationSerializer,
     ChangeRequestSerializer,
     ChecklistSerializer,
     ComplianceDebtSerializer,
     DecisionNoteSerializer,
+    FundamentalRightsAssessmentSerializer,
     GateEvidenceSerializer,
     ImpactAssessmentSerializer,
     OwnControlSerializer,
@@ -106,6 +111,8 @@ class RiskViewSet(TenantModelViewSet):
     person_only_actions = {"approve_plan"}
     filterset_class = RiskFilterSet
     http_method_names = ["get", "post", "patch", "head", "options"]  # close, never delete
+    # _fresh() reads the written risk back as a GET answers it: its body carries the tag.
+    representation_answers = frozenset({"create", "partial_update"})
 
     def get_base_queryset(self):
         return risk_queryset()
@@ -627,3 +634,68 @@ class ComplianceDebtViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Te
 
     def get_base_queryset(self):
         return selectors.compliance_debt()
+
+
+@extend_schema_view(
+    list=extend_schema(summary="EU AI Act obligations of the AI systems, for our role"),
+    retrieve=extend_schema(summary="One EU AI Act obligation"),
+)
+class AIActObligationViewSet(
+    TenantHistoryMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet
+):
+    """Produced by approved impact assessments; marked done by the owner or an officer."""
+
+    model = AIActObligation
+    serializer_class = AIActObligationSerializer
+    scope_map = {"GET": READ}
+    action_scopes = {"complete": WRITE}
+    object_actions = {"complete": "complete"}
+    filterset_class = AIActObligationFilterSet
+
+    def get_base_queryset(self):
+        return AIActObligation.objects.select_related("asset")
+
+    @extend_schema(
+        summary="Mark it done (its owner or an officer)",
+        request=None,
+        responses={200: AIActObligationSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, *args, **kwargs):
+        done = obligations.obligation_complete(actor=self.actor, obligation=self.get_object())
+        return Response(self.get_serializer(done).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Fundamental-rights impact assessments (EU AI Act Art. 27)"),
+    retrieve=extend_schema(summary="One FRIA with its Art. 27(1) parts"),
+    partial_update=extend_schema(
+        summary="Fill its parts; record the Art. 27(3) notification (authority, notified_on)"
+    ),
+)
+class FundamentalRightsAssessmentViewSet(
+    TenantHistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    TenantViewSet,
+):
+    model = FundamentalRightsAssessment
+    serializer_class = FundamentalRightsAssessmentSerializer
+    scope_map = {"GET": READ, "PATCH": WRITE}
+    action_scopes = {"complete": WRITE}
+    object_actions = {"complete": "complete"}
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_base_queryset(self):
+        return FundamentalRightsAssessment.objects.all()
+
+    @extend_schema(
+        summary="Complete it (every Art. 27(1) part filled)",
+        request=None,
+        responses={200: FundamentalRightsAssessmentSerializer, 409: CONFLICT},
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, *args, **kwargs):
+        done = fria.fria_complete(actor=self.actor, fria=self.get_object())
+        return Response(self.get_serializer(done).data)

@@ -2,6 +2,8 @@
 AI impact assessments (ISO 42001 6.1.4, 8.4; EU AI Act) and the Statement of Applicability."""
 
 from risks.models.change import AIChangeRequest, ImpactAssessment
+from risks.models.fria import FundamentalRightsAssessment
+from risks.models.obligations import AIActObligation
 from risks.models.register import (
     Risk,
     RiskAcceptance,
@@ -19,7 +21,9 @@ from risks.models.snapshots import RiskSnapshot
 from risks.models.soa import SoARow, SoARowRisk, SoASnapshot, StatementOfApplicability
 
 __all__ = [
+    "AIActObligation",
     "AIChangeRequest",
+    "FundamentalRightsAssessment",
     "ImpactAssessment",
     "Risk",
     "RiskAcceptance",

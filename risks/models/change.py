@@ -10,7 +10,18 @@ from django.utils import timezone
 
 from isms.choices import DataCategory
 from isms.tenancy import TenantModel
-from risks.ai_act import HighRiskArea, ProhibitedPractice, Tier, TransparencyDuty
+from risks.ai_act import (
+    AnnexIIIUseCase,
+    Art25Trigger,
+    DerogationCondition,
+    GPAIRelation,
+    HighRiskArea,
+    OperatorRole,
+    ProhibitedPractice,
+    ProhibitionException,
+    Tier,
+    TransparencyDuty,
+)
 
 
 class AIChangeRequest(TenantModel):
@@ -119,6 +130,38 @@ class HarmTo(models.TextChoices):
     SOCIETY = "society", "Society"
 
 
+class HarmKind(models.TextChoices):
+    HARM = "harm", "Harm"
+    BENEFIT = "benefit", "Benefit"
+
+
+class HarmScale(models.TextChoices):
+    """How many people it reaches (ISO/IEC 42005 asks for scale beside severity)."""
+
+    FEW = "few", "A few people"
+    MANY = "many", "Many people"
+    WIDESPREAD = "widespread", "Widespread (a population, a market, society)"
+
+
+class Reversibility(models.TextChoices):
+    REVERSIBLE = "reversible", "Reversible"
+    HARD = "hard", "Hard to reverse"
+    IRREVERSIBLE = "irreversible", "Irreversible"
+
+
+def harm_is_significant(harm: dict) -> bool:
+    """A harm that belongs in the risk register: high severity, a likely medium one, or an
+    irreversible one that is not low."""
+    if harm.get("kind", HarmKind.HARM) != HarmKind.HARM:
+        return False
+    severity, likelihood = harm.get("severity"), harm.get("likelihood")
+    return (
+        severity == HarmLevel.HIGH
+        or (severity == HarmLevel.MEDIUM and likelihood == HarmLevel.HIGH)
+        or (harm.get("reversibility") == Reversibility.IRREVERSIBLE and severity != HarmLevel.LOW)
+    )
+
+
 class ImpactAssessment(TenantModel):
     """An AI impact assessment (ISO 42001 6.1.4, 8.4) with the EU AI Act screens.
 
@@ -146,9 +189,21 @@ class ImpactAssessment(TenantModel):
     harms = models.JSONField(
         default=list,
         blank=True,
-        help_text='[{"to": "individuals|groups|society", "description": "...", '
-        '"severity": "low|medium|high", "likelihood": "low|medium|high"}]',
+        help_text='Harms and benefits, any number per affected party: [{"kind": "harm|benefit", '
+        '"to": "individuals|groups|society", "party": "...", "description": "...", '
+        '"severity": "low|medium|high", "likelihood": "low|medium|high", '
+        '"scale": "few|many|widespread", "reversibility": "reversible|hard|irreversible", '
+        '"vulnerable_groups": "...", "jurisdiction": "..."}]',
     )
+    environmental_effects = models.TextField(
+        "Environmental effects (energy, water, hardware)", blank=True
+    )
+    reassessment_triggers = models.TextField(
+        "What makes us reassess it",
+        blank=True,
+        help_text="A new model version, a new purpose or population, an incident, drift…",
+    )
+    reassess_by = models.DateField("Reassess by", null=True, blank=True)
     human_oversight_measures = models.TextField(blank=True)
     transparency_measures = models.TextField("Transparency to affected people", blank=True)
     data_quality_notes = models.TextField("Data quality and provenance", blank=True)
@@ -157,8 +212,62 @@ class ImpactAssessment(TenantModel):
         default=list,
         blank=True,
     )
+    prohibition_exceptions = ArrayField(
+        models.CharField(max_length=30, choices=ProhibitionException.choices),
+        default=list,
+        blank=True,
+        help_text="The exceptions Art. 5 itself makes; ticked, that practice does not block.",
+    )
+    # Who the organisation is for this system (EU AI Act Art. 3, 25), prefilled from the asset.
+    ai_act_role = models.CharField(
+        "Our role for this system",
+        max_length=15,
+        choices=OperatorRole.choices,
+        default=OperatorRole.DEPLOYER,
+    )
+    art25_triggers = ArrayField(
+        models.CharField(max_length=30, choices=Art25Trigger.choices),
+        default=list,
+        blank=True,
+        help_text="Art. 25(1): any of these makes a deployer, importer or distributor of a "
+        "high-risk system its provider.",
+    )
+    gpai = models.CharField(
+        "General-purpose AI",
+        max_length=15,
+        choices=GPAIRelation.choices,
+        default=GPAIRelation.NONE,
+    )
+    gpai_systemic_risk = models.BooleanField(
+        "The general-purpose AI model has systemic risk (Art. 51)", default=False
+    )
+    annex_i_product = models.BooleanField(
+        "Safety component of, or itself, a product under Annex I legislation needing "
+        "third-party conformity assessment (Art. 6(1))",
+        default=False,
+    )
+    annex_iii_use_cases = ArrayField(
+        models.CharField(max_length=2, choices=AnnexIIIUseCase.choices),
+        default=list,
+        blank=True,
+    )
+    derogation_conditions = ArrayField(
+        models.CharField(max_length=25, choices=DerogationCondition.choices),
+        default=list,
+        blank=True,
+    )
+    profiles_people = models.BooleanField(
+        "It profiles natural persons (always high risk under Art. 6(3))", default=False
+    )
+    derogation_documentation = models.TextField(
+        "Why it is not high risk (Art. 6(4) assessment)", blank=True
+    )
+    # Derived from the use cases (Annex III points), never ticked alone.
     high_risk_areas = ArrayField(
-        models.CharField(max_length=30, choices=HighRiskArea.choices), default=list, blank=True
+        models.CharField(max_length=30, choices=HighRiskArea.choices),
+        default=list,
+        blank=True,
+        editable=False,
     )
     transparency_duties = ArrayField(
         models.CharField(max_length=30, choices=TransparencyDuty.choices),
@@ -169,6 +278,16 @@ class ImpactAssessment(TenantModel):
         max_length=10, choices=Tier.choices, default=Tier.MINIMAL, editable=False
     )
     obligations = ArrayField(models.TextField(), default=list, blank=True, editable=False)
+    # The classification's output: its reasons (each citing its article), the role it ends in,
+    # the Art. 27 trigger and the obligations as data (article, text, date and its source).
+    classification_reasons = ArrayField(
+        models.TextField(), default=list, blank=True, editable=False
+    )
+    effective_role = models.CharField(
+        max_length=15, choices=OperatorRole.choices, default=OperatorRole.DEPLOYER, editable=False
+    )
+    fria_required = models.BooleanField(default=False, editable=False)
+    obligation_items = models.JSONField(default=list, blank=True, editable=False)
     prepared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -298,6 +298,18 @@ class Risk(TenantModel):
         editable=False,
         help_text="The supplier-assessment gap this risk was created from.",
     )
+    source_assessment = models.ForeignKey(
+        "risks.ImpactAssessment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        help_text="The AI impact assessment whose harm this risk was created from.",
+    )
+    source_harm = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False, help_text="Which harm of that assessment (0-based)."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -316,6 +328,11 @@ class Risk(TenantModel):
                 fields=["organization", "source_gap"],
                 condition=Q(source_gap__isnull=False),
                 name="risk_unique_source_gap",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "source_assessment", "source_harm"],
+                condition=Q(source_assessment__isnull=False),
+                name="risk_unique_source_harm",
             ),
             models.CheckConstraint(
                 condition=Q(inherent_likelihood__isnull=True, inherent_impact__isnull=True)

@@ -32,14 +32,18 @@ from isms import policy
 from isms.access import Actor
 from isms.choices import DataCategory
 from isms.errors import Conflict, Duplicate, ErrorCode, NotPermitted, TransitionRefused
+from isms.models import WebhookEventType
+from isms.services.profile import organization_profile
+from isms.webhooks.events import emit, object_data
 from isms.workflow import Transition, Workflow, lock, transition
 from isms.writes import model_update, unique_or_conflict
 from risks import ai_act
 from risks.access import assess_refusal
 from risks.models import AIChangeRequest, ImpactAssessment
-from risks.models.change import HarmLevel, HarmTo
+from risks.models.change import HarmKind, HarmLevel, HarmScale, HarmTo, Reversibility
 
 from .common import member, require_person, require_scope, text
+from .obligations import obligations_sync
 
 APPROVE = "risks:approve"
 TARGET_STAGES = (Lifecycle.PILOT, Lifecycle.PRODUCTION)
@@ -255,8 +259,9 @@ def _promote(change_request: AIChangeRequest, asset: Asset) -> list[str]:
     return []
 
 
+@transaction.atomic
 def change_request_approve(*, actor: Actor, change_request: AIChangeRequest) -> AIChangeRequest:
-    return transition(
+    approved = transition(
         CHANGE_REQUEST,
         change_request,
         "approve",
@@ -264,6 +269,11 @@ def change_request_approve(*, actor: Actor, change_request: AIChangeRequest) -> 
         lock_also=[Asset(pk=change_request.asset_id)],
         apply=_promote,
     )
+    emit(
+        WebhookEventType.CHANGE_REQUEST_APPROVED,
+        data=object_data(approved, "ai_change_request", asset_id=approved.asset_id),
+    )
+    return approved
 
 
 def change_request_reject(
@@ -275,9 +285,22 @@ def change_request_reject(
         fresh.decision_reason = reason
         return ["decision_reason"]
 
-    return transition(
-        CHANGE_REQUEST, change_request, "reject", actor=actor, reason=reason, apply=record_reason
-    )
+    with transaction.atomic():
+        rejected = transition(
+            CHANGE_REQUEST,
+            change_request,
+            "reject",
+            actor=actor,
+            reason=reason,
+            apply=record_reason,
+        )
+        emit(
+            WebhookEventType.CHANGE_REQUEST_REJECTED,
+            data=object_data(
+                rejected, "ai_change_request", asset_id=rejected.asset_id, reason=reason
+            ),
+        )
+    return rejected
 
 
 def change_request_withdraw(*, actor: Actor, change_request: AIChangeRequest) -> AIChangeRequest:
@@ -295,9 +318,54 @@ ASSESSMENT_FIELDS = (
     "transparency_measures",
     "data_quality_notes",
     "prohibited_practices",
-    "high_risk_areas",
+    "prohibition_exceptions",
     "transparency_duties",
+    "ai_act_role",
+    "art25_triggers",
+    "gpai",
+    "gpai_systemic_risk",
+    "annex_i_product",
+    "annex_iii_use_cases",
+    "derogation_conditions",
+    "profiles_people",
+    "derogation_documentation",
+    "environmental_effects",
+    "reassessment_triggers",
+    "reassess_by",
 )
+# The fields the classification reads (risks.ai_act.classify) and the ones it writes.
+CLASSIFICATION_INPUTS = (
+    "prohibited_practices",
+    "prohibition_exceptions",
+    "transparency_duties",
+    "ai_act_role",
+    "art25_triggers",
+    "gpai",
+    "gpai_systemic_risk",
+    "annex_i_product",
+    "annex_iii_use_cases",
+    "derogation_conditions",
+    "profiles_people",
+)
+CLASSIFICATION_OUTPUTS = (
+    "risk_tier",
+    "obligations",
+    "high_risk_areas",
+    "classification_reasons",
+    "effective_role",
+    "fria_required",
+    "obligation_items",
+)
+LIST_CHOICES = {
+    "prohibited_practices": ai_act.ProhibitedPractice,
+    "prohibition_exceptions": ai_act.ProhibitionException,
+    "transparency_duties": ai_act.TransparencyDuty,
+    "art25_triggers": ai_act.Art25Trigger,
+    "annex_iii_use_cases": ai_act.AnnexIIIUseCase,
+    "derogation_conditions": ai_act.DerogationCondition,
+}
+ONE_CHOICE = {"ai_act_role": ai_act.OperatorRole, "gpai": ai_act.GPAIRelation}
+FLAGS = ("gpai_systemic_risk", "annex_i_product", "profiles_people")
 IMPACT_ASSESSED_TYPES = frozenset(
     {
         AssetType.AI_SYSTEM,
@@ -314,16 +382,55 @@ def can_assess(actor: Actor, asset: Asset) -> bool:
     return assess_refusal(actor, asset) is None
 
 
+HARM_CHOICES = {
+    "kind": HarmKind,
+    "to": HarmTo,
+    "severity": HarmLevel,
+    "likelihood": HarmLevel,
+}
+HARM_OPTIONAL_CHOICES = {"scale": HarmScale, "reversibility": Reversibility}
+HARM_TEXTS = ("party", "vulnerable_groups", "jurisdiction")
+
+
+def clean_harms(entries: list) -> tuple[list[dict], str]:
+    """Harms and benefits, any number per affected party (ISO/IEC 42001 6.1.4, ISO/IEC 42005).
+    Entries without a description are dropped; the first problem is reported by number."""
+    harms: list[dict] = []
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not str(entry.get("description", "")).strip():
+            continue
+        entry = {"kind": HarmKind.HARM, **entry}
+        for key, choices in HARM_CHOICES.items():
+            if entry.get(key) not in choices.values:
+                return harms, (
+                    f"Entry {i + 1}: {key} must be one of {', '.join(choices.values)} "
+                    "(say whom it affects, its severity and likelihood)."
+                )
+        for key, choices in HARM_OPTIONAL_CHOICES.items():
+            if entry.get(key) not in ("", None, *choices.values):
+                return harms, f"Entry {i + 1}: {key} must be one of {', '.join(choices.values)}."
+        clean = {key: entry[key] for key in HARM_CHOICES}
+        clean["description"] = str(entry["description"]).strip()
+        for key in HARM_OPTIONAL_CHOICES:
+            clean[key] = entry.get(key) or ""
+        for key in HARM_TEXTS:
+            clean[key] = str(entry.get(key) or "").strip()[:200]
+        harms.append(clean)
+    return harms, ""
+
+
 def _clean_assessment(values: dict) -> dict:
     errors: dict[str, str] = {}
     unknown = set(values) - set(ASSESSMENT_FIELDS)
     if unknown:
         raise ValidationError({f: "This field cannot be set here." for f in sorted(unknown)})
-    for field, choices in [
-        ("prohibited_practices", ai_act.ProhibitedPractice),
-        ("high_risk_areas", ai_act.HighRiskArea),
-        ("transparency_duties", ai_act.TransparencyDuty),
-    ]:
+    for field, choices in ONE_CHOICE.items():
+        if field in values and values[field] not in choices.values:
+            errors[field] = f"Unknown value {values[field]!r}; use {', '.join(choices.values)}."
+    for field in FLAGS:
+        if field in values and not isinstance(values[field], bool):
+            errors[field] = "Give true or false."
+    for field, choices in LIST_CHOICES.items():
         if field in values:
             bad = [v for v in values[field] or [] if v not in choices.values]
             if bad:
@@ -332,29 +439,12 @@ def _clean_assessment(values: dict) -> dict:
                 )
             values[field] = sorted(set(values[field] or []))
     if "harms" in values:
-        harms = []
-        for i, harm in enumerate(values["harms"] or []):
-            if not isinstance(harm, dict) or not str(harm.get("description", "")).strip():
-                continue
-            if (
-                harm.get("to") not in HarmTo.values
-                or harm.get("severity") not in HarmLevel.values
-                or harm.get("likelihood") not in HarmLevel.values
-            ):
-                errors["harms"] = (
-                    f"Harm {i + 1}: say whom it affects ({', '.join(HarmTo.values)}) and its "
-                    f"severity and likelihood ({', '.join(HarmLevel.values)})."
-                )
-                continue
-            harms.append(
-                {
-                    "to": harm["to"],
-                    "description": str(harm["description"]).strip(),
-                    "severity": harm["severity"],
-                    "likelihood": harm["likelihood"],
-                }
-            )
+        harms, problem = clean_harms(values["harms"] or [])
+        if problem:
+            errors["harms"] = problem
         values["harms"] = harms
+    if values.get("reassess_by") in ("", None) and "reassess_by" in values:
+        values["reassess_by"] = None
     for field in set(ASSESSMENT_FIELDS) & set(values):
         if isinstance(values[field], str):
             values[field] = values[field].strip()
@@ -363,14 +453,34 @@ def _clean_assessment(values: dict) -> dict:
     return values
 
 
-def _derive(assessment: ImpactAssessment) -> None:
-    screens = {
-        "prohibited": assessment.prohibited_practices,
-        "high_risk_areas": assessment.high_risk_areas,
-        "transparency": assessment.transparency_duties,
-    }
-    assessment.risk_tier = ai_act.risk_tier(**screens)
-    assessment.obligations = ai_act.deployer_obligations(**screens)
+def classification_facts(assessment: ImpactAssessment) -> ai_act.Facts:
+    """The screens of an assessment and the organisation's legal type (its profile)."""
+    return ai_act.Facts(
+        role=assessment.ai_act_role,
+        legal_type=organization_profile().legal_type,
+        prohibited=tuple(assessment.prohibited_practices),
+        prohibition_exceptions=tuple(assessment.prohibition_exceptions),
+        annex_i_product=assessment.annex_i_product,
+        use_cases=tuple(assessment.annex_iii_use_cases),
+        derogation=tuple(assessment.derogation_conditions),
+        profiles_people=assessment.profiles_people,
+        transparency=tuple(assessment.transparency_duties),
+        gpai=assessment.gpai,
+        gpai_systemic_risk=assessment.gpai_systemic_risk,
+        art25=tuple(assessment.art25_triggers),
+    )
+
+
+def _derive(assessment: ImpactAssessment) -> ai_act.Classification:
+    result = ai_act.classify(classification_facts(assessment))
+    assessment.risk_tier = result.tier
+    assessment.obligations = ai_act.obligation_lines(result.obligations)
+    assessment.obligation_items = [o.as_dict() for o in result.obligations]
+    assessment.classification_reasons = result.reasons
+    assessment.effective_role = result.effective_role
+    assessment.fria_required = result.fria_required
+    assessment.high_risk_areas = sorted({ai_act.area_of(c) for c in assessment.annex_iii_use_cases})
+    return result
 
 
 @transaction.atomic
@@ -389,6 +499,8 @@ def impact_assessment_create(
     values = _clean_assessment(dict(fields))
     if "intended_purpose" not in values:
         values["intended_purpose"] = asset.intended_purpose
+    if "ai_act_role" not in values and asset.eu_ai_act_role in ai_act.OperatorRole.values:
+        values["ai_act_role"] = asset.eu_ai_act_role
     assessment = ImpactAssessment(
         asset=asset, change_request=change_request, prepared_by=actor.user, **values
     )
@@ -410,21 +522,22 @@ def impact_assessment_update(
             code=ErrorCode.IMMUTABLE,
         )
     values = _clean_assessment(dict(fields))
-    screens = ("prohibited_practices", "high_risk_areas", "transparency_duties")
-    candidate = ImpactAssessment(**{f: values.get(f, getattr(assessment, f)) for f in screens})
+    candidate = ImpactAssessment(
+        **{f: values.get(f, getattr(assessment, f)) for f in CLASSIFICATION_INPUTS}
+    )
     _derive(candidate)
-    values.update(risk_tier=candidate.risk_tier, obligations=candidate.obligations)
+    values.update({f: getattr(candidate, f) for f in CLASSIFICATION_OUTPUTS})
     model_update(
         assessment,
         data=values,
-        fields=(*ASSESSMENT_FIELDS, "risk_tier", "obligations"),
+        fields=(*ASSESSMENT_FIELDS, *CLASSIFICATION_OUTPUTS),
         clean=False,
     )
     return assessment
 
 
 def _approve_assessment(assessment: ImpactAssessment, asset: Asset) -> list[str]:
-    if assessment.prohibited_practices:
+    if ai_act.classify(classification_facts(assessment)).blocking:
         raise Conflict(
             "A prohibited practice applies (EU AI Act Art. 5): this assessment cannot be "
             "approved, and the AI change request is blocked.",
@@ -433,12 +546,22 @@ def _approve_assessment(assessment: ImpactAssessment, asset: Asset) -> list[str]
         )
     errors = {}
     for field, message in [
-        ("intended_purpose", "State the intended purpose."),
+        ("intended_purpose", "State the intended purpose (ISO/IEC 42001 6.1.4)."),
+        (
+            "foreseeable_misuse",
+            "Describe the reasonably foreseeable misuse (ISO/IEC 42001 6.1.4, ISO/IEC 42005).",
+        ),
         ("affected_people", "Say who is affected."),
         ("human_oversight_measures", "Describe the human oversight."),
     ]:
         if not getattr(assessment, field).strip():
             errors[field] = message
+    result = ai_act.classify(classification_facts(assessment))
+    if result.derogation_applies and not assessment.derogation_documentation.strip():
+        errors["derogation_documentation"] = (
+            "Relying on the Art. 6(3) derogation needs its documented assessment (Art. 6(4)): "
+            "yours as provider, or where the provider's is filed."
+        )
     if errors:
         raise ValidationError(errors)
     # Only status, superseded_by and superseded_at change: the trigger allows nothing else.
@@ -452,7 +575,9 @@ def _approve_assessment(assessment: ImpactAssessment, asset: Asset) -> list[str]
     _derive(assessment)
     if asset.risk_tier != assessment.risk_tier:
         asset_services.asset_set_risk_tier(asset=asset, risk_tier=assessment.risk_tier)
-    return ["risk_tier", "obligations"]
+    # The obligations become tracked work; a reclassification supersedes what it drops.
+    obligations_sync(assessment, owner_id=asset.owner_id)
+    return list(CLASSIFICATION_OUTPUTS)
 
 
 def impact_assessment_approve(*, actor: Actor, assessment: ImpactAssessment) -> ImpactAssessment:

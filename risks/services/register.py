@@ -699,3 +699,82 @@ def risk_from_gap(*, actor: Actor, answer_id: int, owner=None) -> Risk:
     asset_ids = Asset.objects.filter(supplier=supplier).values_list("pk", flat=True)
     _set_links(risk, {"suppliers": [supplier.pk], "assets": list(asset_ids)})
     return risk
+
+
+# Who an assessment's harm reaches -> the risk category it most likely belongs to.
+HARM_CATEGORY = {
+    "individuals": RiskCategory.HARMFUL_OUTPUT,
+    "groups": RiskCategory.BIAS,
+    "society": RiskCategory.REGULATORY,
+}
+LEVEL_SCORE = {"low": 1, "medium": 3, "high": 5}
+
+
+@transaction.atomic
+def risk_from_harm(*, actor: Actor, assessment_id: int, harm_index: int) -> Risk:
+    """A significant harm of an AI impact assessment becomes a pre-filled risk on the AI system
+    (ISO/IEC 42001 6.1.4 feeding 6.1.2), owned by the system's owner. One risk per harm."""
+    from risks.models import ImpactAssessment
+    from risks.models.change import harm_is_significant
+
+    require_scope(actor, WRITE)
+    assessment = ImpactAssessment.objects.select_related("asset").filter(pk=assessment_id).first()
+    if assessment is None:
+        raise ValidationError(
+            {"assessment": f"No impact assessment with id {assessment_id} in this organisation."}
+        )
+    if not 0 <= harm_index < len(assessment.harms):
+        raise ValidationError({"harm": f"The assessment has no harm number {harm_index + 1}."})
+    harm = assessment.harms[harm_index]
+    if not harm_is_significant(harm):
+        raise ValidationError(
+            {
+                "harm": "Only a significant harm (high severity, likely medium, or irreversible) "
+                "becomes a risk; record lesser ones in the assessment."
+            }
+        )
+    existing = Risk.objects.filter(source_assessment=assessment, source_harm=harm_index).first()
+    if existing is not None:
+        raise Conflict(f"This harm is already the risk “{existing.title}” (id {existing.pk}).")
+    asset = assessment.asset
+    party = harm.get("party") or harm["to"]
+    details = [
+        f"{label}: {harm[key]}"
+        for key, label in [
+            ("scale", "Scale"),
+            ("reversibility", "Reversibility"),
+            ("vulnerable_groups", "Vulnerable groups"),
+            ("jurisdiction", "Jurisdiction"),
+        ]
+        if harm.get(key)
+    ]
+    title = f"{asset.name}: {harm['description']}"
+    if len(title) > 200:
+        title = title[:199] + "…"
+    criteria = criteria_get()
+    risk = Risk(
+        title=title,
+        description=(
+            f"Harm to {party} found by the AI impact assessment of {asset.name} "
+            f"(severity {harm['severity']}, likelihood {harm['likelihood']})."
+            + (("\n\n" + "; ".join(details) + ".") if details else "")
+        ),
+        category=HARM_CATEGORY.get(harm["to"], RiskCategory.HARMFUL_OUTPUT),
+        owner=member(asset.owner_id, "owner"),
+        harm_to=[harm["to"]],
+        source_assessment=assessment,
+        source_harm=harm_index,
+        created_by=actor.user,
+        inherent_likelihood=_on_scale(harm["likelihood"], criteria.likelihood_levels),
+        inherent_impact=_on_scale(harm["severity"], criteria.impact_levels),
+    )
+    _validate_risk(risk)
+    risk.save()
+    policy.policy_for(Risk).grant_owner(risk, risk.owner)
+    _set_links(risk, {"assets": [asset.pk]})
+    return risk
+
+
+def _on_scale(level: str, levels: int) -> int:
+    """low / medium / high on the organisation's scale (1..levels)."""
+    return max(1, min(levels, round(LEVEL_SCORE[level] * levels / 5)))

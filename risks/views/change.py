@@ -13,20 +13,29 @@ from assets.models import Asset
 from isms import policy
 from isms.errors import DomainError
 from isms.models import AuditEvent
-from isms.views.errors import error_status
+from isms.views.errors import error_status, refusal_response
 from isms.views.forms import apply_errors, form_refusal
 from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
 from risks import selectors
-from risks.filters import ChangeRequestFilterSet
+from risks.filters import AIActObligationFilterSet, ChangeRequestFilterSet
 from risks.forms import (
     WIZARD_STEPS,
     AssessmentHarmsForm,
     ChangeRequestForm,
+    FriaForm,
     GateEvidenceForm,
     ReasonForm,
 )
-from risks.models import AIChangeRequest, ImpactAssessment, Risk, RiskCategory
-from risks.services import change
+from risks.models import (
+    AIActObligation,
+    AIChangeRequest,
+    FundamentalRightsAssessment,
+    ImpactAssessment,
+    Risk,
+    RiskCategory,
+)
+from risks.models.change import harm_is_significant
+from risks.services import change, fria, obligations
 from suppliers.models import Supplier
 
 from .register import READ, WRITE, RiskPostView
@@ -240,9 +249,7 @@ class AssessmentWizardView(OrgViewMixin, TemplateView):
     def _form(self, step, data=None):
         key, _, form_class = step
         if key == "harms":
-            return AssessmentHarmsForm(
-                data, initial=AssessmentHarmsForm.initial_from(self.assessment.harms)
-            )
+            return AssessmentHarmsForm.for_harms(self.assessment.harms, data)
         initial = {name: getattr(self.assessment, name) for name in form_class.base_fields}
         return form_class(data, initial=initial)
 
@@ -289,8 +296,27 @@ class AssessmentWizardView(OrgViewMixin, TemplateView):
             can_edit=assessment.status == ImpactAssessment.Status.DRAFT
             and policy.can(self.actor, "change", assessment),
             events=AuditEvent.objects.for_object(assessment),
+            harm_rows=_harm_rows(assessment),
+            fria=assessment.frias.first() if assessment.fria_required else None,
+            can_start_fria=policy.can(self.actor, "create", FundamentalRightsAssessment),
+            can_raise_risk=policy.can(self.actor, "create", Risk),
         )
         return context
+
+
+def _harm_rows(assessment: ImpactAssessment) -> list[dict]:
+    """The assessment's harms and benefits, each with whether it is significant and the risk
+    it became (one query)."""
+    risks = {
+        r.source_harm: r
+        for r in Risk.objects.filter(source_assessment=assessment).only(
+            "pk", "title", "source_harm"
+        )
+    }
+    return [
+        {**h, "index": i, "significant": harm_is_significant(h), "risk": risks.get(i)}
+        for i, h in enumerate(assessment.harms)
+    ]
 
 
 class AssessmentApproveView(RiskPostView):
@@ -315,3 +341,97 @@ class ComplianceDebtView(OrgListView):
         context = super().get_context_data(**kwargs)
         context["can_request"] = policy.can(self.actor, "create", AIChangeRequest)
         return context
+
+
+class AIActObligationListView(OrgListView):
+    """The EU AI Act obligations of every AI system, for our role, with their dates."""
+
+    template_name = "risks/obligation_list.html"
+    rows_template = "risks/_obligation_rows.html"
+    scope_map = READ
+    model = AIActObligation
+    filterset_class = AIActObligationFilterSet
+    context_object_name = "obligations"
+    nav = "risks"
+
+    @staticmethod
+    def selector():
+        return AIActObligation.objects.select_related("asset", "owner").order_by(
+            "status", "due_on", "id"
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for row in context["obligations"]:
+            row.may_complete = row.status == "open" and policy.can(self.actor, "complete", row)
+        return context
+
+
+class AIActObligationCompleteView(RiskPostView):
+    model = AIActObligation
+
+    def act(self, obligation):
+        obligations.obligation_complete(actor=self.actor, obligation=obligation)
+        messages.success(self.request, f"{obligation.article} marked done.")
+        return reverse("ai_act_obligation_list", args=[self.organization.slug])
+
+
+class FriaStartView(RiskPostView):
+    """POST on an impact assessment that needs a FRIA: start it (or open the one started)."""
+
+    model = ImpactAssessment
+
+    def act(self, assessment):
+        started = fria.fria_start(actor=self.actor, assessment=assessment)
+        return reverse("fria_detail", args=[self.organization.slug, started.pk])
+
+
+class FriaView(OrgFormView):
+    """A FRIA: its Art. 27(1) parts, completion, and the Art. 27(3) notification."""
+
+    model = FundamentalRightsAssessment
+    template_name = "risks/fria.html"
+    form_class = FriaForm
+    scope_map = {"GET": ["risks:read"], "POST": ["risks:manage"]}
+    success_message = "FRIA saved."
+    nav = "risks"
+
+    def get_fria(self):
+        if not hasattr(self, "_fria"):
+            self._fria = self.get_object(
+                FundamentalRightsAssessment.objects.select_related("asset", "assessment")
+            )
+        return self._fria
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.get_fria()
+        if not policy.can(self.actor, "change", kwargs["instance"]):
+            kwargs.pop("data", None)
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        record = self.get_fria()
+        context.update(
+            fria=record,
+            can_edit=policy.can(self.actor, "change", record),
+            events=AuditEvent.objects.for_object(record),
+        )
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if "complete" in request.POST:
+            try:
+                fria.fria_complete(actor=self.actor, fria=self.get_fria())
+            except (ValidationError, DomainError) as error:
+                return refusal_response(request, error)
+            messages.success(request, "FRIA completed: notify the market surveillance authority.")
+            return HttpResponseRedirect(self.get_success_url())
+        return super().post(request, *args, **kwargs)
+
+    def perform(self, form):
+        return fria.fria_update(actor=self.actor, fria=self.get_fria(), **form.cleaned_data)
+
+    def get_success_url(self):
+        return reverse("fria_detail", args=[self.organization.slug, self.get_fria().pk])

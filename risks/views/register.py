@@ -10,6 +10,7 @@ from django.views.generic import DetailView, View
 
 from isms import policy, tabular
 from isms.errors import DomainError
+from isms.list_columns import Column, ColumnChoiceMixin, ColumnSet, ListColumnsView
 from isms.models import AuditEvent
 from isms.views.errors import refusal_response
 from isms.views.forms import form_refusal
@@ -24,7 +25,7 @@ from risks.forms import (
     TreatmentActionForm,
     TreatmentActionStatusForm,
 )
-from risks.models import Risk, RiskAcceptance, TreatmentAction
+from risks.models import ImpactAssessment, Risk, RiskAcceptance, TreatmentAction
 from risks.models.register import RISK_EDITABLE, RiskStatus
 from risks.services import register
 from suppliers.models import SupplierAnswer
@@ -38,22 +39,47 @@ def risk_url(risk) -> str:
     return reverse("risk_detail", args=[risk.organization.slug, risk.pk])
 
 
-class RiskListView(OrgListView):
+RISK_COLUMNS = ColumnSet(
+    register="risks",
+    list_url_name="risk_list",
+    columns=(
+        Column("title", "Risk", always=True),
+        Column("category", "Category"),
+        Column("owner", "Owner"),
+        Column("inherent", "Inherent"),
+        Column("residual", "Residual"),
+        Column("treatment", "Treatment"),
+        Column("status", "Status"),
+        Column("next_review", "Next review"),
+        Column("created", "Raised on", default=False),
+        Column("updated", "Last changed", default=False),
+    ),
+)
+
+
+class RiskListView(ColumnChoiceMixin, OrgListView):
     """The register with its filters and the inherent and residual heat maps. A heat-map cell
     links to this list filtered to it; its count is computed from the same filtered rows."""
 
     template_name = "risks/risk_list.html"
+    rows_template = "risks/_risk_rows.html"
     scope_map = READ
     filterset_class = RiskFilterSet
     context_object_name = "risks"
     nav = "risks"
+    column_set = RISK_COLUMNS
+    columns_url_name = "risk_columns"
+    rows_target = "#risk-rows"
 
     def get_selector_queryset(self):
         self.criteria = register.criteria_get()
-        return selectors.risks_for_list(self.criteria).order_by("-id")
+        return selectors.risks_for_list(self.criteria, self.shown_columns).order_by("-id")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        htmx = getattr(self.request, "htmx", None)
+        if htmx and not htmx.boosted:
+            return context  # the rows alone: no heat maps to count
         without_cell = self.request.GET.copy()
         for name in CELL_PARAMS:
             without_cell.pop(name, None)
@@ -73,6 +99,13 @@ class RiskListView(OrgListView):
             cell=[self.request.GET.get(n, "") for n in CELL_PARAMS],
         )
         return context
+
+
+class RiskColumnsView(OrgViewMixin, ListColumnsView):
+    """The register's column choice (isms.list_columns): reading the register is enough."""
+
+    scope_map = {"POST": ["risks:read"]}
+    column_set = RISK_COLUMNS
 
 
 _STATUS_LABELS = dict(RiskStatus.choices)
@@ -376,6 +409,24 @@ class RiskFromGapView(RiskPostView):
         risk = register.risk_from_gap(actor=self.actor, answer_id=answer.pk)
         risk.organization = self.organization
         messages.success(self.request, "Risk created from the gap: assess it.")
+        return risk_url(risk)
+
+
+class RiskFromHarmView(RiskPostView):
+    """POST with the impact assessment as pk and `harm` (its 0-based number): the significant
+    harm becomes a risk on the AI system, and the risk is shown."""
+
+    model = ImpactAssessment
+
+    def act(self, assessment):
+        index = self.request.POST.get("harm", "")
+        if not index.isdigit():
+            raise ValidationError({"harm": "Say which harm (its number)."})
+        risk = register.risk_from_harm(
+            actor=self.actor, assessment_id=assessment.pk, harm_index=int(index)
+        )
+        risk.organization = self.organization
+        messages.success(self.request, "Risk created from the harm: assess and treat it.")
         return risk_url(risk)
 
 

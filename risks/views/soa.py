@@ -38,6 +38,7 @@ EXPORT_COLUMNS = [
     tabular.attr("Target date", "target_date"),
     tabular.Column("Linked risks", lambda row: [f"R-{r['id']} {r['title']}" for r in row.linked]),
     tabular.attr("Evidence", "evidence"),
+    tabular.Column("Policies", lambda row: [p["title"] for p in getattr(row, "policies", [])]),
     tabular.Column("Evidence links", lambda row: " ".join(row.evidence_links)),
     tabular.attr("Stale since last approval", "is_stale"),
 ]
@@ -80,8 +81,10 @@ class SoATableMixin:
         self.filterset = SoARowFilterSet(self.request.GET, queryset=rows)
         rows = list(self.filterset.qs)
         risks = selectors.linked_risks_for_rows(rows)
+        policies = selectors.linked_policies_for_rows(rows)
         for row in rows:
             row.linked = risks.get(row.pk, [])
+            row.policies = policies.get(row.pk, [])
         return rows
 
 
@@ -136,6 +139,7 @@ class SoARowView(OrgViewMixin, View):
     def _row(self, pk):
         row = self.get_base_queryset().get(pk=pk)
         row.linked = selectors.linked_risks_for_rows([row]).get(row.pk, [])
+        row.policies = selectors.linked_policies_for_rows([row]).get(row.pk, [])
         return row
 
     @staticmethod

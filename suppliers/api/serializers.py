@@ -136,12 +136,22 @@ class SupplierCertificationSerializer(serializers.ModelSerializer):
             "scope",
             "valid_from",
             "valid_until",
+            "period_start",
+            "period_end",
+            "bridge_letter_until",
             "expiry_status",
             "file",
             "file_url",
             "created",
         ]
         read_only_fields = ["created"]
+        extra_kwargs = {
+            "valid_until": {
+                "required": False,
+                "help_text": "Certificates: the validity date. SOC 2 Type II: leave it out; it "
+                "is derived from period_end (plus twelve months) or bridge_letter_until.",
+            }
+        }
 
     def get_file_url(self, cert) -> str | None:
         if not cert.file:
@@ -241,6 +251,12 @@ class QuestionSetSerializer(serializers.ModelSerializer):
             "created",
         ]
         read_only_fields = ["version", "status", "published_at", "created"]
+
+    def to_representation(self, question_set):
+        # Lists annotate the count; a set just created or changed is counted here (one query).
+        if not hasattr(question_set, "question_count"):
+            question_set.question_count = question_set.questions.count()
+        return super().to_representation(question_set)
 
     def create(self, data):
         return question_sets.question_set_create(actor=_actor(self), **data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import copy
 from datetime import date
 
@@ -159,11 +160,56 @@ def contact_delete(*, actor: Actor, contact: SupplierContact) -> None:
 # --- certifications -------------------------------------------------------------------------
 
 
-def _check_certification(cert: SupplierCertification) -> None:
-    if cert.valid_from and cert.valid_until and cert.valid_until < cert.valid_from:
-        raise ValidationError({"valid_until": "Valid until must be on or after valid from."})
+# A SOC 2 Type II report is relied on for this long after the end of the period it examined.
+SOC2_RELIANCE_MONTHS = 12
+PERIOD_FIELDS = ("period_start", "period_end", "bridge_letter_until")
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def soc2_relied_on_until(period_end: date, bridge_letter_until: date | None) -> date:
+    """Twelve months after the report period, or the bridge letter's date when later."""
+    relied = _add_months(period_end, SOC2_RELIANCE_MONTHS)
+    return max(relied, bridge_letter_until) if bridge_letter_until else relied
+
+
+def _check_certification(cert: SupplierCertification, *, valid_until_given: bool) -> None:
+    """Certificates carry a validity date; a SOC 2 Type II report carries its period (and a
+    bridge letter), from which the date it is relied on until is derived."""
     if cert.type == SupplierCertification.Type.OTHER and not cert.other_name.strip():
         raise ValidationError({"other_name": "Name the certification when the type is Other."})
+    if cert.is_attestation:
+        if valid_until_given:
+            raise ValidationError(
+                {
+                    "valid_until": "A SOC 2 Type II report attests a period and has no validity "
+                    "date: give its report period end (and its bridge letter's date, if any)."
+                }
+            )
+        if cert.period_end is None:
+            raise ValidationError({"period_end": "Give the end of the period the report covers."})
+        if cert.period_start and cert.period_start >= cert.period_end:
+            raise ValidationError({"period_start": "The period must start before it ends."})
+        if cert.bridge_letter_until and cert.bridge_letter_until <= cert.period_end:
+            raise ValidationError(
+                {"bridge_letter_until": "A bridge letter covers the time after the period end."}
+            )
+        cert.valid_until = soc2_relied_on_until(cert.period_end, cert.bridge_letter_until)
+        return
+    given = {f: getattr(cert, f) for f in PERIOD_FIELDS if getattr(cert, f)}
+    if given:
+        field = next(iter(given))
+        raise ValidationError(
+            {field: "Only a SOC 2 Type II report has a report period and a bridge letter."}
+        )
+    if cert.valid_until is None:
+        raise ValidationError({"valid_until": "Give the date the certificate is valid until."})
+    if cert.valid_from and cert.valid_until < cert.valid_from:
+        raise ValidationError({"valid_until": "Valid until must be on or after valid from."})
 
 
 def certification_create(
@@ -171,11 +217,14 @@ def certification_create(
     actor: Actor,
     supplier: Supplier,
     type: str,
-    valid_until: date,
+    valid_until: date | None = None,
     issuer: str = "",
     scope: str = "",
     valid_from: date | None = None,
     other_name: str = "",
+    period_start: date | None = None,
+    period_end: date | None = None,
+    bridge_letter_until: date | None = None,
     file: UploadedFile | None = None,
 ) -> SupplierCertification:
     policy.require(actor, "change", supplier)
@@ -188,8 +237,11 @@ def certification_create(
         scope=scope,
         valid_from=valid_from,
         other_name=other_name,
+        period_start=period_start,
+        period_end=period_end,
+        bridge_letter_until=bridge_letter_until,
     )
-    _check_certification(cert)
+    _check_certification(cert, valid_until_given=valid_until is not None)
     if file is not None:
         cert.file = uploads.check_upload(file, allowed=uploads.EVIDENCE).as_file()
     _full_clean_and_save(cert, exclude=["file"])
@@ -204,12 +256,15 @@ def certification_update(
     **changes,
 ) -> SupplierCertification:
     policy.require(actor, "change", certification)
-    fields = ("type", "valid_until", "issuer", "scope", "valid_from", "other_name")
+    fields = ("type", "valid_until", "issuer", "scope", "valid_from", "other_name", *PERIOD_FIELDS)
     data = {f: changes[f] for f in fields if f in changes}
     candidate = copy.copy(certification)
     for field, value in data.items():
         setattr(candidate, field, value)
-    _check_certification(candidate)
+    # For a SOC 2 report the stored date is derived: given again unchanged, it is not "given".
+    given = data.get("valid_until") not in (None, certification.valid_until)
+    _check_certification(candidate, valid_until_given=given)
+    data["valid_until"] = candidate.valid_until
     if file is not None:
         data["file"] = uploads.check_upload(file, allowed=uploads.EVIDENCE).as_file()
     with transaction.atomic():

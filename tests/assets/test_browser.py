@@ -6,7 +6,7 @@ import pytest
 from assets.models import Asset
 from isms.models import Role
 from tests.assets.factories import AssetFactory
-from tests.browser import log_in
+from tests.browser import log_in, pick
 from tests.factories import MembershipFactory, OrganizationFactory
 
 
@@ -33,7 +33,7 @@ def test_report_triage_and_graph(browser_page, in_tenant):
     log_in(page, officer.email)
     page.goto("/o/journey/assets/triage/")
     accept = page.get_by_role("form", name="Accept TranscribeBot")
-    accept.get_by_label("Accountable owner").select_option(str(contributor.pk))
+    pick(accept, "Accountable owner", contributor.email)
     accept.get_by_role("button", name="Accept into register").click()
     page.get_by_text("TranscribeBot accepted into the register.").wait_for()
 
@@ -41,7 +41,7 @@ def test_report_triage_and_graph(browser_page, in_tenant):
         report = Asset.objects.get(name="TranscribeBot")
     page.goto(f"/o/journey/assets/{report.pk}/?tab=dependencies")
     page.get_by_label("Kind").select_option("uses")
-    page.get_by_label("Other asset").select_option(label="LLM API account")
+    pick(page, "Other asset", "LLM API account")
     page.get_by_role("button", name="Add dependency").click()
     page.get_by_text("TranscribeBot now depends on LLM API account.").wait_for()
     graph = page.locator("#dependency-graph")

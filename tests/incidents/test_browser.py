@@ -13,7 +13,7 @@ from django.core.cache import cache
 
 from isms.models import Role
 from monitoring.incidents import services
-from tests.browser import log_in
+from tests.browser import log_in, pick
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.incidents.factories import actor_for
 
@@ -53,7 +53,7 @@ def test_concern_to_verified_corrective_action(browser_page, in_tenant):
     page.goto("/o/civic/monitoring/incidents/")
     _shot(page, "03-incident-list")
     page.get_by_role("link", name=re.compile("Public concern: Loan chatbot")).click()
-    page.get_by_label("Handled by").select_option(str(officer.pk))
+    pick(page, "Handled by", officer.email)
     page.get_by_label("Severity").select_option("high")
     page.get_by_role("button", name="Accept as an incident").click()
     page.get_by_text("Triaged: the incident is being investigated.").wait_for()
@@ -68,7 +68,7 @@ def test_concern_to_verified_corrective_action(browser_page, in_tenant):
     page.get_by_role("button", name="Save").click()
     page.get_by_text("saved").first.wait_for()
     page.get_by_label("Description").fill("Remove postcode from the features and retrain")
-    page.get_by_label("Action owner").select_option(str(contributor.pk))
+    pick(page, "Action owner", contributor.email)
     page.get_by_label("Due date").fill("2030-01-31")
     page.get_by_role("button", name="Add the action").click()
     page.get_by_text("Corrective action planned.").wait_for()

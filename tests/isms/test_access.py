@@ -1,13 +1,15 @@
 """Log-in, the organisation switcher, invitations and API keys."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.utils import timezone
+from django.utils.text import slugify
 
-from isms.models import APIKey, AuditEvent, Invitation, Membership, Role
-from isms.services.api_keys import LAST_USED_RESOLUTION, api_key_authenticate
+from isms.models import APIKey, AuditEvent, Invitation, Membership, Organization, Role
+from isms.services.api_keys import LAST_USED_RESOLUTION, api_key_authenticate, api_keys_changed
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -187,12 +189,29 @@ def test_admin_changes_role_and_removes_member(client_for, org_a, member):
     assert not Membership.objects.filter(pk=membership.pk).exists()
 
 
-def test_duplicate_slug_is_a_form_error(client_for, org_a, member):
+def test_a_new_organisation_gets_an_address_nobody_can_probe_with(client_for, org_a, member):
+    """Issue 18: the form asks for a name only; the address is the name plus a random suffix,
+    so trying another organisation's address (or name) reveals nothing about it."""
     client = client_for(member(org_a))
-    response = client.post("/orgs/new/", {"name": "Another", "slug": org_a.slug})
-    assert response.status_code == 400 and b"already exists" in response.content
-    response = client.post("/orgs/new/", {"name": "Gamma", "slug": "gamma"})
-    assert response.status_code == 302 and response["Location"] == "/o/gamma/"
+    response = client.post("/orgs/new/", {"name": org_a.name, "slug": org_a.slug})
+    assert response.status_code == 302
+    created = Organization.objects.exclude(pk=org_a.pk).get(name=org_a.name)
+    assert created.slug != org_a.slug and response["Location"] == f"/o/{created.slug}/"
+    assert re.fullmatch(rf"{slugify(org_a.name)}-[0-9a-f]{{6}}", created.slug)
+    assert b"exists" not in client.get("/orgs/new/").content
+    assert client.post("/orgs/new/", {"name": ""}).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("name", "stem"), [("Ünïted_Tools  & Co", "united-tools-co"), ("***", "organisation")]
+)
+def test_a_generated_address_is_a_valid_slug(name, stem):
+    from isms.models.access import slug_validator
+    from isms.services.organizations import new_slug
+
+    slug = new_slug(name)
+    slug_validator(slug)
+    assert slug.startswith(stem + "-")
 
 
 # --- API keys ----------------------------------------------------------------------------
@@ -225,6 +244,40 @@ def test_revoked_key_stops_working(client_for, api_for, api_key_for, org_a, memb
     assert response.status_code == 401 and "revoked" in response.json()["detail"]
 
 
+def test_a_key_record_read_before_a_revocation_is_never_trusted_after_it(org_a, api_key_for):
+    """A request that read the key before its revocation and cached it after (a slow one)
+    leaves a record nobody trusts: the revocation replaced the key's version."""
+    from isms.services import api_keys
+
+    token = api_key_for(org_a)
+    key = api_key_authenticate(token)
+    _, version_before = api_keys._cached(key.prefix)
+    assert api_keys._cached(key.prefix)[0] is not None, "cached by the first use"
+    api_keys.api_key_revoke(api_key=APIKey.objects.get(pk=key.pk))
+    api_keys._remember(key, version_before)  # the slow request's record: not revoked
+    assert api_keys._cached(key.prefix)[0] is None
+    with pytest.raises(api_keys.APIKeyError, match="revoked"):
+        api_key_authenticate(token)
+
+
+def test_a_cached_key_authenticates_without_sql(
+    api_for, api_key_for, org_a, org_b, django_assert_num_queries
+):
+    from isms.services import api_keys
+
+    token = api_key_for(org_a)
+    api_key_authenticate(token)
+    with django_assert_num_queries(0):
+        key = api_key_authenticate(token)
+    assert key.organization == org_a and key.organization.slug == "alpha"
+    # The organisation comes from the record too: another's slug is still another's.
+    response = api_for(api_token=token).get(f"/api/v1/orgs/{org_b.slug}/controls/")
+    assert response.status_code == 404
+    org_a.slug = "alpha-renamed"
+    org_a.save()
+    assert api_keys._cached(key.prefix)[0] is None, "an organisation's change drops its keys"
+
+
 def test_key_expiry_in_the_past_is_refused(client_for, org_a, member):
     client = client_for(member(org_a, Role.ADMIN))
     response = client.post(
@@ -246,6 +299,8 @@ def test_last_used_is_written_at_most_once_a_minute(api_key_for, org_a):
     first = api_key_authenticate(token).last_used_at
     assert api_key_authenticate(token).last_used_at == first
     APIKey.objects.update(last_used_at=first - LAST_USED_RESOLUTION)
+    # A queryset update sends no signal: drop the key's cached record as a save would.
+    api_keys_changed([APIKey.objects.get().prefix])
     assert api_key_authenticate(token).last_used_at > first
 
 

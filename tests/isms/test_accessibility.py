@@ -3,7 +3,8 @@ accessibility violation that axe-core finds (issue 17, "Accessibility"), and lea
 full-page screenshot for a reviewer (issue 17, "Screenshots as a test artefact").
 
 axe-core is vendored from its npm package (tests/vendor/axe-core-*, MPL-2.0) and injected
-into each page; nothing is fetched. Screenshots go to `$GUARDRAIL_SCREENSHOTS` (default
+into each page as an init script (the Content Security Policy refuses inline ones); nothing
+is fetched. Screenshots go to `$GUARDRAIL_SCREENSHOTS` (default
 `artifacts/screenshots/`, which .ci/run keeps), one folder per role, one file per page."""
 
 from __future__ import annotations
@@ -51,10 +52,11 @@ def test_every_demo_page_passes_axe_and_is_photographed(role, browser_page, clie
     folder.mkdir(parents=True, exist_ok=True)
     page = browser_page
     log_in(page, person.email, DEMO_PASSWORD)
+    # An init script, not a <script> tag: the Content Security Policy refuses inline scripts.
+    page.context.add_init_script(path=str(AXE))
     found = {}
     for url in urls:
         page.goto(url)
-        page.add_script_tag(path=str(AXE))
         violations = page.evaluate(RUN_AXE)
         if violations:
             found[url] = violations

@@ -97,3 +97,19 @@ def test_the_schema_documents_429_and_retry_after_on_every_operation(client):
         assert answer["content"]["application/json"]["schema"] == {
             "$ref": "#/components/schemas/Error"
         }
+
+
+def test_the_schema_documents_503_with_retry_after_on_every_operation(client):
+    """A lost database answers 503 (isms.middleware.DatabaseUnavailableMiddleware; the fault
+    test tests/faults/test_postgres_restart.py proves it): a generated client must expect it."""
+    schema = client.get("/api/schema/?format=json").json()
+    operations = [
+        op for ops in schema["paths"].values() for op in ops.values() if isinstance(op, dict)
+    ]
+    for operation in operations:
+        answer = operation["responses"]["503"]
+        assert "service_unavailable" in answer["description"]
+        assert "Retry-After" in answer["headers"]
+        assert answer["content"]["application/json"]["schema"] == {
+            "$ref": "#/components/schemas/Error"
+        }

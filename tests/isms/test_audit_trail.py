@@ -115,7 +115,8 @@ def test_page_costs_the_same_queries_for_many_events(
     with in_tenant(org_a, actor_id=officer.pk, actor=officer.email):
         for n in range(30):
             AssetFactory(organization=org_a, name=f"System {n}", owner=officer)
-    with django_assert_max_num_queries(25):
+    # 25, and the auditor access log's row (monitoring.engagements records every auditor read).
+    with django_assert_max_num_queries(26):
         assert client.get(f"/o/{org_a.slug}/audit/").status_code == 200
 
 

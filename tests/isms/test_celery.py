@@ -34,8 +34,12 @@ def test_a_tenant_task_needs_an_organisation():
         list(Supplier.objects.all())
 
 
-def test_sweep_queues_one_task_per_organisation(monkeypatch, org_a, org_b):
-    queued = []
-    monkeypatch.setattr(tenant_probe, "delay", lambda **kwargs: queued.append(kwargs))
+def test_sweep_queues_one_task_per_organisation(org_a, org_b, in_tenant):
+    """Through the task outbox: one stored row per organisation, in its own organisation."""
+    from isms.models import OutboxTask
+
     assert sweep(tenant_probe) == 2
-    assert queued == [{"organization_id": org_a.pk}, {"organization_id": org_b.pk}]
+    for org in (org_a, org_b):
+        with in_tenant(org):
+            rows = list(OutboxTask.objects.values_list("task_name", "kwargs"))
+        assert rows == [(tenant_probe.name, {"organization_id": org.pk})]

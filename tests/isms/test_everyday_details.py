@@ -84,7 +84,7 @@ def test_the_console_handler_carries_the_refusal_filter():
     from django.conf import settings
 
     console = settings.LOGGING["handlers"]["console"]
-    assert console["filters"] == ["refusals_on_one_line"]
+    assert console["filters"] == ["request_id", "refusals_on_one_line"]
     assert settings.LOGGING["filters"]["refusals_on_one_line"]["()"].endswith("RefusalsOnOneLine")
 
 

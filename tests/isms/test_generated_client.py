@@ -12,6 +12,7 @@ import pkgutil
 import subprocess
 import sys
 import urllib.request
+from datetime import UTC, datetime
 
 import pytest
 
@@ -34,7 +35,12 @@ def client_package(live_server, tmp_path_factory):
     with urllib.request.urlopen(f"{live_server.url}/api/schema/?format=json", timeout=30) as r:
         schema.write_bytes(r.read())
     config = tmp_path / "config.yaml"
-    config.write_text("post_hooks: []\n")  # no formatter run: the code exactly as generated
+    # No formatter run: the code exactly as generated. The generator reads only JSON, text
+    # and octet-stream bodies; its documented setting maps the organisation export's
+    # application/zip download to a binary file (configuration, not a patch of the code).
+    config.write_text(
+        "post_hooks: []\ncontent_type_overrides:\n  application/zip: application/octet-stream\n"
+    )
     result = subprocess.run(
         [
             sys.executable,
@@ -139,6 +145,7 @@ def test_an_integration_round_with_the_generated_client(client_package, live_ser
     asset = asset.parsed
     assert asset.supplier == supplier.id and asset.customer_facing is True
 
+    before_patch = datetime.now(UTC)
     # PATCH clears a field with null and a list with []; what it does not name stays (JSON,
     # not multipart: no "None" strings, no reset booleans).
     patched = _operation("assets", "assets_partial_update").sync_detailed(
@@ -181,3 +188,58 @@ def test_an_integration_round_with_the_generated_client(client_package, live_ser
     missing = _operation("assets", "assets_retrieve").sync_detailed(slug, "999999", client=api)
     assert missing.status_code == 404
     assert missing.parsed.code == models.ErrorCodeEnum.NOT_FOUND
+
+    # A POST retried with its Idempotency-Key gets the first answer and creates nothing.
+    create_supplier = _operation("suppliers", "suppliers_create")
+    request = models.SupplierRequest(name="Retried AI", owner=owner.pk)
+    first = create_supplier.sync_detailed(slug, client=api, body=request, idempotency_key="k-1")
+    retry = create_supplier.sync_detailed(slug, client=api, body=request, idempotency_key="k-1")
+    assert first.status_code == retry.status_code == 201
+    assert retry.parsed.id == first.parsed.id
+    assert retry.headers.get("idempotent-replayed") == "true"
+    reused = create_supplier.sync_detailed(
+        slug,
+        client=api,
+        body=models.SupplierRequest(name="Another", owner=owner.pk),
+        idempotency_key="k-1",
+    )
+    assert reused.status_code == 422
+    assert reused.parsed.code == models.ErrorCodeEnum.IDEMPOTENCY_KEY_REUSED
+
+    # A stale If-Match is refused with 412 and changes nothing; the current tag writes.
+    retrieve = _operation("assets", "assets_retrieve")
+    stale = retrieve.sync_detailed(slug, str(asset.id), client=api).headers["etag"]
+    patch = _operation("assets", "assets_partial_update")
+    assert (
+        patch.sync_detailed(
+            slug, str(asset.id), client=api, body=models.PatchedAssetRequest(name="Renamed")
+        ).status_code
+        == 200
+    )
+    refused = patch.sync_detailed(
+        slug,
+        str(asset.id),
+        client=api,
+        body=models.PatchedAssetRequest(name="Lost update"),
+        if_match=stale,
+    )
+    assert refused.status_code == 412
+    assert refused.parsed.code == models.ErrorCodeEnum.PRECONDITION_FAILED
+    current = retrieve.sync_detailed(slug, str(asset.id), client=api)
+    assert current.parsed.name == "Renamed"
+    accepted = patch.sync_detailed(
+        slug,
+        str(asset.id),
+        client=api,
+        body=models.PatchedAssetRequest(name="Safely renamed"),
+        if_match=current.headers["etag"],
+    )
+    assert accepted.status_code == 200 and accepted.parsed.name == "Safely renamed"
+
+    # Sync: what changed after a moment, and the audit feed by cursor.
+    changed = assets_list.sync_detailed(slug, client=api, updated_after=before_patch).parsed
+    assert [a.id for a in changed.results] == [asset.id]
+    feed = _operation("audit_events", "audit_events_feed_list").sync_detailed(
+        slug, client=api, table="assets_asset", page_size=2
+    )
+    assert feed.status_code == 200 and len(feed.parsed.results) == 2

@@ -19,7 +19,7 @@ from isms.api.parsers import MAX_DEPTH, JSONParser
 from isms.filters import BoundedFilterSet
 from isms.models import Role
 from tests.factories import load_all_factories, make_object
-from tests.routes import api_routes
+from tests.routes import api_routes, creator_for
 
 pytestmark = pytest.mark.django_db
 load_all_factories()
@@ -69,8 +69,10 @@ CREATE_ROUTES = [r for r in api_routes() if "create" in r.actions]
 
 
 @pytest.mark.parametrize("route", CREATE_ROUTES, ids=str)
-def test_json_nested_5000_levels_is_a_400_on_every_create_endpoint(route, org_a, member, api_for):
-    client = api_for(user=member(org_a, Role.ADMIN))
+def test_json_nested_5000_levels_is_a_400_on_every_create_endpoint(
+    route, org_a, member, api_for, api_key_for
+):
+    client = creator_for(route, org_a, member, api_for, api_key_for)
     body = "[" * 5000 + "]" * 5000
     response = client.generic("POST", route.url(org_a.slug), body, content_type="application/json")
     _assert_api_error(response, 400, "json_too_deep")

@@ -16,7 +16,10 @@ from isms.tenancy import tenant_context
 from tests.factories import OBJECT_FACTORIES, load_all_factories, make_object
 from tests.routes import api_routes, org_owned, ui_routes
 
-IGNORED_TABLES = {"django_session"}  # the test client's log-in, not the walk
+# The test client's log-in, not the walk; and the auditor access log (issue 21), the one row a
+# read by an auditor writes on purpose: one per request, checked below.
+ACCESS_LOG = "monitoring_engagements_auditoraccess"
+IGNORED_TABLES = {"django_session", ACCESS_LOG}
 
 
 def _row_counts(organization) -> dict[str, int]:
@@ -77,11 +80,20 @@ def test_an_auditor_walking_every_get_route_writes_nothing(org_a, member, client
     urls = _get_urls(org_a, objects)
     assert len(urls) > 100
     before = _row_counts(org_a)
+    logged_before = _access_log_size(org_a)
     statuses = {url: auditor.get(url).status_code for url in urls}
     after = _row_counts(org_a)
     changed = {t: (before[t], after.get(t)) for t in before if before[t] != after.get(t)}
     assert not changed, f"GET requests wrote rows: {changed}"
     assert not [u for u, s in statuses.items() if s >= 500], statuses
+    # each read recorded once in the access log, and nothing else
+    assert _access_log_size(org_a) - logged_before == len(urls)
+
+
+def _access_log_size(organization) -> int:
+    with tenant_context(organization.pk), connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM "{ACCESS_LOG}"')
+        return cursor.fetchone()[0]
 
 
 def test_an_auditor_reading_a_new_organisation_writes_nothing(org_b, member, client_for):

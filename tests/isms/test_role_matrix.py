@@ -52,7 +52,7 @@ def _create_scopes(route) -> list[str]:
     return viewset.action_scopes.get("create") or required_scopes(viewset.scope_map, "POST")
 
 
-CALLERS = [*ROLES, "key:read", "key:read_write"]
+CALLERS = [*ROLES, "key:read", "key:read_write", "key:ai_usage_decide"]
 
 
 def _client(caller, organization, member, api_for, api_key_for):
@@ -107,11 +107,21 @@ def test_create_answers_each_caller_as_the_scope_table_says(
 def test_officers_and_read_write_keys_may_edit_every_register(
     route, org_a, member, api_for, api_key_for
 ):
-    """Positive control: the manage scope reaches every object, whoever owns it."""
+    """Positive control: the manage scope reaches every object, whoever owns it. A register
+    whose PATCH needs a scope officers or keys lack (the organisation profile: `org:admin`) is
+    edited by the callers that hold it; the role sweep above proves the others are refused."""
     obj = make_object(route.model, org_a)
-    for client in (
-        api_for(user=member(org_a, Role.OFFICER)),
-        api_for(api_token=api_key_for(org_a, access=APIKey.Access.READ_WRITE)),
-    ):
+    needed = set(required_scopes(route.viewset.scope_map, "PATCH") or [])
+    callers = [
+        (ROLE_SCOPES[Role.OFFICER], lambda: api_for(user=member(org_a, Role.OFFICER))),
+        (
+            API_KEY_SCOPES[APIKey.Access.READ_WRITE],
+            lambda: api_for(api_token=api_key_for(org_a, access=APIKey.Access.READ_WRITE)),
+        ),
+    ]
+    clients = [make() for scopes, make in callers if needed <= scopes]
+    if not clients:
+        clients = [api_for(user=member(org_a, Role.ADMIN))]
+    for client in clients:
         response = client.patch(route.url(org_a.slug, obj.pk), {}, format="json")
         assert response.status_code not in (401, 403, 404, 500), response.content

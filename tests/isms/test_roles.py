@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from isms.access import ROLE_SCOPES, required_scopes
 from isms.models import Role
 from isms.services.api_keys import api_key_authenticate, api_key_revoke
 from tests.factories import OBJECT_FACTORIES, load_all_factories, make_object
@@ -27,12 +28,18 @@ def _target_pk(model, organization):
     return make_object(model, organization).pk if model in OBJECT_FACTORIES else None
 
 
+# POSTs that only read (a file or hash checked against the packs) and are open to readers.
+READING_POSTS = {("evidencepack", "verify")}
+
+
 def _unsafe_calls(route, organization):
     """(method, url) for every state-changing call the route accepts, on A's own objects."""
     calls = []
     if "create" in route.actions:
         calls.append(("post", route.url(organization.slug)))
     for action in route.list_actions():
+        if (route.basename, action.url_path) in READING_POSTS:
+            continue
         calls += [
             (m, route.url(organization.slug, suffix=action.url_path))
             for m in action.mapping
@@ -69,7 +76,18 @@ def test_read_only_callers_cannot_write_through_the_api(
             assert response.json()["code"] in {"missing_scope", "permission_denied"}
 
 
-@pytest.mark.parametrize("route", [r for r in API_ROUTES if "list" in r.actions], ids=str)
+def _read_scopes(route) -> frozenset[str]:
+    return frozenset(required_scopes(getattr(route.viewset, "scope_map", {}), "GET") or ())
+
+
+LISTS = [r for r in API_ROUTES if "list" in r.actions]
+# Lists an auditor reads: every register. The others hold secrets or the whole organisation
+# (webhook endpoints and their deliveries, organisation exports) and are an administrator's.
+READER_LISTS = [r for r in LISTS if _read_scopes(r) <= ROLE_SCOPES[Role.AUDITOR]]
+ADMIN_LISTS = [r for r in LISTS if r not in READER_LISTS]
+
+
+@pytest.mark.parametrize("route", READER_LISTS, ids=str)
 def test_auditors_and_read_only_keys_can_read_every_list(
     route, org_a, member, api_for, api_key_for
 ):
@@ -78,6 +96,29 @@ def test_auditors_and_read_only_keys_can_read_every_list(
         api_for(api_token=api_key_for(org_a, access="read")),
     ]:
         assert client.get(route.url(org_a.slug)).status_code == 200
+
+
+def test_the_admin_only_lists_are_the_expected_ones():
+    """A new list closed to auditors is a decision, made here on purpose."""
+    assert {r.basename for r in ADMIN_LISTS} == {
+        "webhook",
+        "webhookdelivery",
+        "organizationexport",
+    }
+
+
+@pytest.mark.parametrize("route", ADMIN_LISTS, ids=str)
+def test_admin_only_lists_refuse_auditors_and_read_only_keys_by_name(
+    route, org_a, member, api_for, api_key_for
+):
+    for client in [
+        api_for(user=member(org_a, Role.AUDITOR)),
+        api_for(api_token=api_key_for(org_a, access="read")),
+    ]:
+        response = client.get(route.url(org_a.slug))
+        assert response.status_code == 403
+        assert response.json()["code"] == "missing_scope"
+    assert api_for(user=member(org_a, Role.ADMIN)).get(route.url(org_a.slug)).status_code == 200
 
 
 @pytest.mark.parametrize("route", [r for r in API_ROUTES if "list" in r.actions], ids=str)

@@ -92,7 +92,9 @@ def test_raw_sql_as_app_role_cannot_write_another_tenant(model, org_a, org_b):
         (insert, [org_b.pk, a_obj.pk]),
         (f"UPDATE {table} SET organization_id = %s WHERE id = %s", [org_b.pk, a_obj.pk]),
     ]:
-        with pytest.raises(DatabaseError, match="row-level security"):
+        # An append-only log (security events, the auditor access log) refuses the UPDATE
+        # in its immutability trigger before row-level security is asked: refused either way.
+        with pytest.raises(DatabaseError, match=r"row-level security|immutable"):
             with transaction.atomic(), connections["default"].cursor() as cursor:
                 _set_tenant(cursor, org_a.pk)
                 cursor.execute(statement, params)
@@ -128,14 +130,28 @@ def test_app_role_cannot_insert_into_the_audit_trail(org_a):
 
 
 def test_bulk_update_is_audited(org_a, in_tenant):
-    model = TENANT_MODELS[0]
+    from isms.db_security import INSERTS_NOT_AUDITED
+
+    def free_text(m):
+        return [
+            f
+            for f in m._meta.concrete_fields
+            if f.get_internal_type() == "CharField" and not f.choices and not f.unique
+        ]
+
+    # The first audited tenant model with a free-text column (not every model has one).
+    load_all_factories()
+    model = next(
+        m
+        for m in TENANT_MODELS
+        if m._meta.db_table not in INSERTS_NOT_AUDITED
+        and m in OBJECT_FACTORIES
+        and free_text(m)
+        and m._meta.label != "isms.SecurityEvent"  # append-only: its trigger refuses UPDATE
+    )
     obj = make_object(model, org_a)
     with in_tenant(org_a, actor="bulk tester"):
-        field = next(
-            f
-            for f in model._meta.concrete_fields
-            if f.get_internal_type() == "CharField" and not f.choices and not f.unique
-        )
+        field = free_text(model)[0]
         model.objects.filter(pk=obj.pk).update(**{field.name: "changed in bulk"})
         events = list(AuditEvent.objects.for_object(obj))
     assert events[0].action == "update"
@@ -153,6 +169,8 @@ UNSCOPED_BY_DESIGN = {
     "suppliers.PortalTokenIndex": "the supplier link maps a token hash to its organisation",
     "monitoring_incidents.ConcernTokenIndex": "the public concern link maps a token hash to "
     "its organisation",
+    "isms.AuditChainHead": "the audit chain's head, written only by the database at commit; "
+    "row-level security enabled with a per-organisation read policy (isms.db_security)",
     "monitoring_checks.PortfolioFigures": "counts computed in each tenant's context, read by "
     "the portfolio for the user's active memberships",
 }
@@ -172,3 +190,37 @@ def test_every_org_owned_model_is_a_tenant_model_or_explicitly_exempt():
         if owned and not issubclass(model, TenantModel) and not exempt:
             escaped.append(model._meta.label)
     assert escaped == [], "make these TenantModels (row-level security) or justify them here"
+
+
+def _tenant_setting() -> str:
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT current_setting(%s, true)", [PG_ORGANIZATION])
+        return cursor.fetchone()[0]
+
+
+def test_a_tenant_context_without_sql_sends_nothing_and_sets_the_tenant_before_its_first(
+    org_a, org_b, django_assert_num_queries
+):
+    """The settings travel with the first statement (an AI usage decision answered from
+    Redis makes no round trip), nested contexts each see their own, and a rolled-back
+    savepoint inside a context cannot take its tenant away."""
+    from isms.tenancy import tenant_context
+
+    # Inside a test's transaction a context costs its savepoint and release, nothing more.
+    with django_assert_num_queries(2), tenant_context(org_a.pk):
+        pass
+    with tenant_context(org_a.pk):
+        with tenant_context(org_b.pk):
+            assert _tenant_setting() == str(org_b.pk)
+        assert _tenant_setting() == str(org_a.pk)
+        try:
+            with transaction.atomic():
+                assert _tenant_setting() == str(org_a.pk)
+                raise DatabaseError("rolled back")
+        except DatabaseError:
+            pass
+        assert _tenant_setting() == str(org_a.pk)
+    with tenant_context(org_a.pk):
+        with tenant_context(org_b.pk):
+            pass  # applied nothing, restores nothing
+        assert _tenant_setting() == str(org_a.pk)

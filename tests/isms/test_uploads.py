@@ -176,7 +176,7 @@ def supplier_certification_api(org, in_tenant, client_for, api_for):
     return Endpoint(
         api_for(user),
         f"/api/v1/orgs/{org.slug}/supplier-certifications/",
-        {"supplier": supplier.pk, "type": "soc2_type2", "valid_until": "2030-01-01"},
+        {"supplier": supplier.pk, "type": "iso27001", "valid_until": "2030-01-01"},
         "file",
         201,
         stored,

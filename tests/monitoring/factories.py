@@ -14,6 +14,13 @@ from isms.models import Membership, Role
 from monitoring.inbox.models import InboxSettings, Notification
 from monitoring.reviews import services as review_services
 from monitoring.reviews.models import AIReview, ReviewSchedule, ReviewSettings, SubjectType
+from monitoring.usage.models import (
+    ShadowToolSighting,
+    UsageDenial,
+    UsagePersonDay,
+    UsageSettings,
+    UsageTally,
+)
 from tests.assets.factories import AssetFactory
 from tests.factories import MembershipFactory, object_factory
 
@@ -80,3 +87,40 @@ def make_inbox_settings(organization):
     from monitoring.inbox.services import settings_ensure
 
     return settings_ensure()
+
+
+# --- AI usage decisions (monitoring.usage) ---------------------------------------------------
+
+
+@object_factory(UsageSettings)
+def make_usage_settings(organization):
+    return UsageSettings.objects.create()
+
+
+@object_factory(UsageTally)
+def make_usage_tally(organization):
+    return UsageTally.objects.create(
+        day=timezone.localdate(), tool_key="id:chat", outcome="allow", count=3
+    )
+
+
+@object_factory(UsagePersonDay)
+def make_usage_person_day(organization):
+    return UsagePersonDay.objects.create(
+        day=timezone.localdate(), tool_key="id:chat", person="ana@example.test"
+    )
+
+
+@object_factory(UsageDenial)
+def make_usage_denial(organization):
+    return UsageDenial.objects.create(
+        tool_key="id:chat",
+        person="ana@example.test",
+        data_categories=["financial"],
+        reasons=[{"rule": "tool_known", "code": "unknown_tool", "effect": "deny", "message": "x"}],
+    )
+
+
+@object_factory(ShadowToolSighting)
+def make_shadow_sighting(organization):
+    return ShadowToolSighting.objects.create(tool_key="domain:new-ai.example", attempts=1)

@@ -34,7 +34,10 @@ def test_registers_feed_the_inbox_with_the_right_people(org_a, org_b, member, in
             name="Vendor", owner=owner, next_reassessment_date=TODAY + timedelta(days=3)
         )
         old = SupplierCertification.objects.create(
-            supplier=supplier, type="soc2_type2", valid_until=TODAY + timedelta(days=5)
+            supplier=supplier,
+            type="soc2_type2",
+            period_end=TODAY + timedelta(days=5) - timedelta(days=365),
+            valid_until=TODAY + timedelta(days=5),
         )
         renewed = SupplierCertification.objects.create(
             supplier=supplier, type="iso27001", valid_until=TODAY - timedelta(days=20)

@@ -237,7 +237,7 @@ def test_only_the_owner_or_reviewer_signs_off(org_a, member, in_tenant, owned, a
     assert signed.signed_off_by_id == officer.pk
 
 
-def test_the_daily_task_schedules_new_objects(org_a, member, in_tenant, monkeypatch):
+def test_the_daily_task_schedules_new_objects(org_a, member, in_tenant):
     from monitoring.reviews import tasks
 
     owner = member(org_a, Role.CONTRIBUTOR)
@@ -246,6 +246,10 @@ def test_the_daily_task_schedules_new_objects(org_a, member, in_tenant, monkeypa
     assert tasks.ensure_schedules.apply(kwargs={"organization_id": org_a.pk}).get() == 1
     with in_tenant(org_a):
         assert ReviewSchedule.objects.filter(object_id=asset.pk).count() == 1
-    queued = []
-    monkeypatch.setattr(tasks.ensure_schedules, "delay", lambda **kw: queued.append(kw))
-    assert tasks.sweep_schedules() >= 1 and {"organization_id": org_a.pk} in queued
+    # The beat's sweep stores one run per organisation in the task outbox (isms.outbox).
+    from isms.models import OutboxTask
+
+    assert tasks.sweep_schedules() >= 1
+    with in_tenant(org_a):
+        queued = list(OutboxTask.objects.values_list("task_name", "kwargs"))
+    assert (tasks.ensure_schedules.name, {"organization_id": org_a.pk}) in queued

@@ -10,6 +10,7 @@ from policies import services
 from policies.models import (
     Acknowledgement,
     Policy,
+    PolicyControl,
     PolicyKind,
     PolicyUserObjectPermission,
     PolicyVersion,
@@ -92,3 +93,11 @@ def make_version_grant(organization):
     version = make_draft(organization, officer=officer)
     services.version_submit(actor=officer, version=version, approver=approver.user)
     return PolicyVersionUserObjectPermission.objects.get(content_object=version, user=approver.user)
+
+
+@object_factory(PolicyControl)
+def make_policy_control(organization):
+    from tests.risks.factories import library_control
+
+    policy = make_policy_with(organization, kind=PolicyKind.INFORMATION_SECURITY)
+    return PolicyControl.objects.create(policy=policy, control=library_control("T.5"))

@@ -297,6 +297,11 @@ def test_templates_are_listed_and_readable(org_a, people, api_for):
         "classification-ai-section",
         "supplier-ai-section",
         "incident-ai-section",
+        "information-security",
+        "ai-policy",
+        "ai-lifecycle",
+        "ai-data-governance",
+        "ai-impact-assessment",
     }
     one = client.get(url(org_a, "policy-templates/ai-acceptable-use/"))
     assert one.status_code == 200 and one.json()["kind"] == "ai_acceptable_use"

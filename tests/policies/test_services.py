@@ -404,7 +404,8 @@ def test_creating_from_a_template_starts_a_draft_covering_ai(org_a, in_tenant):
     assert version.status == VersionStatus.DRAFT and version.number == 1
     assert version.author == officer.user
     assert policy.kind == PolicyKind.AI_ACCEPTABLE_USE and policy.covers_ai
-    assert "Acceptable and prohibited uses" in version.body_markdown
+    assert "## 3. Acceptable uses" in version.body_markdown
+    assert "## 4. Prohibited practices" in version.body_markdown
     assert "template" in error.value.message_dict
 
 

@@ -297,5 +297,6 @@ def test_demo_data_is_complete_and_idempotent(org_a, member, in_tenant):
         assert list(classification.versions.values_list("status", flat=True)) == ["in_review"]
         v2 = ai.versions.get(number=2)
         assert v2.acknowledgements.count() == 1  # partial: 1 of 3 staff members
-        assert Policy.objects.count() == 2 and PolicyVersion.objects.count() == 3
+        # AI acceptable use (2 versions), classification (1), and the five other starters
+        assert Policy.objects.count() == 7 and PolicyVersion.objects.count() == 8
     assert Membership.objects.filter(organization=org_a).count() == 4

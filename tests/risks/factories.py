@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import factory
 from django.utils import timezone
@@ -11,7 +11,9 @@ from isms.access import Actor
 from isms.models import Control, Framework, Membership, Role
 from isms.signals import control_library_loaded
 from risks.models import (
+    AIActObligation,
     AIChangeRequest,
+    FundamentalRightsAssessment,
     ImpactAssessment,
     Risk,
     RiskAcceptance,
@@ -156,6 +158,33 @@ def make_impact_assessment(organization):
     asset = make_asset(organization)
     return ImpactAssessment.objects.create(
         asset=asset, intended_purpose="Draft replies", prepared_by=asset.owner
+    )
+
+
+@object_factory(AIActObligation)
+def make_ai_act_obligation(organization):
+    assessment = make_impact_assessment(organization)
+    return AIActObligation.objects.create(
+        asset=assessment.asset,
+        assessment=assessment,
+        code="art26_1",
+        article="Art. 26(1)",
+        text="Use it according to the provider's instructions for use.",
+        applies_from=date(2026, 8, 2),
+        date_source="Art. 113",
+        owner=assessment.asset.owner,
+        due_on=date(2026, 8, 2),
+    )
+
+
+@object_factory(FundamentalRightsAssessment)
+def make_fria(organization):
+    assessment = make_impact_assessment(organization)
+    return FundamentalRightsAssessment.objects.create(
+        asset=assessment.asset,
+        assessment=assessment,
+        deployer_processes="Screening job applications",
+        prepared_by=assessment.asset.owner,
     )
 
 

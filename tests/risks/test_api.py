@@ -60,6 +60,10 @@ def test_create_and_patch_a_risk(org_a, people, api_for, pilot_tool):
         format="json",
     )
     assert ok.status_code == 200 and ok.json()["residual_band"] == "low"
+    # The write answers carry the tag a GET then gives (tagged from the body: no re-read).
+    detail = client.get(url(org_a, f"risks/{body['id']}/"))
+    assert ok["ETag"] == detail["ETag"] and ok.json() == detail.json()
+    assert response["ETag"] != ok["ETag"]
 
 
 def test_risk_status_moves_and_refusals(org_a, people, api_for, in_tenant):
@@ -291,6 +295,7 @@ def test_change_gate_through_the_api(org_a, people, api_for, pilot_tool):
             "intended_purpose": "Draft replies",
             "affected_people": "Customers",
             "human_oversight_measures": "Agent reviews",
+            "foreseeable_misuse": "Replies sent unread",
             "transparency_duties": ["chatbot"],
             "harms": [
                 {
@@ -589,6 +594,7 @@ def _ready_request(org, people, api_for, asset, in_tenant, *, action_status="pla
             intended_purpose="Draft replies",
             affected_people="Customers",
             human_oversight_measures="An agent reviews every reply",
+            foreseeable_misuse="Replies sent unread",
         )
         gate.impact_assessment_approve(actor=people.approver_actor, assessment=assessment)
     return cr, risk, action

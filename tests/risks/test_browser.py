@@ -10,7 +10,7 @@ import pytest
 from assets.models import Asset
 from isms.models import Role
 from tests.assets.factories import AssetFactory
-from tests.browser import log_in
+from tests.browser import log_in, pick
 from tests.factories import MembershipFactory, OrganizationFactory
 
 
@@ -46,10 +46,10 @@ def test_ai_tool_through_the_change_gate(browser_page, in_tenant):
         "Use TranscribeNow for sales calls"
     )
     page.get_by_label(re.compile(r"^Why")).fill("Notes take an hour per call")
-    page.get_by_label("Existing AI asset").select_option(str(tool.pk))
+    pick(page, "Existing AI asset", tool.name)
     page.get_by_label("Data going in").fill("Recordings of sales calls")
     page.get_by_label("Who is affected").fill("Customers on calls; sales staff")
-    page.get_by_label("Designated approver").select_option(str(approver.pk))
+    pick(page, "Designated approver", approver.email)
     page.get_by_role("button", name="Submit the request").click()
     page.get_by_text("AI change request submitted.").wait_for()
     change_url = page.url
@@ -71,11 +71,14 @@ def test_ai_tool_through_the_change_gate(browser_page, in_tenant):
     page.get_by_role("button", name="Run the impact assessment").click()
     page.get_by_label("Intended purpose").fill("Transcribe and summarise sales calls")
     page.get_by_label("People and groups affected").fill("Customers and sales staff")
+    page.get_by_label("Foreseeable misuse").fill("Recording calls without telling customers")
     page.get_by_role("button", name="Save and continue").click()
-    page.get_by_label("Potential harm to individuals").fill("A customer's words are misquoted")
-    page.get_by_label("Severity (harm to individuals)").select_option("low")
-    page.get_by_label("Likelihood (harm to individuals)").select_option("medium")
+    page.get_by_label("Entry 1: affects").select_option("individuals")
+    page.get_by_label("Entry 1: what could happen").fill("A customer's words are misquoted")
+    page.get_by_label("Entry 1: severity").select_option("low")
+    page.get_by_label("Entry 1: likelihood").select_option("medium")
     page.get_by_role("button", name="Save and continue").click()
+    page.get_by_role("button", name="Save and continue").click()  # our role: deployer
     page.get_by_label("People interact with it directly (e.g. a chatbot)").check()
     page.get_by_role("button", name="Save and continue").click()
     page.get_by_label("Human oversight measures").fill("Reps check every summary before filing it")

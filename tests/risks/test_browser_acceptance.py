@@ -84,6 +84,7 @@ def test_a_contributor_risk_owner_accepts_and_only_then_the_checklist_turns_gree
             change_request=request,
             intended_purpose="Draft campaign copy",
             affected_people="Marketing staff",
+            foreseeable_misuse="Publishing unedited drafts",
             human_oversight_measures="A marketer edits every text",
         )
         gate.impact_assessment_approve(actor=_actor(org, approver), assessment=assessment)

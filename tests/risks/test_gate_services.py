@@ -38,6 +38,7 @@ def _assessment(people, asset, preparer="officer_actor", **fields):
     values = {
         "intended_purpose": "Draft replies to support tickets for an agent to edit",
         "affected_people": "Customers; support agents",
+        "foreseeable_misuse": "Agents send drafts unread",
         "human_oversight_measures": "An agent reviews every reply before it is sent",
         "transparency_duties": ["synthetic_content"],
         "harms": [
@@ -76,7 +77,7 @@ def _complete(people, change_request, *, high=False):
         status="done",
     )
     assessment = _assessment(
-        people, change_request.asset, high_risk_areas=["employment"] if high else []
+        people, change_request.asset, annex_iii_use_cases=["4a"] if high else []
     )
     gate.impact_assessment_approve(actor=people.approver_actor, assessment=assessment)
     return risk, assessment
@@ -273,7 +274,8 @@ def test_a_supplier_past_its_reassessment_date_fails_the_checklist(
 
 
 @pytest.mark.parametrize(
-    ("areas", "fria"), [(["employment"], "not_applicable"), (["essential_services"], "failed")]
+    ("areas", "fria"),
+    [(["4a"], "not_applicable"), (["5b"], "failed")],  # Art. 27(1): 5(b) any deployer
 )
 def test_a_high_risk_tier_adds_oversight_instructions_and_fria_items(
     org_a, in_tenant, people, pilot_tool, areas, fria
@@ -283,7 +285,7 @@ def test_a_high_risk_tier_adds_oversight_instructions_and_fria_items(
     with in_tenant(org_a):
         request = _request(people, pilot_tool)
         _complete(people, request)
-        high = _assessment(people, pilot_tool, high_risk_areas=areas, change_request=request)
+        high = _assessment(people, pilot_tool, annex_iii_use_cases=areas, change_request=request)
         gate.impact_assessment_approve(actor=people.approver_actor, assessment=high)
         items = {i.key: i.status for i in selectors.change_request_checklist(request).items}
         assert (items["human_oversight"], items["instructions_for_use"], items["fria"]) == (
@@ -423,7 +425,7 @@ def test_prohibited_practice_blocks_assessment_and_request(org_a, in_tenant, peo
         _complete(people, request)
         draft = _assessment(people, pilot_tool, prohibited_practices=["emotion_at_work"])
         assert draft.risk_tier == "prohibited"
-        assert draft.obligations == ["Do not deploy it: a prohibited practice applies (Art. 5)."]
+        assert len(draft.obligations) == 1 and draft.obligations[0].startswith("Art. 5(1)(f)")
         with pytest.raises(Conflict, match="prohibited practice"):
             gate.impact_assessment_approve(actor=people.approver_actor, assessment=draft)
         checklist = selectors.change_request_checklist(request)
@@ -436,11 +438,13 @@ def test_prohibited_practice_blocks_assessment_and_request(org_a, in_tenant, peo
 
 def test_high_risk_screen_lists_deployer_obligations(org_a, in_tenant, people, pilot_tool):
     with in_tenant(org_a):
-        assessment = _assessment(people, pilot_tool, high_risk_areas=["employment"])
+        assessment = _assessment(people, pilot_tool, annex_iii_use_cases=["4a"])
         assert assessment.risk_tier == "high"
         text = " ".join(assessment.obligations)
-        for duty in ("human oversight", "six months", "Inform workers", "generated"):
+        for duty in ("human oversight", "six months", "Inform workers", "Art. 26(1)"):
             assert duty in text
+        # Marking synthetic output is the provider's duty (Art. 50(2)), not this deployer's.
+        assert "Art. 50(2)" not in text
         gate.impact_assessment_approve(actor=people.approver_actor, assessment=assessment)
         assert Asset.objects.get(pk=pilot_tool.pk).risk_tier == "high"
 
@@ -484,7 +488,7 @@ def test_approved_assessment_is_immutable_and_superseded_by_a_new_one(
         with pytest.raises(DatabaseError), transaction.atomic():
             with connections["default"].cursor() as cursor:
                 cursor.execute("DELETE FROM risks_impactassessment WHERE id = %s", [first.pk])
-        second = _assessment(people, pilot_tool, high_risk_areas=["education"])
+        second = _assessment(people, pilot_tool, annex_iii_use_cases=["3b"])
         gate.impact_assessment_approve(actor=people.approver_actor, assessment=second)
         first.refresh_from_db()
         assert first.status == "superseded" and first.superseded_by_id == second.pk
@@ -652,3 +656,48 @@ def test_the_checklist_reads_a_constant_number_of_queries(
             _planned(people, request)
         with django_assert_max_num_queries(len(few.captured_queries)):
             selectors.change_request_checklist(request)
+
+
+def test_the_gate_decision_reaches_webhooks_in_its_transaction(
+    org_a, in_tenant, people, pilot_tool
+):
+    """An approval and a rejection each write one event for the subscribed endpoint
+    (isms.webhooks: the outbox row commits or rolls back with the decision)."""
+    from isms.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookEventType
+
+    with in_tenant(org_a):
+        endpoint = WebhookEndpoint.objects.create(
+            organization=org_a,
+            url="https://hooks.example.com/gate",
+            event_types=[
+                WebhookEventType.CHANGE_REQUEST_APPROVED,
+                WebhookEventType.CHANGE_REQUEST_REJECTED,
+            ],
+            signing_secret="whsec_gate",
+        )
+        refused = _request(people, pilot_tool)
+        with pytest.raises(Conflict):  # the checklist is not complete: nothing emitted
+            gate.change_request_approve(actor=people.approver_actor, change_request=refused)
+        assert not WebhookEvent.objects.exists()
+        gate.change_request_reject(
+            actor=people.approver_actor, change_request=refused, reason="No DPA"
+        )
+        second_tool = AssetFactory(
+            organization=org_a,
+            name="Meeting note taker",
+            asset_type=AssetType.AI_SAAS_TOOL,
+            lifecycle=Lifecycle.PILOT,
+            owner=people.contributor,
+        )
+        approved = _request(people, second_tool)
+        _complete(people, approved)
+        gate.change_request_approve(actor=people.approver_actor, change_request=approved)
+        events = [(e.event_type, e.data) for e in WebhookEvent.objects.order_by("pk")]
+        assert [kind for kind, _ in events] == [
+            "change_request.rejected",
+            "change_request.approved",
+        ]
+        assert events[0][1]["id"] == refused.pk and events[0][1]["reason"] == "No DPA"
+        assert events[1][1]["id"] == approved.pk
+        assert events[1][1]["asset_id"] == approved.asset_id
+        assert set(WebhookDelivery.objects.values_list("endpoint_id", flat=True)) == {endpoint.pk}

@@ -318,14 +318,16 @@ def test_assessment_wizard_and_prohibited_practice(
         (
             "harms",
             {
-                "individuals_description": "Unfair treatment",
-                "individuals_severity": "high",
-                "individuals_likelihood": "medium",
+                "h0_kind": "harm",
+                "h0_to": "individuals",
+                "h0_description": "Unfair treatment",
+                "h0_severity": "high",
+                "h0_likelihood": "medium",
             },
         ),
         (
             "screens",
-            {"prohibited_practices": ["emotion_at_work"], "high_risk_areas": ["employment"]},
+            {"prohibited_practices": ["emotion_at_work"], "annex_iii_use_cases": ["1c", "4a"]},
         ),
         ("safeguards", {"human_oversight_measures": "HR reviews"}),
     ]

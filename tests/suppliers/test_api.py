@@ -47,7 +47,7 @@ def test_create_supplier_and_read_it_back(api, org_a, officer):
     detail = api.get(base(org_a, f"suppliers/{body['id']}/")).json()
     assert detail["ai_services"] == ["ai_api", "saas_ai_features"]
     clauses = api.get(base(org_a, "supplier-contract-clauses/"), {"supplier": body["id"]}).json()
-    assert clauses["count"] == 10
+    assert clauses["count"] == 18
     sets = api.get(base(org_a, "question-sets/")).json()
     assert sets["results"][0]["name"] == "AI service provider assessment"
 
@@ -195,7 +195,7 @@ def test_certification_upload_and_bad_file(api, org_a, officer, in_tenant):
         supplier = SupplierFactory(owner=officer)
     data = {
         "supplier": supplier.pk,
-        "type": "soc2_type2",
+        "type": "iso27001",
         "issuer": "Audit firm",
         "valid_until": (timezone.localdate() + timedelta(days=10)).isoformat(),
         "file": SimpleUploadedFile("soc2.pdf", PDF_BYTES, content_type="application/pdf"),

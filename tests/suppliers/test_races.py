@@ -130,6 +130,8 @@ def _submit_race(org, officer, submitter, webs, apis, statuses: list[int]) -> No
         if outcome.value.status_code == 409 and "application/json" in outcome.value.get(
             "Content-Type", ""
         ):
+            # refused after the submission; never a deadlock between the audit chain's
+            # lock and a row lock (isms.chain_lock: the chain lock is always taken first)
             assert outcome.value.json()["code"] == "immutable"
     with tenant_context(org.pk):
         stored = SupplierAssessment.objects.get(pk=assessment.pk)

@@ -52,7 +52,7 @@ class CheckRunViewSet(TenantReadOnlyViewSet):
         request=None,
         responses={201: CheckRunSerializer(many=True)},
     )
-    @action(detail=False, methods=["post"], url_path="run")
+    @action(detail=False, methods=["post"], url_path="run", pagination_class=None)
     def run(self, request, *args, **kwargs):
         from isms import policy
 

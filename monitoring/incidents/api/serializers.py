@@ -67,7 +67,7 @@ class IncidentEvidenceSerializer(serializers.ModelSerializer):
 class IncidentSerializer(serializers.ModelSerializer):
     assets = TenantRelatedField(model=Asset, many=True, required=False)
     suppliers = TenantRelatedField(model=Supplier, many=True, required=False)
-    owner = serializers.PrimaryKeyRelatedField(read_only=True)
+    owner = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     aware_at = serializers.DateTimeField(required=False)
 
     class Meta:

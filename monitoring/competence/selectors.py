@@ -1,0 +1,159 @@
+"""Reads of competence records (never write): gaps and AI literacy coverage.
+
+A requirement applies to every holder of its responsibility; "everyone in the organisation"
+is held by every active member whose role may own records (staff; auditors from outside are
+not). A holder meets a requirement when one of their records of it is valid on the day (no
+expiry, or expiring after it). Set-based: a handful of queries whatever the size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Q
+
+from isms.members import active_members
+from monitoring.competence.models import (
+    AI_RESPONSIBILITIES,
+    CompetenceRequirement,
+    Responsibility,
+    ResponsibilityAssignment,
+    TrainingRecord,
+)
+
+
+@dataclass(frozen=True)
+class Person:
+    """A member as the competence page names them, read as a row (not a model instance)."""
+
+    pk: int
+    first_name: str
+    last_name: str
+    email: str
+
+    def get_full_name(self) -> str:  # as User.get_full_name
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def name(self) -> str:
+        return self.get_full_name() or self.email
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class Gap:
+    member: Person
+    requirement: CompetenceRequirement
+    expired_on: date | None  # None: never recorded; else the latest record's expiry
+
+    @property
+    def status(self) -> str:
+        return "expired" if self.expired_on else "missing"
+
+
+def holder_ids(active: set[int]) -> dict[str, list[int]]:
+    """responsibility -> ids of the members holding it (of the `active` ids), staff for
+    "everyone" (in the order of `active_members`)."""
+    held: dict[str, list[int]] = defaultdict(list)
+    held[Responsibility.ALL_STAFF] = list(active_members().values_list("pk", flat=True))
+    for member_id, responsibility in ResponsibilityAssignment.objects.values_list(
+        "member_id", "responsibility"
+    ):
+        if member_id in active and responsibility != "all_staff":
+            held[responsibility].append(member_id)
+    return held
+
+
+def _latest_expiry(today: date) -> tuple[set[tuple[int, int]], dict[tuple[int, int], date]]:
+    """(member, requirement) pairs met on `today`, and the latest expiry of those lapsed."""
+    met: set[tuple[int, int]] = set()
+    lapsed: dict[tuple[int, int], date] = {}
+    rows = TrainingRecord.objects.filter(requirement__isnull=False).values_list(
+        "member_id", "requirement_id", "expires_on"
+    )
+    for member_id, requirement_id, expires_on in rows.order_by():
+        key = (member_id, requirement_id)
+        if expires_on is None or expires_on > today:
+            met.add(key)
+        elif expires_on > lapsed.get(key, date.min):
+            lapsed[key] = expires_on
+    return met, lapsed
+
+
+def gaps(today: date, shown: int | None = None) -> tuple[list[Gap], int]:
+    """Every (holder, requirement) not met on `today`, by responsibility then member: the
+    first `shown` of them (all with None) and how many there are. Members are read as rows
+    (names and e-mail), never as thousands of model instances."""
+    requirements: dict[str, list[CompetenceRequirement]] = defaultdict(list)
+    for requirement in CompetenceRequirement.objects.all():
+        requirements[requirement.responsibility].append(requirement)
+    met, lapsed = _latest_expiry(today)
+    people = {person.pk: person for person in _people(active_members(scope=None).order_by())}
+    found: list[tuple[int, CompetenceRequirement]] = []
+    seen: set[tuple[int, int]] = set()
+    for responsibility, members in holder_ids(set(people)).items():
+        for requirement in requirements.get(responsibility, []):
+            for member_id in members:
+                key = (member_id, requirement.pk)
+                if key in met or key in seen:
+                    continue
+                seen.add(key)
+                found.append((member_id, requirement))
+    page = found if shown is None else found[:shown]
+    shown_gaps = [
+        Gap(people[member_id], req, lapsed.get((member_id, req.pk))) for member_id, req in page
+    ]
+    return shown_gaps, len(found)
+
+
+def _people(users) -> list[Person]:
+    return [Person(*row) for row in users.values_list("pk", "first_name", "last_name", "email")]
+
+
+@dataclass(frozen=True)
+class LiteracyCoverage:
+    covered: int
+    total: int
+    uncovered: list  # users
+
+    @property
+    def percent(self) -> int | None:
+        return round(100 * self.covered / self.total) if self.total else None
+
+
+def ai_staff() -> list:
+    """Members who use or oversee AI systems: holders of an AI responsibility and the owners
+    of AI assets still in use (the asset register knows them)."""
+    from assets.models import AI_TYPES, Asset, Lifecycle
+
+    holding = ResponsibilityAssignment.objects.filter(
+        responsibility__in=AI_RESPONSIBILITIES
+    ).values("member_id")
+    owning = (
+        Asset.objects.filter(asset_type__in=AI_TYPES, owner__isnull=False)
+        .exclude(lifecycle=Lifecycle.RETIRED)
+        .values("owner_id")
+    )
+    return _people(active_members(scope=None).filter(Q(pk__in=holding) | Q(pk__in=owning)))
+
+
+def literacy_coverage(today: date) -> LiteracyCoverage:
+    """How many of the AI staff hold a valid record of an AI literacy competence (Art. 4)."""
+    staff = ai_staff()
+    literate = set(
+        TrainingRecord.objects.filter(requirement__ai_literacy=True)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gt=today))
+        .values_list("member_id", flat=True)
+    )
+    uncovered = [u for u in staff if u.pk not in literate]
+    return LiteracyCoverage(len(staff) - len(uncovered), len(staff), uncovered)
+
+
+def records_for_list():
+    return TrainingRecord.objects.select_related("member", "requirement").order_by(
+        "-completed_on", "-id"
+    )

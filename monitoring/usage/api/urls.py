@@ -1,0 +1,4 @@
+from isms.api.routers import org_router
+from monitoring.usage.api.views import UsageDecisionViewSet
+
+org_router.register("ai-usage/decisions", UsageDecisionViewSet, basename="ai-usage-decision")
