@@ -126,6 +126,8 @@ account_patterns = [
 _api_reference = csp_update({"style-src": ["'unsafe-inline'"], "worker-src": ["blob:"]})
 
 urlpatterns = [
+    # First: the API carries the machine traffic (a gateway's decision on every AI request).
+    path("api/v1/orgs/<slug:org_slug>/", include(org_router.urls)),
     path("", auth.choose_organization, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
@@ -140,7 +142,6 @@ urlpatterns = [
     path("portfolio/", include("monitoring.checks.portfolio_urls")),
     # The MCP server over HTTP for AI assistants, authenticated by API key (monitoring.usage).
     path("mcp/", include("monitoring.usage.mcp_urls")),
-    path("api/v1/orgs/<slug:org_slug>/", include(org_router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The reference renderers draw with inline styles (and Redoc with a worker); their scripts
     # still come only from our static files (the split view serves Swagger's set-up as a file).

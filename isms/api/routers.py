@@ -9,7 +9,9 @@ routes. Django resolves a path by trying patterns in order and, on a match, copi
 of every pattern it tried; flat, the ~550 routes of 70 prefixes cost a late route (the AI
 usage decision every gateway call makes) about 2 ms of CPU, half of that request's. Grouped,
 a path tries one pattern per prefix and then its own prefix's few. No prefix is the start
-of another (a test checks it), so the grouping cannot change which route a path reaches.
+of another (a test checks it), so the grouping cannot change which route a path reaches,
+and neither can the order of the groups: a prefix that machines call on every request of
+their users (`resolve_first`) is tried first, before the ~70 others.
 """
 
 from django.urls import include, re_path
@@ -17,8 +19,18 @@ from rest_framework.routers import DefaultRouter
 
 
 class GroupedRouter(DefaultRouter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.first: list[str] = []
+
+    def resolve_first(self, prefix: str) -> None:
+        """Try this registered prefix's group before the others."""
+        self.first.append(prefix)
+
     def get_urls(self):
-        prefixes = [prefix for prefix, _viewset, _basename in self.registry]
+        registered = [prefix for prefix, _viewset, _basename in self.registry]
+        prefixes = [p for p in self.first if p in registered]
+        prefixes += [p for p in registered if p not in prefixes]
         groups: dict[str, list] = {prefix: [] for prefix in prefixes}
         ungrouped = []
         for url in super().get_urls():

@@ -2,16 +2,19 @@
 
 `usage_decide()` is what the API (and the MCP server, without recording) calls. The
 decision itself reads the snapshot (monitoring.usage.snapshot) and applies the rules
-(monitoring.usage.rules). Evidence: allowed and warned calls are counted in Redis
-(`HINCRBY`, one field per day/outcome/asset/tool, a set of people per day and tool) and
-moved to PostgreSQL by `tallies_flush()` (a beat task, every minute); with Redis down they
-go to PostgreSQL at once. Denials are stored one by one; an unknown tool files (once) a
+(monitoring.usage.rules). Evidence: every call is counted in Redis (`HINCRBY`, one field
+per day/outcome/asset/tool, a set of people per day and tool, sent without waiting for the
+answer) and moved to PostgreSQL by `tallies_flush()` (a beat task, every minute); with Redis
+down they go to PostgreSQL at once. Denials are stored one by one; an unknown tool files (once) a
 shadow-AI report and counts the attempt.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
+import threading
 from dataclasses import dataclass
 
 import redis
@@ -32,6 +35,8 @@ from monitoring.usage.models import (
     UsageTally,
 )
 from monitoring.usage.rules import Decision, decide
+
+log = logging.getLogger(__name__)
 
 TALLY_TTL = 3 * 24 * 3600  # seconds: a flush missed for days still finds its counts
 
@@ -133,17 +138,98 @@ def people_key(organization_id: int) -> str:
     return f"guardrail:usage:{organization_id}:people"
 
 
+class _TallySender:
+    """Sends each decision's counts to Redis without waiting for the answer: the wait was one
+    of a decision's three Redis round trips (issue 22). The answers are read before the next
+    send, by when they have long arrived, on a connection of its own (so no other command's
+    answer is ever mistaken for one of these).
+
+    When the send itself fails (Redis unreachable), the caller stores the counts in
+    PostgreSQL at once, as before. Counts already sent whose answer cannot be read (Redis
+    lost in between) are logged as unconfirmed, not sent again: Redis had them or lost
+    them with everything else it held since the last flush."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.client = None
+        self.connection = None
+        self.pid = None
+        self.unanswered = 0  # commands sent whose answers are not read yet
+
+    def send(self, commands: list[tuple]) -> None:
+        with self.lock:
+            connection = self._live_connection()
+            try:
+                connection.send_packed_command(connection.pack_commands(commands))
+            except redis.RedisError:
+                self._disconnect()
+                raise
+            self.unanswered += len(commands)
+
+    def settle(self) -> None:
+        """Wait until Redis has applied what this process sent (before a flush reads it)."""
+        with self.lock:
+            self._live_connection()
+
+    def _live_connection(self):
+        """The connection with its earlier answers read, or a new one if Redis closed it
+        meanwhile: a send on a socket the server has closed can still succeed once, and that
+        count would vanish (a Redis restart between two calls)."""
+        if self.pid != os.getpid():  # a forked child: the socket and its answers are the parent's
+            self.connection, self.unanswered = None, 0
+        try:
+            while self.unanswered:
+                try:
+                    self.connection.read_response()
+                except redis.ResponseError as error:  # a count Redis refused: no retry helps
+                    log.warning("usage count refused by Redis: %s", error)
+                self.unanswered -= 1
+            connection = self.connection
+            # Nothing is due, so anything to read means the server closed it (or garbled it).
+            if connection is not None and connection.is_connected and connection.can_read(0):
+                raise redis.ConnectionError("unexpected data from Redis")
+        except redis.RedisError as error:
+            if self.unanswered:
+                log.warning("%d usage counts sent unconfirmed: %s", self.unanswered, error)
+            self._disconnect()
+        return self._connection()
+
+    def _connection(self):
+        client = snapshot._redis.get()
+        if self.connection is None or client is not self.client or self.pid != os.getpid():
+            self._disconnect()
+            pool = client.connection_pool
+            self.client, self.pid = client, os.getpid()
+            self.connection = pool.connection_class(**pool.connection_kwargs)
+        return self.connection
+
+    def _disconnect(self) -> None:
+        if self.connection is not None and self.pid == os.getpid():
+            self.connection.disconnect()
+        self.connection, self.unanswered = None, 0
+
+
+_sender = _TallySender()
+
+
+def tallies_settle() -> None:
+    """Wait until Redis has applied the counts this process sent."""
+    _sender.settle()
+
+
 def tally_add(organization_id: int, day, tool_key: str, asset_id, outcome: str, person: str):
     field = json.dumps([day.isoformat(), outcome, asset_id, tool_key])
     member = json.dumps([day.isoformat(), tool_key, person.lower()])
+    tally, people = tally_key(organization_id), people_key(organization_id)
     try:
-        client = snapshot._redis.get()
-        pipe = client.pipeline(transaction=False)
-        pipe.hincrby(tally_key(organization_id), field, 1)
-        pipe.expire(tally_key(organization_id), TALLY_TTL)
-        pipe.sadd(people_key(organization_id), member)
-        pipe.expire(people_key(organization_id), TALLY_TTL)
-        pipe.execute()
+        _sender.send(
+            [
+                ("HINCRBY", tally, field, 1),
+                ("EXPIRE", tally, TALLY_TTL),
+                ("SADD", people, member),
+                ("EXPIRE", people, TALLY_TTL),
+            ]
+        )
     except redis.RedisError:
         snapshot._redis.lost = True
         _store_tallies({field: 1}, {member})
@@ -152,6 +238,7 @@ def tally_add(organization_id: int, day, tool_key: str, asset_id, outcome: str, 
 def tallies_flush(organization_id: int) -> int:
     """Move the organisation's counts from Redis to PostgreSQL (in its tenant context).
     The keys are renamed first, so counts added meanwhile wait for the next flush."""
+    tallies_settle()
     client = snapshot._redis.get()
     token = timezone.now().strftime("%Y%m%d%H%M%S%f")
     moved = {}

@@ -20,7 +20,9 @@ def flush_for_organization(*, organization_id: int) -> int:
 def flush_tallies() -> int:
     """Only organisations with counts waiting (their Redis keys) get a task."""
     from monitoring.usage import snapshot
+    from monitoring.usage.services import tallies_settle
 
+    tallies_settle()
     client = snapshot._redis.get()
     queued = 0
     for key in client.scan_iter(match="guardrail:usage:*:tally", count=500):

@@ -7,6 +7,7 @@ Art. 26 (deployers of high-risk systems), Art. 50 (transparency).
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -293,6 +294,28 @@ def test_bad_input_is_a_400_naming_the_field(world, gateway, payload, field):
     response = gateway.post(URL.format(slug="alpha"), payload, format="json")
     assert response.status_code == 400
     assert field in response.json()["errors"], response.json()
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [(None, "No data provided"), ([], "Expected a dictionary, but got list")],
+)
+def test_a_body_that_is_not_an_object_is_a_400_saying_so(world, gateway, payload, message):
+    response = gateway.post(
+        URL.format(slug="alpha"), json.dumps(payload), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert message in str(response.json()["errors"]), response.json()
+
+
+def test_one_request_validator_serves_every_call_without_carrying_input_over(world, gateway):
+    """The view validates with one serializer instance per process (issue 22): a bad call
+    leaves nothing behind for the next, and a good one after it is decided on its own."""
+    bad = gateway.post(URL.format(slug="alpha"), body(categories=["gossip"]), format="json")
+    assert bad.status_code == 400 and "data_categories" in bad.json()["errors"]
+    assert ask(gateway)["decision"] == "allow"
+    other = gateway.post(URL.format(slug="alpha"), {"tool": {"external_id": "chat"}}, format="json")
+    assert other.status_code == 400 and set(other.json()["errors"]) == {"person", "data_categories"}
 
 
 def test_a_decision_from_the_snapshot_runs_no_sql_of_its_own(

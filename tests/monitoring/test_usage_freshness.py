@@ -95,6 +95,43 @@ def test_redis_down_answers_from_postgresql_with_the_same_result(
         assert UsageDenial.objects.count() == 6  # 3 denied cases, before and after
 
 
+def test_a_count_sent_after_a_redis_restart_is_not_lost(org_a, in_tenant, gateway, own_redis):
+    """Counts go to Redis without waiting for its answer (issue 22). A restart between two
+    calls leaves the sender a socket the old server closed, on which one more send would
+    still succeed and vanish: the sender notices and the count reaches the new server."""
+    from monitoring.usage.services import tallies_settle, tally_key
+
+    server, client = own_redis
+    with in_tenant(org_a):
+        build_world(org_a)
+    assert gateway.post(URL, body(), format="json").status_code == 200
+    tallies_settle()
+    assert sum(int(v) for v in client.hvals(tally_key(org_a.pk))) == 1
+    port = client.connection_pool.connection_kwargs["port"]
+    server.terminate()
+    server.wait(5)
+    restarted = subprocess.Popen(
+        [shutil.which("redis-server"), "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(50):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        assert gateway.post(URL, body(), format="json").status_code == 200
+        tallies_settle()
+        assert sum(int(v) for v in client.hvals(tally_key(org_a.pk))) == 1
+        with in_tenant(org_a):
+            assert not UsageTally.objects.exists()  # counted in Redis, not twice
+    finally:
+        restarted.terminate()
+        restarted.wait(5)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_retired_asset_is_denied_within_a_second_of_the_change(org_a, api_for, api_key_for):
     token = api_key_for(org_a, access="ai_usage_decide")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from rest_framework import serializers
+from rest_framework.settings import api_settings
 
 from isms.choices import DataCategory
 from monitoring.usage.facts import person_key, tool_key
@@ -60,8 +61,17 @@ class DecisionRequestSerializer(serializers.Serializer):
     )
     purpose = serializers.CharField(required=False, allow_blank=True, max_length=500)
 
-    def usage_request(self) -> UsageRequest:
-        data = self.validated_data
+    def usage_request(self, payload) -> UsageRequest:
+        """The validated request, or ValidationError in the shape `is_valid()` gives.
+
+        Stateless, unlike `is_valid()`: one instance serves every request of a process, so
+        its fields (nested serializers and their validators) are built once, not deep-copied
+        per call; that was a fifth of a decision's CPU time (issue 22)."""
+        if payload is None:  # what is_valid() answers to a JSON `null`
+            raise serializers.ValidationError(
+                {api_settings.NON_FIELD_ERRORS_KEY: ["No data provided"]}, code="null"
+            )
+        data = self.run_validation(payload)
         tool, person = data["tool"], data["person"]
         key = tool_key(
             external_id=tool.get("external_id", ""),

@@ -32,6 +32,9 @@ DENIED = {
 }
 
 
+REQUEST = DecisionRequestSerializer()
+
+
 class UsageDecisionViewSet(viewsets.ViewSet):
     """`POST /api/v1/orgs/<org>/ai-usage/decisions/`: may this person send this data to this
     AI tool now? For gateways, proxies and agent platforms, with an `ai-usage:decide` key."""
@@ -87,9 +90,7 @@ class UsageDecisionViewSet(viewsets.ViewSet):
         tags=["ai-usage"],
     )
     def create(self, request, *args, **kwargs):
-        serializer = DecisionRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        decision, source = usage_decide(serializer.usage_request())
+        decision, source = usage_decide(REQUEST.usage_request(request.data))
         response = Response(decision.as_dict())
         response["X-Decision-Source"] = source
         return response
