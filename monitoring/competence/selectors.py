@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 from django.db.models import Q
 
@@ -24,9 +25,9 @@ from monitoring.competence.models import (
 )
 
 
-@dataclass(frozen=True)
-class Person:
-    """A member as the competence page names them, read as a row (not a model instance)."""
+class Person(NamedTuple):
+    """A member as the competence page names them, read as a row (not a model instance; a
+    tuple, not a dataclass: hundreds are built per request)."""
 
     pk: int
     first_name: str
@@ -84,34 +85,104 @@ def _latest_expiry(today: date) -> tuple[set[tuple[int, int]], dict[tuple[int, i
     return met, lapsed
 
 
-def gaps(today: date, shown: int | None = None) -> tuple[list[Gap], int]:
-    """Every (holder, requirement) not met on `today`, by responsibility then member: the
-    first `shown` of them (all with None) and how many there are. Members are read as rows
-    (names and e-mail), never as thousands of model instances."""
+@dataclass(frozen=True)
+class RequirementGaps:
+    """One required competence: how many hold its responsibility and how many of them lack
+    it (never recorded, or their latest record expired)."""
+
+    requirement: CompetenceRequirement
+    holders: int
+    missing: int
+    expired: int
+
+    @property
+    def gaps(self) -> int:
+        return self.missing + self.expired
+
+    @property
+    def met(self) -> int:
+        return self.holders - self.gaps
+
+
+@dataclass(frozen=True)
+class GapReport:
+    """Every gap, most pressing first (`pressing`), and the figures per requirement."""
+
+    gaps: list[Gap]
+    requirements: list[RequirementGaps]
+
+    @property
+    def missing(self) -> int:
+        return sum(r.missing for r in self.requirements)
+
+    @property
+    def expired(self) -> int:
+        return sum(r.expired for r in self.requirements)
+
+    @property
+    def members(self) -> int:
+        """How many members lack at least one competence (the people to train)."""
+        return len({gap.member.pk for gap in self.gaps})
+
+    def of(self, requirement_id: int) -> list[Gap]:
+        return [gap for gap in self.gaps if gap.requirement.pk == requirement_id]
+
+
+def pressing(gap: Gap, rank: int) -> tuple:
+    """The order an officer works the gaps in: a named responsibility's competence (someone
+    the organisation relies on for that role) before everyone's awareness, AI literacy first
+    among them (EU AI Act Art. 4); then competence by competence (`rank`, the requirements'
+    own order); never recorded before lapsed, the longest lapsed first; then by name."""
+    requirement = gap.requirement
+    return (
+        requirement.responsibility == Responsibility.ALL_STAFF,
+        not requirement.ai_literacy,
+        rank,
+        gap.expired_on is not None,
+        gap.expired_on or date.min,
+        gap.member.name.casefold(),
+        gap.member.pk,
+    )
+
+
+def gaps(today: date) -> GapReport:
+    """Every (holder, requirement) not met on `today`, most pressing first, with the holders
+    and gaps of each requirement. Members are read as rows (names and e-mail), never as
+    model instances: a few queries and a sort, whatever the size; the page shows a slice."""
+    required = list(CompetenceRequirement.objects.all())
     requirements: dict[str, list[CompetenceRequirement]] = defaultdict(list)
-    for requirement in CompetenceRequirement.objects.all():
+    for requirement in required:
         requirements[requirement.responsibility].append(requirement)
     met, lapsed = _latest_expiry(today)
     people = {person.pk: person for person in _people(active_members(scope=None).order_by())}
-    found: list[tuple[int, CompetenceRequirement]] = []
-    seen: set[tuple[int, int]] = set()
+    found: list[Gap] = []
+    holders: dict[int, set[int]] = defaultdict(set)
     for responsibility, members in holder_ids(set(people)).items():
         for requirement in requirements.get(responsibility, []):
+            requirement_id = requirement.pk
+            holding = holders[requirement_id]
             for member_id in members:
-                key = (member_id, requirement.pk)
-                if key in met or key in seen:
+                if member_id in holding:
                     continue
-                seen.add(key)
-                found.append((member_id, requirement))
-    page = found if shown is None else found[:shown]
-    shown_gaps = [
-        Gap(people[member_id], req, lapsed.get((member_id, req.pk))) for member_id, req in page
+                holding.add(member_id)
+                key = (member_id, requirement_id)
+                if key not in met:
+                    found.append(Gap(people[member_id], requirement, lapsed.get(key)))
+    rank = {requirement.pk: index for index, requirement in enumerate(required)}
+    found.sort(key=lambda gap: pressing(gap, rank[gap.requirement.pk]))
+    missing: dict[int, int] = defaultdict(int)
+    expired: dict[int, int] = defaultdict(int)
+    for gap in found:
+        (expired if gap.expired_on else missing)[gap.requirement.pk] += 1
+    figures = [
+        RequirementGaps(r, len(holders[r.pk]), missing[r.pk], expired[r.pk]) for r in required
     ]
-    return shown_gaps, len(found)
+    return GapReport(found, figures)
 
 
 def _people(users) -> list[Person]:
-    return [Person(*row) for row in users.values_list("pk", "first_name", "last_name", "email")]
+    make = Person._make
+    return [make(row) for row in users.values_list("pk", "first_name", "last_name", "email")]
 
 
 @dataclass(frozen=True)

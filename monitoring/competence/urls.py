@@ -6,6 +6,7 @@ from monitoring.competence import views
 
 urlpatterns = [
     path("", views.CompetenceView.as_view(), name="competence"),
+    path("gaps.<str:fmt>", views.GapExportView.as_view(), name="competence_gaps_export"),
     path("requirements/new/", views.RequirementCreateView.as_view(), name="requirement_create"),
     path(
         "requirements/<int:pk>/edit/",

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from django.core.paginator import Page, Paginator
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import DetailView, TemplateView, View
 
-from isms import policy, uploads
+from isms import policy, tabular, uploads
 from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
 from monitoring.competence import forms, selectors, services
 from monitoring.competence.models import (
@@ -21,8 +23,14 @@ from monitoring.competence.models import (
 from monitoring.incidents.views import MANAGE_FORM, POST_MANAGE, READ, IncidentActionView
 
 NAV = "monitoring"
-# The competence page lists at most this many gaps and assignments (with their totals).
-SHOWN = 200
+# The competence page leads with its figures and shows a page of each long list: a small
+# organisation sees everything at once, a large one pages (or exports the gaps) to reach
+# every row. Each list is paged by its own query parameter, the others' pages kept.
+GAPS_PER_PAGE = 25
+HELD_PER_PAGE = 25
+# Up to this many members without AI literacy are named inline; past it, a count and a link.
+UNCOVERED_INLINE = 25
+UNCOVERED_PER_PAGE = 100
 _PLACEHOLDER = 987654321
 
 
@@ -30,8 +38,42 @@ def _can_manage(actor) -> bool:
     return actor.has_scopes(["monitoring:write", "monitoring:manage"])
 
 
+def _requirement_filter(request) -> int | None:
+    value = request.GET.get("requirement", "")
+    return int(value) if value.isdigit() else None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One paged list of the page: its page of rows and the links to its neighbours."""
+
+    page: Page
+    previous_url: str | None
+    next_url: str | None
+
+    @property
+    def rows(self):
+        return self.page.object_list
+
+
+def _section(request, rows, *, param: str, per_page: int, anchor: str) -> Section:
+    page = Paginator(rows, per_page).get_page(request.GET.get(param))
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}#{anchor}"
+
+    return Section(
+        page,
+        link(page.previous_page_number()) if page.has_previous() else None,
+        link(page.next_page_number()) if page.has_next() else None,
+    )
+
+
 class CompetenceView(OrgViewMixin, TemplateView):
-    """Requirements per responsibility, who holds them, the gaps and AI literacy (7.2, 7.3)."""
+    """Requirements per responsibility, who holds them, the gaps and AI literacy (7.2, 7.3):
+    the figures first, then the most pressing gaps a page at a time."""
 
     model = CompetenceRequirement
     nav = NAV
@@ -40,31 +82,104 @@ class CompetenceView(OrgViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        request = self.request
         today = timezone.localdate()
-        gaps, gap_count = selectors.gaps(today, shown=SHOWN)
-        assignments = ResponsibilityAssignment.objects.select_related("member")
-        shown_assignments = list(assignments[:SHOWN])
-        # One reverse() per page, not per row (hundreds of rows; the output is the same).
-        withdraw = reverse("assignment_withdraw", args=[self.organization.slug, _PLACEHOLDER])
+        report = selectors.gaps(today)
+        figures = {f.requirement.pk: f for f in report.requirements}
+        chosen = figures.get(_requirement_filter(request))
+        gap_rows = report.of(chosen.requirement.pk) if chosen else report.gaps
+        gaps = _section(request, gap_rows, param="gaps_page", per_page=GAPS_PER_PAGE, anchor="gaps")
+        held = _section(
+            request,
+            ResponsibilityAssignment.objects.select_related("member"),
+            param="held_page",
+            per_page=HELD_PER_PAGE,
+            anchor="held",
+        )
+        literacy = selectors.literacy_coverage(today)
+        uncovered = None
+        query = request.GET.copy()
+        query["uncovered_page"] = "1"
+        uncovered_list_url = f"?{query.urlencode()}#literacy"
+        if len(literacy.uncovered) <= UNCOVERED_INLINE or "uncovered_page" in request.GET:
+            uncovered = _section(
+                request,
+                literacy.uncovered,
+                param="uncovered_page",
+                per_page=UNCOVERED_PER_PAGE,
+                anchor="literacy",
+            )
+        # One reverse() per page, not per row; labels and names worked out here, not per
+        # variable lookup in the template.
+        slug = self.organization.slug
+        withdraw = reverse("assignment_withdraw", args=[slug, _PLACEHOLDER])
+        edit = reverse("requirement_edit", args=[slug, _PLACEHOLDER])
         labels = dict(Responsibility.choices)
-        for row in [gap.requirement for gap in gaps] + shown_assignments:
-            row.responsibility_label = labels.get(row.responsibility, row.responsibility)
-        for assignment in shown_assignments:
+        for figure in report.requirements:
+            requirement = figure.requirement
+            requirement.responsibility_label = labels.get(
+                requirement.responsibility, requirement.responsibility
+            )
+            requirement.edit_url = edit.replace(str(_PLACEHOLDER), str(requirement.pk))
+        for assignment in held.rows:
+            assignment.responsibility_label = labels.get(
+                assignment.responsibility, assignment.responsibility
+            )
             assignment.withdraw_url = withdraw.replace(str(_PLACEHOLDER), str(assignment.pk))
             member = assignment.member
             assignment.member_name = member.get_full_name() or member.email
+        export = reverse("competence_gaps_export", args=[slug, "csv"])
+        if chosen:
+            export += f"?requirement={chosen.requirement.pk}"
         context.update(
-            requirements=CompetenceRequirement.objects.all(),
-            assignments=shown_assignments,
-            assignment_count=assignments.count(),
-            record_training_url=reverse("training_create", args=[self.organization.slug]),
+            requirements=report.requirements,
+            chosen=chosen,
+            gap_count=len(report.gaps),
+            missing_count=report.missing,
+            expired_count=report.expired,
+            members_with_gaps=report.members,
             gaps=gaps,
-            gap_count=gap_count,
-            shown=SHOWN,
-            literacy=selectors.literacy_coverage(today),
+            gaps_export_url=export,
+            held=held,
+            record_training_url=reverse("training_create", args=[slug]),
+            literacy=literacy,
+            uncovered=uncovered,
+            uncovered_list_url=uncovered_list_url,
             can_manage=_can_manage(self.actor),
         )
         return context
+
+
+GAP_EXPORT_COLUMNS = [
+    tabular.Column("Member", lambda g: g.member.name),
+    tabular.Column("E-mail", lambda g: g.member.email),
+    tabular.Column("Responsibility", lambda g: Responsibility(g.requirement.responsibility).label),
+    tabular.Column("Competence required", lambda g: g.requirement.title),
+    tabular.Column("AI literacy", lambda g: g.requirement.ai_literacy),
+    tabular.Column("Gap", lambda g: "Expired" if g.expired_on else "No record"),
+    tabular.Column("Expired on", lambda g: g.expired_on),
+]
+
+
+class GapExportView(OrgViewMixin, View):
+    """Every gap (or one competence's, `?requirement=`) as CSV or XLSX, in the page's order."""
+
+    scope_map = READ
+    model = CompetenceRequirement
+
+    def get(self, request, *args, **kwargs):
+        fmt = kwargs["fmt"]
+        if fmt not in tabular.FORMATS:
+            raise Http404
+        report = selectors.gaps(timezone.localdate())
+        chosen = _requirement_filter(request)
+        return tabular.export_response(
+            GAP_EXPORT_COLUMNS,
+            report.gaps if chosen is None else report.of(chosen),
+            fmt=fmt,
+            filename=f"{self.organization.slug}-competence-gaps",
+            sheet="Competence gaps",
+        )
 
 
 class TrainingListView(OrgListView):

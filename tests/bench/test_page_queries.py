@@ -28,7 +28,7 @@ PAGE_QUERIES = {
     "risk register search page": 15,
     "risk detail page": 23,
     "EU AI Act obligations page": 11,
-    "competence page": 19,
+    "competence page": 18,
     "policy list page": 12,
     "policy detail page": 20,
     "SoA page": 11,
