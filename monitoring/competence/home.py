@@ -14,7 +14,7 @@ def literacy_figures(actor) -> list[HomeFigure]:
         return []
     from monitoring.competence import selectors
 
-    coverage = selectors.literacy_coverage(timezone.localdate())
+    coverage = selectors.literacy_counts(timezone.localdate())
     if coverage.total == 0:
         return []
     percent = coverage.percent

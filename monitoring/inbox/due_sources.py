@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from monitoring.inbox.sources import (
     DueItem,
@@ -262,6 +263,56 @@ def impact_reassessments(organization_id: int, today: date) -> Iterable[DueItem]
         )
 
 
+@due_counter("policy_acknowledgement")
+def policy_acknowledgement_counts(organization_id: int, query: TaskQuery) -> TaskCounts:
+    """The source's items for one person without reading every acknowledgement: per
+    published version, the acknowledgements of its audience are counted in SQL by version and
+    reader's role (with this person's own among them) and set against the audience's size
+    from the member list. A version is an item while anyone of its audience is missing."""
+    from django.db.models import Count
+
+    from policies.models import Acknowledgement, Policy, PolicyVersion, VersionStatus
+
+    by_role: dict[str, int] = {}
+    my_role = None
+    for user_id, role in _members(organization_id):
+        by_role[role] = by_role.get(role, 0) + 1
+        if user_id == query.user_id:
+            my_role = role
+    versions = (
+        PolicyVersion.objects.filter(status=VersionStatus.PUBLISHED)
+        .order_by()
+        .values_list("pk", "published_at", "created", "policy__audience", "policy__audience_roles")
+    )
+    # The readers who are active members now, by role (one membership per organisation).
+    active = Q(user__memberships__expires_at__isnull=True) | Q(
+        user__memberships__expires_at__gt=timezone.now()
+    )
+    acknowledged: dict[tuple[int, str], int] = {}
+    mine: set[int] = set()
+    for version_id, role, count, own in (
+        Acknowledgement.objects.filter(
+            Q(version__status=VersionStatus.PUBLISHED)
+            & Q(user__memberships__organization_id=organization_id)
+            & active
+        )
+        .order_by()
+        .values_list("version_id", "user__memberships__role")
+        .annotate(count=Count("pk"), own=Count("pk", filter=Q(user_id=query.user_id)))
+    ):
+        acknowledged[version_id, role] = count
+        if own:
+            mine.add(version_id)
+    items = []
+    for pk, published_at, created, audience, chosen in versions:
+        roles = set(Policy(audience=audience, audience_roles=chosen).audience_role_list)
+        missing = sum(by_role.get(role, 0) - acknowledged.get((pk, role), 0) for role in roles)
+        if missing:
+            due_on = _day(published_at or created) + timedelta(days=ACKNOWLEDGE_DAYS)
+            items.append((due_on, my_role in roles and pk not in mine, None))
+    return query.tally(items, "policies")
+
+
 @due_source("policy_acknowledgement", "Policy to acknowledge")
 def policy_acknowledgements(organization_id: int, today: date) -> Iterable[DueItem]:
     """Members of a published version's audience who have not acknowledged it (5.1, 6.3)."""
@@ -445,8 +496,6 @@ def supplier_links_to_send(organization_id: int, today: date) -> Iterable[DueIte
     issuer is no longer an active member, the supplier officers (`suppliers:manage`) get it.
     One query (plus the shared member list), whatever the number of links.
     """
-    from django.utils import timezone
-
     from suppliers.models import SupplierAssessment, SupplierPortalLink
 
     rows = SupplierPortalLink.objects.filter(
@@ -500,10 +549,12 @@ def _expiring_training(today: date):
 
 @due_counter("training_expiring")
 def training_expiring_counts(organization_id: int, query: TaskQuery) -> TaskCounts:
-    """Only active members' records are items (the source skips the others)."""
-    rows = _expiring_training(query.today).filter(
-        member_id__in=sorted(active_member_ids(organization_id))
-    )
+    """Only active members' records are items (the source skips the others): a subquery of
+    the memberships, not the member list's ids (500 parameters to build and send)."""
+    from isms.models import Membership
+
+    active = Membership.objects.active().filter(organization_id=organization_id)
+    rows = _expiring_training(query.today).filter(member_id__in=active.values("user_id"))
     return query.count(rows, "expires_on", Q(member_id=query.user_id), escalate_after_days=7)
 
 

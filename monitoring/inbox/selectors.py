@@ -58,8 +58,8 @@ def _sort_into(tasks: MyTasks, actor: Actor, items: list, today: date, config) -
 
 def task_counts(actor: Actor, today: date | None = None) -> sources.TaskCounts:
     """How many tasks `my_tasks` would list in each stage, without building every due item
-    of the organisation: sources with a counter count in one aggregate query each, the
-    others (few items: approvals, acknowledgements) are gathered and sorted."""
+    of the organisation: sources with a counter count in one or two queries each, the
+    others (few items: approvals, incidents, audits) are gathered and sorted."""
     counts = sources.TaskCounts()
     if actor.user_id is None:
         return counts

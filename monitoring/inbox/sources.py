@@ -17,6 +17,8 @@ A source whose items are its rows, one recipient (or a condition) per row, may a
 counter (`@due_counter(kind)`): the home page's figure then counts that source's items for one
 person in a single aggregate query (`TaskQuery.count`) instead of building every item of the
 organisation; the counts are those `my_tasks` would find (tests/monitoring/test_task_counts.py).
+A source whose item gathers many rows (a policy version's missing readers) may count its rows
+per item in SQL instead and sort its few items for the person with `TaskQuery.tally`.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from datetime import date, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
-from monitoring.inbox.models import MAX_SOON_DAYS
+from monitoring.inbox.models import MAX_SOON_DAYS, Stage
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,27 @@ class TaskQuery:
             wanted["escalated"] = ~mine & Q(**{f"{due}__lte": last})
         found = rows.order_by().aggregate(**{k: Count("pk", filter=q) for k, q in wanted.items()})
         return TaskCounts(**found)
+
+    def tally(self, items: Iterable[tuple[date, bool, int | None]], domain: str) -> TaskCounts:
+        """Count a few items a counter has worked out itself, as `my_tasks` sorts them: each
+        is (due on, whether it reaches this person, its own escalation delay or None)."""
+        from monitoring.inbox.services import stage_of
+
+        counts = TaskCounts()
+        escalates = f"{domain}:manage" in self.scopes
+        for due_on, mine, escalate_after_days in items:
+            stage = stage_of(due_on, self.today, self.soon_days)
+            if stage is None:
+                continue
+            if mine:
+                setattr(counts, str(stage), getattr(counts, str(stage)) + 1)
+            elif stage == Stage.OVERDUE and escalates:
+                after = (
+                    self.escalate_after_days if escalate_after_days is None else escalate_after_days
+                )
+                if (self.today - due_on).days >= after:
+                    counts.escalated += 1
+        return counts
 
 
 DueCounter = Callable[[int, TaskQuery], TaskCounts]

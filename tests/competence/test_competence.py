@@ -140,6 +140,8 @@ def test_ai_literacy_coverage_counts_who_uses_or_oversees_ai_art_4(org_a, member
         AssetFactory(organization=org_a, owner=bystander, asset_type="laptop")
         coverage = selectors.literacy_coverage(today)
         assert (coverage.covered, coverage.total) == (0, 2)
+        counted = selectors.literacy_counts(today)  # the home page's, in SQL
+        assert (counted.covered, counted.total) == (0, 2)
         make_training(org_a, member=user, requirement=literacy)
         make_training(
             org_a,
@@ -151,6 +153,8 @@ def test_ai_literacy_coverage_counts_who_uses_or_oversees_ai_art_4(org_a, member
         coverage = selectors.literacy_coverage(today)
         assert (coverage.covered, coverage.total, coverage.percent) == (1, 2, 50)
         assert [u.pk for u in coverage.uncovered] == [owner.pk]
+        counted = selectors.literacy_counts(today)
+        assert (counted.covered, counted.total, counted.percent) == (1, 2, 50)
         shown = {f.label: f for f in figures(actor_for(org_a))}
     assert shown["AI literacy coverage (%)"].value == 50
     assert "1 of 2" in shown["AI literacy coverage (%)"].note

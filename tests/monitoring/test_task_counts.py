@@ -29,12 +29,12 @@ def _listed(actor, today) -> sources.TaskCounts:
     )
 
 
-def _assert_same_for_everyone(organization, in_tenant):
+def _assert_same_for_everyone(organization, in_tenant, days=DAYS):
     memberships = Membership.objects.filter(organization=organization).select_related("user")
     with in_tenant(organization):
         for membership in memberships:
             actor = actor_of(organization, membership.user)
-            for offset in DAYS:
+            for offset in days:
                 today = TODAY + timedelta(days=offset)
                 listed = _listed(actor, today)
                 assert selectors.task_counts(actor, today=today) == listed, (
@@ -103,6 +103,56 @@ def test_counts_follow_recipients_escalation_and_tenancy(org_a, org_b, member, i
         assert (counts.overdue, counts.escalated) == (2, 2)
     with in_tenant(org_b):
         assert selectors.task_counts(actor_of(org_b, stranger)) == sources.TaskCounts(overdue=1)
+
+
+def test_policy_acknowledgements_count_by_audience_without_reading_them_all(
+    org_a, org_b, member, in_tenant
+):
+    """Versions published today are due in 14 days: the days below cross due, overdue and
+    the officers' escalation a week later. Audiences of every member or of chosen roles,
+    readers who acknowledged, a lapsed member, an auditor (never in an audience), a version
+    everyone has read (no item at all) and another organisation's version."""
+    from policies import services as policy_services
+    from policies.models import Policy
+    from tests.policies.factories import actor_for, make_published
+
+    officer = member(org_a, Role.OFFICER)
+    approver = member(org_a, Role.ADMIN)
+    readers = [member(org_a, Role.CONTRIBUTOR) for _ in range(2)]
+    member(org_a, Role.AUDITOR)
+    gone = member(org_a, Role.CONTRIBUTOR)
+    stranger = member(org_b, Role.OFFICER)
+    chosen = {"audience": Policy.Audience.ROLES, "audience_roles": [Role.CONTRIBUTOR]}
+    with in_tenant(org_a):
+        walk = {"officer": actor_for(officer, org_a), "approver": actor_for(approver, org_a)}
+        everyone = make_published(org_a, **walk)
+        contributors = make_published(org_a, **walk, **chosen)
+        read_by_all = make_published(org_a, **walk, **chosen)
+        for reader, version in [
+            *((who, read_by_all) for who in (*readers, gone)),
+            (readers[0], everyone),
+            (readers[0], contributors),
+            (gone, everyone),
+        ]:
+            policy_services.acknowledge(actor=actor_for(reader, org_a), version=version)
+    Membership.objects.filter(organization=org_a, user=gone).update(
+        expires_at=timezone.now() - timedelta(days=1)
+    )
+    with in_tenant(org_b):
+        make_published(org_b, officer=actor_for(stranger, org_b))
+    days = (0, 13, 14, 15, 20, 21, 22, 40)
+    _assert_same_for_everyone(org_a, in_tenant, days)
+    _assert_same_for_everyone(org_b, in_tenant, days)
+    with in_tenant(org_a):
+        late = TODAY + timedelta(days=22)  # 8 days overdue: escalated
+
+        def counts(user):
+            return selectors.task_counts(actor_of(org_a, user), today=late)
+
+        assert counts(readers[1]).overdue == 2
+        # The officer has not read "everyone"; the contributors' version escalates to them.
+        assert counts(officer) == sources.TaskCounts(overdue=1, escalated=1)
+        assert counts(readers[0]) == sources.TaskCounts()
 
 
 @pytest.mark.parametrize("rows", [2, 200])
