@@ -293,6 +293,9 @@ def assemble(front: Path, parts: list[Path], overlays: list[Path], target: Path)
     footers = [page for overlay in overlays for page in PdfReader(overlay).pages]
     for index, page in enumerate(writer.pages):
         page.merge_page(footers[index])
+        # Merging leaves the page's content uncompressed: ten times the size (a 1,288-page
+        # pack was 58 MB) for about half a millisecond a page saved.
+        page.compress_content_streams()
     with open(target, "wb") as handle:
         writer.write(handle)
     return len(writer.pages)
