@@ -129,3 +129,35 @@ def test_another_organisations_engagement_is_a_404_like_an_unknown_one(
         assert response.content == unknown.content
     with in_tenant(org_b):
         assert Engagement.objects.get(pk=theirs.pk).title == "Certification audit"
+
+
+def test_an_officer_ends_an_engagement_and_its_auditor_loses_access_at_once(
+    org_a, org_b, member, api_for, in_tenant
+):
+    """ISO/IEC 27001:2022 control 5.18: access removed when no longer needed, through the same
+    service as the page's "End now"; ending twice is a 409; auditors and another organisation
+    cannot end it."""
+    auditor = auditor_user(org_a, days=5)
+    with in_tenant(org_a):
+        engagement = make_engagement(org_a)
+    with in_tenant(org_b):
+        theirs = make_engagement(org_b)
+    officer = api_for(user=member(org_a, Role.OFFICER))
+    auditor_api = api_for(user=auditor)
+    assert auditor_api.post(_url(org_a, engagement.pk) + "end/").status_code == 403
+    foreign = officer.post(_url(org_a, theirs.pk) + "end/")
+    unknown = officer.post(_url(org_a, theirs.pk + 1000) + "end/")
+    assert foreign.status_code == unknown.status_code == 404
+    assert foreign.content == unknown.content
+    response = officer.post(_url(org_a, engagement.pk) + "end/")
+    assert response.status_code == 200, response.content
+    assert response.json()["id"] == engagement.pk
+    with in_tenant(org_a):
+        ended = Engagement.objects.get(pk=engagement.pk)
+        assert ended.expires_at <= timezone.now()
+        assert Membership.objects.get(user=auditor).expires_at <= timezone.now()
+    assert auditor_api.get(_url(org_a)).status_code in (401, 403, 404)
+    again = officer.post(_url(org_a, engagement.pk) + "end/")
+    assert again.status_code == 409 and again.json()["code"] == "invalid_transition"
+    with in_tenant(org_b):
+        assert Engagement.objects.get(pk=theirs.pk).expires_at > timezone.now()

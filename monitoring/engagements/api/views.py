@@ -5,8 +5,12 @@ downloaded from the engagement page's signed links)."""
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from isms.api.viewsets import TenantModelViewSet, TenantReadOnlyViewSet
+from monitoring.engagements import services
 from monitoring.engagements.api import serializers as s
 from monitoring.engagements.models import Engagement, EvidenceAnswer, EvidenceRequest
 
@@ -24,6 +28,23 @@ class EngagementViewSet(TenantModelViewSet):
 
     def get_base_queryset(self):
         return Engagement.objects.prefetch_related("auditors").order_by("-expires_at", "-id")
+
+    @extend_schema(
+        summary="End the engagement now: its auditors lose access at once",
+        description=(
+            "The auditors' access (pages, API, signed links) ends now, unless another live "
+            "engagement still has them. The requests, answers and access log stay."
+        ),
+        request=None,
+        responses={
+            200: s.EngagementSerializer,
+            409: OpenApiResponse(description="The engagement has already ended"),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def end(self, request, *args, **kwargs):
+        engagement = services.engagement_end(actor=self.actor, engagement=self.get_object())
+        return Response(self.get_serializer(engagement).data)
 
 
 class EvidenceRequestViewSet(TenantReadOnlyViewSet):
