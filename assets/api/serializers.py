@@ -5,7 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from isms.access import OWN_SCOPE
-from isms.api.serializers import MemberField, TenantRelatedField
+from isms.api.serializers import MemberField, TenantRelatedField, request_actor
 from isms.choices import DataCategory
 from suppliers.models import Supplier
 
@@ -39,10 +39,6 @@ READ_ONLY = [
 ASSET_FIELDS = ASSET_EDITABLE.serializer_fields(*(f for f in READ_ONLY if f != "id"))
 
 
-def _actor(serializer):
-    return serializer.context["request"].auth
-
-
 class AssetSerializer(serializers.ModelSerializer):
     owner = MemberField(
         scope=OWN_SCOPE, help_text="User id of the accountable owner (an active member)."
@@ -72,10 +68,10 @@ class AssetSerializer(serializers.ModelSerializer):
         return asset.asset_type in AI_TYPES
 
     def create(self, validated_data):
-        return services.asset_create(actor=_actor(self), **validated_data)
+        return services.asset_create(actor=request_actor(self), **validated_data)
 
     def update(self, instance, validated_data):
-        return services.asset_update(actor=_actor(self), asset=instance, **validated_data)
+        return services.asset_update(actor=request_actor(self), asset=instance, **validated_data)
 
 
 class AssetUpsertSerializer(AssetSerializer):
@@ -124,7 +120,7 @@ class AssetDependencySerializer(serializers.ModelSerializer):
         return dependency.sentence()
 
     def create(self, validated_data):
-        return services.dependency_add(actor=_actor(self), **validated_data)
+        return services.dependency_add(actor=request_actor(self), **validated_data)
 
 
 class EvaluationSerializer(serializers.ModelSerializer):
@@ -148,7 +144,7 @@ class EvaluationSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "recorded_by", "created"]
 
     def create(self, validated_data):
-        return services.evaluation_record(actor=_actor(self), **validated_data)
+        return services.evaluation_record(actor=request_actor(self), **validated_data)
 
 
 class ShadowAIReportSerializer(serializers.ModelSerializer):
@@ -199,7 +195,7 @@ class ShadowAIReportSerializer(serializers.ModelSerializer):
 
     def create(self, validated_data):
         return services.shadow_ai_report(
-            actor=_actor(self),
+            actor=request_actor(self),
             name=validated_data["name"],
             asset_type=validated_data.get("asset_type", AssetType.AI_SAAS_TOOL),
             used_by=validated_data.get("reported_users", ""),

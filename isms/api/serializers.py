@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from isms.access import Actor
 from isms.audit_display import redact
 from isms.members import CANNOT_HOLD, NOT_A_MEMBER, active_members
 from isms.models import (
@@ -18,6 +19,12 @@ from isms.models import (
 )
 
 User = get_user_model()
+
+
+def request_actor(serializer) -> Actor:
+    """Who is writing: the request's actor, which the API's authentication puts in
+    `request.auth` (a person's membership or an API key), for the services a serializer calls."""
+    return serializer.context["request"].auth
 
 
 class TenantRelatedField(serializers.PrimaryKeyRelatedField):
@@ -223,4 +230,4 @@ class OrganizationProfileSerializer(serializers.ModelSerializer):
     def update(self, instance, validated_data):
         from isms.services.profile import organization_profile_update
 
-        return organization_profile_update(actor=self.context["request"].auth, **validated_data)
+        return organization_profile_update(actor=request_actor(self), **validated_data)

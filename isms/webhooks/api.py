@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from isms.access import WEBHOOKS_SCOPE
+from isms.api.serializers import request_actor
 from isms.api.viewsets import TenantViewSet
 from isms.models import (
     DeliveryStatus,
@@ -63,13 +64,13 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         extra_kwargs = {"url": {"validators": []}}
 
     def create(self, validated_data):
-        issued = services.endpoint_create(actor=self.context["request"].auth, **validated_data)
+        issued = services.endpoint_create(actor=request_actor(self), **validated_data)
         self.issued_secret = issued.secret
         return issued.endpoint
 
     def update(self, instance, validated_data):
         return services.endpoint_update(
-            actor=self.context["request"].auth, endpoint=instance, **validated_data
+            actor=request_actor(self), endpoint=instance, **validated_data
         )
 
 

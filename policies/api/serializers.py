@@ -11,6 +11,7 @@ from isms.api.serializers import (
     OptionalChoiceField,
     TenantRelatedField,
     UserSummarySerializer,
+    request_actor,
 )
 from isms.models import Role
 from policies import services
@@ -89,12 +90,10 @@ class PolicySerializer(serializers.ModelSerializer):
         ]
 
     def create(self, validated_data):
-        return services.policy_create(actor=self.context["request"].auth, **validated_data)
+        return services.policy_create(actor=request_actor(self), **validated_data)
 
     def update(self, instance, validated_data):
-        return services.policy_update(
-            actor=self.context["request"].auth, policy=instance, **validated_data
-        )
+        return services.policy_update(actor=request_actor(self), policy=instance, **validated_data)
 
 
 class PolicyFromTemplateSerializer(serializers.Serializer):
@@ -169,11 +168,11 @@ class PolicyVersionSerializer(serializers.ModelSerializer):
         return bool(version.document)
 
     def get_allowed_actions(self, version) -> list[str]:
-        return allowed_actions(self.context["request"].auth, version)
+        return allowed_actions(request_actor(self), version)
 
     def create(self, validated_data):
         return services.version_create_draft(
-            actor=self.context["request"].auth,
+            actor=request_actor(self),
             policy=validated_data["policy"],
             body_markdown=validated_data.get("body_markdown"),
             document=validated_data.get("document"),
@@ -187,7 +186,7 @@ class PolicyVersionSerializer(serializers.ModelSerializer):
                 {"policy": "A version cannot move to another policy."}
             )
         return services.version_update_draft(
-            actor=self.context["request"].auth,
+            actor=request_actor(self),
             version=instance,
             body_markdown=validated_data.get("body_markdown"),
             document=validated_data.get("document"),

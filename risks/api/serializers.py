@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from assets.models import AI_TYPES, Asset
 from isms.access import OWN_SCOPE
-from isms.api.serializers import MemberField, TenantRelatedField
+from isms.api.serializers import MemberField, TenantRelatedField, request_actor
 from isms.choices import DataCategory
 from isms.models import Control
 from risks.ai_act import (
@@ -36,10 +36,6 @@ from risks.models.register import RISK_EDITABLE, SecurityProperty
 from risks.models.soa import InclusionReason
 from risks.services import change, register, soa
 from suppliers.models import Supplier, SupplierAnswer
-
-
-def _actor(serializer):
-    return serializer.context["request"].auth
 
 
 def _name(user) -> str:
@@ -83,7 +79,7 @@ class RiskCriteriaSerializer(serializers.ModelSerializer):
         for name in ("likelihood_definitions", "impact_definitions"):
             if name in validated_data:
                 validated_data[name] = [dict(d) for d in validated_data[name]]
-        return register.criteria_update(actor=_actor(self), **validated_data)
+        return register.criteria_update(actor=request_actor(self), **validated_data)
 
 
 class RiskSerializer(serializers.ModelSerializer):
@@ -154,10 +150,10 @@ class RiskSerializer(serializers.ModelSerializer):
         return _name(risk.owner)
 
     def create(self, validated_data):
-        return register.risk_create(actor=_actor(self), **validated_data)
+        return register.risk_create(actor=request_actor(self), **validated_data)
 
     def update(self, instance, validated_data):
-        return register.risk_update(actor=_actor(self), risk=instance, **validated_data)
+        return register.risk_update(actor=request_actor(self), risk=instance, **validated_data)
 
 
 class RiskStatusSerializer(serializers.Serializer):
@@ -198,12 +194,12 @@ class TreatmentActionSerializer(serializers.ModelSerializer):
         return risk
 
     def create(self, validated_data):
-        return register.treatment_action_create(actor=_actor(self), **validated_data)
+        return register.treatment_action_create(actor=request_actor(self), **validated_data)
 
     def update(self, instance, validated_data):
         validated_data.pop("risk", None)
         return register.treatment_action_update(
-            actor=_actor(self), action=instance, **validated_data
+            actor=request_actor(self), action=instance, **validated_data
         )
 
 
@@ -249,7 +245,7 @@ class RiskAcceptanceSerializer(serializers.ModelSerializer):
         ]
 
     def create(self, validated_data):
-        return register.acceptance_request(actor=_actor(self), **validated_data)
+        return register.acceptance_request(actor=request_actor(self), **validated_data)
 
 
 class DecisionNoteSerializer(serializers.Serializer):
@@ -319,7 +315,7 @@ class ChangeRequestSerializer(serializers.ModelSerializer):
         ]
 
     def create(self, validated_data):
-        return change.change_request_create(actor=_actor(self), **validated_data)
+        return change.change_request_create(actor=request_actor(self), **validated_data)
 
 
 class GateEvidenceSerializer(serializers.Serializer):
@@ -465,11 +461,11 @@ class ImpactAssessmentSerializer(serializers.ModelSerializer):
         return attrs
 
     def create(self, validated_data):
-        return change.impact_assessment_create(actor=_actor(self), **validated_data)
+        return change.impact_assessment_create(actor=request_actor(self), **validated_data)
 
     def update(self, instance, validated_data):
         return change.impact_assessment_update(
-            actor=_actor(self), assessment=instance, **validated_data
+            actor=request_actor(self), assessment=instance, **validated_data
         )
 
 
@@ -530,7 +526,7 @@ class SoARowSerializer(serializers.ModelSerializer):
     def update(self, instance, validated_data):
         if "linked_risk_ids" in validated_data:
             validated_data["linked_risks"] = validated_data.pop("linked_risk_ids")
-        return soa.soa_row_update(actor=_actor(self), row=instance, **validated_data)
+        return soa.soa_row_update(actor=request_actor(self), row=instance, **validated_data)
 
 
 class OwnControlSerializer(serializers.Serializer):
@@ -709,4 +705,4 @@ class FundamentalRightsAssessmentSerializer(serializers.ModelSerializer):
     def update(self, instance, validated_data):
         from risks.services.fria import fria_update
 
-        return fria_update(actor=_actor(self), fria=instance, **validated_data)
+        return fria_update(actor=request_actor(self), fria=instance, **validated_data)

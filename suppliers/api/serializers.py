@@ -12,6 +12,7 @@ from isms.api.serializers import (
     OptionalChoiceField,
     TenantRelatedField,
     UserSummarySerializer,
+    request_actor,
 )
 from suppliers.models import (
     SUPPLIER_EDITABLE,
@@ -32,10 +33,6 @@ from suppliers.models import (
 from suppliers.services import assessments, portal, question_sets, register
 
 
-def _actor(serializer):
-    return serializer.context["request"].auth
-
-
 class SupplierContactSerializer(serializers.ModelSerializer):
     supplier = TenantRelatedField(model=Supplier)
 
@@ -49,11 +46,11 @@ class SupplierContactSerializer(serializers.ModelSerializer):
         return supplier
 
     def create(self, data):
-        return register.contact_create(actor=_actor(self), **data)
+        return register.contact_create(actor=request_actor(self), **data)
 
     def update(self, contact, data):
         data.pop("supplier", None)
-        return register.contact_update(actor=_actor(self), contact=contact, **data)
+        return register.contact_update(actor=request_actor(self), contact=contact, **data)
 
 
 class ContactInlineSerializer(serializers.ModelSerializer):
@@ -111,10 +108,10 @@ class SupplierSerializer(serializers.ModelSerializer):
         return getattr(supplier, "certs_expired", 0)
 
     def create(self, data):
-        return register.supplier_create(actor=_actor(self), **data)
+        return register.supplier_create(actor=request_actor(self), **data)
 
     def update(self, supplier, data):
-        return register.supplier_update(actor=_actor(self), supplier=supplier, **data)
+        return register.supplier_update(actor=request_actor(self), supplier=supplier, **data)
 
 
 class SupplierCertificationSerializer(serializers.ModelSerializer):
@@ -158,7 +155,7 @@ class SupplierCertificationSerializer(serializers.ModelSerializer):
             return None
         return reverse(
             "supplier_certification_file",
-            kwargs={"org_slug": _actor(self).organization.slug, "pk": cert.pk},
+            kwargs={"org_slug": request_actor(self).organization.slug, "pk": cert.pk},
         )
 
     def validate_supplier(self, supplier):
@@ -167,11 +164,11 @@ class SupplierCertificationSerializer(serializers.ModelSerializer):
         return supplier
 
     def create(self, data):
-        return register.certification_create(actor=_actor(self), **data)
+        return register.certification_create(actor=request_actor(self), **data)
 
     def update(self, cert, data):
         data.pop("supplier", None)
-        return register.certification_update(actor=_actor(self), certification=cert, **data)
+        return register.certification_update(actor=request_actor(self), certification=cert, **data)
 
 
 class SupplierContractClauseSerializer(serializers.ModelSerializer):
@@ -199,7 +196,7 @@ class SupplierContractClauseSerializer(serializers.ModelSerializer):
             "note": clause.note,
             **data,
         }
-        return register.contract_clause_update(actor=_actor(self), clause=clause, **merged)
+        return register.contract_clause_update(actor=request_actor(self), clause=clause, **merged)
 
 
 class QuestionSerializer(serializers.ModelSerializer):
@@ -228,11 +225,11 @@ class QuestionSerializer(serializers.ModelSerializer):
         return question_set
 
     def create(self, data):
-        return question_sets.question_create(actor=_actor(self), **data)
+        return question_sets.question_create(actor=request_actor(self), **data)
 
     def update(self, question, data):
         data.pop("question_set", None)
-        return question_sets.question_update(actor=_actor(self), question=question, **data)
+        return question_sets.question_update(actor=request_actor(self), question=question, **data)
 
 
 class QuestionSetSerializer(serializers.ModelSerializer):
@@ -259,7 +256,7 @@ class QuestionSetSerializer(serializers.ModelSerializer):
         return super().to_representation(question_set)
 
     def create(self, data):
-        return question_sets.question_set_create(actor=_actor(self), **data)
+        return question_sets.question_set_create(actor=request_actor(self), **data)
 
 
 class QuestionSetDetailSerializer(QuestionSetSerializer):
@@ -326,13 +323,13 @@ class SupplierAssessmentSerializer(serializers.ModelSerializer):
                 {"supplier": "Supplier and question set are fixed once the assessment exists."}
             )
         return assessments.assessment_set_due_date(
-            actor=_actor(self),
+            actor=request_actor(self),
             assessment=assessment,
             due_date=data.get("due_date", assessment.due_date),
         )
 
     def create(self, data):
-        return assessments.assessment_create(actor=_actor(self), **data)
+        return assessments.assessment_create(actor=request_actor(self), **data)
 
 
 class SupplierAssessmentDetailSerializer(SupplierAssessmentSerializer):
@@ -390,7 +387,7 @@ class SupplierAnswerSerializer(serializers.ModelSerializer):
         ]
 
     def update(self, answer, data):
-        return assessments.answer_set(actor=_actor(self), answer=answer, **data)
+        return assessments.answer_set(actor=request_actor(self), answer=answer, **data)
 
 
 class AssessmentFileSerializer(serializers.ModelSerializer):
@@ -413,7 +410,7 @@ class AssessmentFileSerializer(serializers.ModelSerializer):
     def get_download_url(self, stored) -> str:
         return reverse(
             "supplier_assessment_file",
-            kwargs={"org_slug": _actor(self).organization.slug, "pk": stored.pk},
+            kwargs={"org_slug": request_actor(self).organization.slug, "pk": stored.pk},
         )
 
 
@@ -442,7 +439,7 @@ class SupplierPortalLinkSerializer(serializers.ModelSerializer):
 
     def create(self, data):
         issued = portal.portal_link_create(
-            actor=_actor(self),
+            actor=request_actor(self),
             assessment=data["assessment"],
             valid_days=data.get("valid_days", portal.DEFAULT_VALID_DAYS),
             recipient_email=data.get("recipient_email", ""),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from isms.api.serializers import MemberField, TenantRelatedField
+from isms.api.serializers import MemberField, TenantRelatedField, request_actor
 from monitoring.audits import services
 from monitoring.audits.models import CLAUSES, Audit, AuditFinding, AuditProgramme
 
@@ -14,7 +14,7 @@ class AuditProgrammeSerializer(serializers.ModelSerializer):
         read_only_fields = ["created"]
 
     def create(self, validated_data):
-        return services.programme_create(actor=self.context["request"].auth, **validated_data)
+        return services.programme_create(actor=request_actor(self), **validated_data)
 
 
 class AuditSerializer(serializers.ModelSerializer):
@@ -46,9 +46,7 @@ class AuditSerializer(serializers.ModelSerializer):
         read_only_fields = ["programme", "status", "report", "reported_at"]
 
     def update(self, instance, validated_data):
-        return services.audit_update(
-            actor=self.context["request"].auth, audit=instance, **validated_data
-        )
+        return services.audit_update(actor=request_actor(self), audit=instance, **validated_data)
 
 
 class AuditCreateSerializer(AuditSerializer):
@@ -65,9 +63,7 @@ class AuditCreateSerializer(AuditSerializer):
 
     def create(self, validated_data):
         programme = validated_data.pop("programme")
-        return services.audit_plan(
-            actor=self.context["request"].auth, programme=programme, **validated_data
-        )
+        return services.audit_plan(actor=request_actor(self), programme=programme, **validated_data)
 
 
 class AuditFindingSerializer(serializers.ModelSerializer):

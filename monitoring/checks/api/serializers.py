@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from assets.models import Asset
-from isms.api.serializers import MemberField, TenantRelatedField
+from isms.api.serializers import MemberField, TenantRelatedField, request_actor
 from monitoring.checks.models import (
     PUSHED_RESULTS,
     CheckRun,
@@ -83,7 +83,7 @@ class MetricThresholdSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         from monitoring.checks.services import metric_threshold_set
 
-        return metric_threshold_set(actor=self.context["request"].auth, **validated_data)
+        return metric_threshold_set(actor=request_actor(self), **validated_data)
 
     def update(self, instance, validated_data):
         from monitoring.checks.services import metric_threshold_set
@@ -97,7 +97,7 @@ class MetricThresholdSerializer(serializers.ModelSerializer):
         }
         if data["asset"] != instance.asset or data["metric"] != instance.metric:
             raise serializers.ValidationError({"metric": "Asset and metric cannot change."})
-        return metric_threshold_set(actor=self.context["request"].auth, **data)
+        return metric_threshold_set(actor=request_actor(self), **data)
 
 
 class ControlTestResultSerializer(serializers.ModelSerializer):
@@ -164,7 +164,7 @@ class ControlEvidenceSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         from monitoring.checks.control_services import evidence_add
 
-        return evidence_add(actor=self.context["request"].auth, **validated_data)
+        return evidence_add(actor=request_actor(self), **validated_data)
 
 
 class MonitoringPlanSerializer(serializers.ModelSerializer):
@@ -193,7 +193,7 @@ class MonitoringPlanSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         from monitoring.checks.control_services import plan_create
 
-        return plan_create(actor=self.context["request"].auth, **validated_data)
+        return plan_create(actor=request_actor(self), **validated_data)
 
 
 class ManualTestSerializer(serializers.Serializer):

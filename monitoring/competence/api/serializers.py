@@ -3,17 +3,13 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from isms.api.serializers import MemberField, TenantRelatedField
+from isms.api.serializers import MemberField, TenantRelatedField, request_actor
 from monitoring.competence import services
 from monitoring.competence.models import (
     CompetenceRequirement,
     ResponsibilityAssignment,
     TrainingRecord,
 )
-
-
-def _actor(serializer):
-    return serializer.context["request"].auth
 
 
 class CompetenceRequirementSerializer(serializers.ModelSerializer):
@@ -23,11 +19,11 @@ class CompetenceRequirementSerializer(serializers.ModelSerializer):
         validators = []  # uniqueness per organisation: the service answers with a 409
 
     def create(self, validated_data):
-        return services.requirement_create(actor=_actor(self), **validated_data)
+        return services.requirement_create(actor=request_actor(self), **validated_data)
 
     def update(self, instance, validated_data):
         return services.requirement_update(
-            actor=_actor(self), requirement=instance, **validated_data
+            actor=request_actor(self), requirement=instance, **validated_data
         )
 
 
@@ -40,7 +36,7 @@ class ResponsibilityAssignmentSerializer(serializers.ModelSerializer):
         validators = []
 
     def create(self, validated_data):
-        return services.assignment_create(actor=_actor(self), **validated_data)
+        return services.assignment_create(actor=request_actor(self), **validated_data)
 
 
 class TrainingRecordSerializer(serializers.ModelSerializer):
@@ -62,7 +58,7 @@ class TrainingRecordSerializer(serializers.ModelSerializer):
         return reverse("training_evidence", args=[obj.organization.slug, obj.pk])
 
     def create(self, validated_data):
-        return services.record_create(actor=_actor(self), **validated_data)
+        return services.record_create(actor=request_actor(self), **validated_data)
 
     def update(self, instance, validated_data):
-        return services.record_update(actor=_actor(self), record=instance, **validated_data)
+        return services.record_update(actor=request_actor(self), record=instance, **validated_data)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from isms.api.serializers import MemberField
+from isms.api.serializers import MemberField, request_actor
 from monitoring.context import selectors, services
 from monitoring.context.models import (
     ContextIssue,
@@ -13,20 +13,16 @@ from monitoring.context.models import (
 )
 
 
-def _actor(serializer):
-    return serializer.context["request"].auth
-
-
 class ContextIssueSerializer(serializers.ModelSerializer):
     class Meta:
         model = ContextIssue
         fields = ["id", *services.ISSUE_FIELDS]
 
     def create(self, validated_data):
-        return services.issue_create(actor=_actor(self), **validated_data)
+        return services.issue_create(actor=request_actor(self), **validated_data)
 
     def update(self, instance, validated_data):
-        return services.issue_update(actor=_actor(self), issue=instance, **validated_data)
+        return services.issue_update(actor=request_actor(self), issue=instance, **validated_data)
 
 
 class InterestedPartySerializer(serializers.ModelSerializer):
@@ -36,10 +32,10 @@ class InterestedPartySerializer(serializers.ModelSerializer):
         validators = []  # uniqueness per organisation: the service answers with a 409
 
     def create(self, validated_data):
-        return services.party_create(actor=_actor(self), **validated_data)
+        return services.party_create(actor=request_actor(self), **validated_data)
 
     def update(self, instance, validated_data):
-        return services.party_update(actor=_actor(self), party=instance, **validated_data)
+        return services.party_update(actor=request_actor(self), party=instance, **validated_data)
 
 
 class ScopeStatementSerializer(serializers.ModelSerializer):
@@ -65,10 +61,10 @@ class ScopeStatementSerializer(serializers.ModelSerializer):
         ]
 
     def create(self, validated_data):
-        return services.scope_draft(actor=_actor(self), **validated_data)
+        return services.scope_draft(actor=request_actor(self), **validated_data)
 
     def update(self, instance, validated_data):
-        return services.scope_update(actor=_actor(self), scope=instance, **validated_data)
+        return services.scope_update(actor=request_actor(self), scope=instance, **validated_data)
 
 
 class ObjectiveMeasurementSerializer(serializers.ModelSerializer):
@@ -113,7 +109,9 @@ class ObjectiveSerializer(serializers.ModelSerializer):
         return None if latest is None else str(latest.value)
 
     def create(self, validated_data):
-        return services.objective_create(actor=_actor(self), **validated_data)
+        return services.objective_create(actor=request_actor(self), **validated_data)
 
     def update(self, instance, validated_data):
-        return services.objective_update(actor=_actor(self), objective=instance, **validated_data)
+        return services.objective_update(
+            actor=request_actor(self), objective=instance, **validated_data
+        )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import transaction
 from rest_framework import serializers
 
+from isms.api.serializers import request_actor
 from monitoring.engagements import services
 from monitoring.engagements.models import Engagement, EvidenceAnswer, EvidenceRequest
 
@@ -37,12 +38,9 @@ class EngagementSerializer(serializers.ModelSerializer):
     def get_auditors(self, obj) -> list[str]:
         return [a.email for a in obj.auditors.all()]
 
-    def _actor(self):
-        return self.context["request"].auth
-
     def create(self, data):
         return services.engagement_open(
-            actor=self._actor(),
+            actor=request_actor(self),
             title=data["title"],
             framework_codes=data["framework_codes"],
             expires_at=data["expires_at"],
@@ -55,7 +53,7 @@ class EngagementSerializer(serializers.ModelSerializer):
         emails = data.pop("auditor_emails", None)
         if data:
             services.engagement_update(
-                actor=self._actor(),
+                actor=request_actor(self),
                 engagement=engagement,
                 title=data.get("title", engagement.title),
                 framework_codes=data.get("framework_codes", engagement.framework_codes),
@@ -66,10 +64,12 @@ class EngagementSerializer(serializers.ModelSerializer):
             wanted = {e.strip().lower() for e in emails}
             for auditor in engagement.auditors.all():
                 if auditor.email not in wanted:
-                    services.auditor_remove(actor=self._actor(), auditor=auditor)
+                    services.auditor_remove(actor=request_actor(self), auditor=auditor)
             present = set(engagement.auditors.values_list("email", flat=True))
             for email in sorted(wanted - present):
-                services.auditor_invite(actor=self._actor(), engagement=engagement, email=email)
+                services.auditor_invite(
+                    actor=request_actor(self), engagement=engagement, email=email
+                )
         return Engagement.objects.prefetch_related("auditors").get(pk=engagement.pk)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from isms.api.serializers import MemberField, TenantRelatedField
+from isms.api.serializers import MemberField, TenantRelatedField, request_actor
 from monitoring.improvement import services
 from monitoring.improvement.models import CorrectiveAction, ImprovementEntry, Nonconformity
 from monitoring.incidents.models import Incident
@@ -33,11 +33,11 @@ class NonconformitySerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "raised_at", "closed_at"]
 
     def create(self, validated_data):
-        actor = self.context["request"].auth
+        actor = request_actor(self)
         return services.nonconformity_raise(actor=actor, **validated_data)
 
     def update(self, instance, validated_data):
-        actor = self.context["request"].auth
+        actor = request_actor(self)
         validated_data.pop("source", None)
         if "source_incident" in validated_data:
             raise serializers.ValidationError(
@@ -73,11 +73,11 @@ class CorrectiveActionSerializer(serializers.ModelSerializer):
         ]
 
     def create(self, validated_data):
-        actor = self.context["request"].auth
+        actor = request_actor(self)
         return services.action_plan(actor=actor, **validated_data)
 
     def update(self, instance, validated_data):
-        actor = self.context["request"].auth
+        actor = request_actor(self)
         if (
             "nonconformity" in validated_data
             and validated_data["nonconformity"] != instance.nonconformity
@@ -102,9 +102,9 @@ class ImprovementEntrySerializer(serializers.ModelSerializer):
         read_only_fields = ["created"]
 
     def create(self, validated_data):
-        actor = self.context["request"].auth
+        actor = request_actor(self)
         return services.improvement_log(actor=actor, **validated_data)
 
     def update(self, instance, validated_data):
-        actor = self.context["request"].auth
+        actor = request_actor(self)
         return services.improvement_update(actor=actor, entry=instance, **validated_data)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from assets.models import Asset
-from isms.api.serializers import MemberField, TenantRelatedField
+from isms.api.serializers import MemberField, TenantRelatedField, request_actor
 from monitoring.checks.models import CheckRun
 from monitoring.incidents import services
 from monitoring.incidents.models import (
@@ -108,11 +108,11 @@ class IncidentSerializer(serializers.ModelSerializer):
         ]
 
     def create(self, validated_data):
-        actor = self.context["request"].auth
+        actor = request_actor(self)
         return services.incident_report(actor=actor, **validated_data)
 
     def update(self, instance, validated_data):
-        actor = self.context["request"].auth
+        actor = request_actor(self)
         return services.incident_update(actor=actor, incident=instance, **validated_data)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from isms.api.serializers import MemberField, TenantRelatedField
+from isms.api.serializers import MemberField, TenantRelatedField, request_actor
 from monitoring.management import services
 from monitoring.management.models import ManagementReview, ReviewOutput
 
@@ -38,12 +38,10 @@ class ManagementReviewSerializer(serializers.ModelSerializer):
         ]
 
     def create(self, validated_data):
-        return services.review_create(actor=self.context["request"].auth, **validated_data)
+        return services.review_create(actor=request_actor(self), **validated_data)
 
     def update(self, instance, validated_data):
-        return services.review_update(
-            actor=self.context["request"].auth, review=instance, **validated_data
-        )
+        return services.review_update(actor=request_actor(self), review=instance, **validated_data)
 
 
 class ReviewOutputSerializer(serializers.ModelSerializer):
@@ -56,7 +54,7 @@ class ReviewOutputSerializer(serializers.ModelSerializer):
         read_only_fields = ["state"]
 
     def create(self, validated_data):
-        return services.output_add(actor=self.context["request"].auth, **validated_data)
+        return services.output_add(actor=request_actor(self), **validated_data)
 
 
 class OutputStateSerializer(serializers.Serializer):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.db import transaction
 from rest_framework import serializers
 
+from isms.api.serializers import request_actor
 from monitoring.packs import services
 from monitoring.packs.models import FRAMEWORK_CHOICES, Cadence, EvidencePack, PackSchedule
 from monitoring.packs.sections import SECTION_CHOICES
@@ -74,15 +75,12 @@ class PackScheduleSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = ["id", "created_by", "created"]
 
-    def _actor(self):
-        return self.context["request"].auth
-
     @transaction.atomic
     def create(self, data):
         active = data.pop("active", True)
-        schedule = services.schedule_create(actor=self._actor(), **data)
+        schedule = services.schedule_create(actor=request_actor(self), **data)
         if not active:
-            services.schedule_set_active(actor=self._actor(), schedule=schedule, active=False)
+            services.schedule_set_active(actor=request_actor(self), schedule=schedule, active=False)
         return schedule
 
     @transaction.atomic
@@ -90,7 +88,7 @@ class PackScheduleSerializer(serializers.ModelSerializer):
         active = data.pop("active", None)
         if data:
             services.schedule_update(
-                actor=self._actor(),
+                actor=request_actor(self),
                 schedule=schedule,
                 frameworks=data.get("frameworks", schedule.frameworks),
                 sections=data.get("sections", schedule.sections),
@@ -98,5 +96,7 @@ class PackScheduleSerializer(serializers.ModelSerializer):
                 next_due=data.get("next_due", schedule.next_due),
             )
         if active is not None and active != schedule.active:
-            services.schedule_set_active(actor=self._actor(), schedule=schedule, active=active)
+            services.schedule_set_active(
+                actor=request_actor(self), schedule=schedule, active=active
+            )
         return schedule

@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from isms.api.serializers import MemberField, OptionalChoiceField, TenantRelatedField
+from isms.api.serializers import MemberField, OptionalChoiceField, TenantRelatedField, request_actor
 from monitoring.reviews import checklist
 from monitoring.reviews.models import AIReview, Outcome, ReviewSchedule
 
@@ -45,7 +45,7 @@ class ReviewScheduleSerializer(serializers.ModelSerializer):
         from monitoring.reviews.services import schedule_update
 
         return schedule_update(
-            actor=self.context["request"].auth,
+            actor=request_actor(self),
             schedule=instance,
             interval_months=validated_data.get("interval_months", instance.interval_months),
             next_due=validated_data.get("next_due", instance.next_due),
@@ -102,7 +102,7 @@ class AIReviewSerializer(serializers.ModelSerializer):
     def create(self, validated_data):
         from monitoring.reviews.services import review_start
 
-        return review_start(actor=self.context["request"].auth, schedule=validated_data["schedule"])
+        return review_start(actor=request_actor(self), schedule=validated_data["schedule"])
 
 
 class AIReviewAnswerSerializer(serializers.Serializer):
