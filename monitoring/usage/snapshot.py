@@ -20,6 +20,12 @@ reads PostgreSQL and publishes only over an older ticket, so a build that starte
 (its lock expired, or a rebuild after the expiry raced it) never replaces a newer one, even
 when no invalidation separated them (a queryset `update()` sends no signal).
 
+Refreshed ahead of its expiry: a decision that reads a snapshot older than REFRESH_AFTER
+answers from it and, once its response has gone out (Django's `request_finished`, sent when
+the server closes the response), rebuilds it for the next ones. Under steady traffic no
+decision waits for a rebuild; at the expiry one did, every minute (a bench-large build takes
+~0.35 s: the run crossing it had p99 67 ms against 20 ms).
+
 When Redis cannot be reached, the same facts are read from PostgreSQL for the one tool and
 the one person asked about (monitoring.usage.facts), and the same rules decide.
 """
@@ -28,17 +34,20 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 
 import redis
 from django.conf import settings
+from django.core.signals import request_finished
 
 from monitoring.usage import facts
 
 log = logging.getLogger(__name__)
 
 SNAPSHOT_TTL = 60  # seconds
+REFRESH_AFTER = SNAPSHOT_TTL // 2  # seconds: rebuilt after a response from then on
 SOCKET_TIMEOUT = 0.25  # seconds: a dead Redis must not hold a gateway's request
 # Publishing a large organisation's snapshot (10,000 assets: one HSET of several MB) takes
 # longer than a decision's read may: with the read's timeout every build of the bench's large
@@ -52,6 +61,7 @@ class Facts:
     tool: dict | None
     person: dict | None
     source: str  # "snapshot" or "database"
+    built_at: float = 0.0  # the snapshot's build time (seconds since the epoch)
 
 
 class _Client:
@@ -149,10 +159,33 @@ def lookup(organization_id: int, tool_key: str, person_key: str) -> Facts:
             found = _read(client, organization_id, tool_key, person_key)
         _redis.reached(client)
         if found is not None:
+            if time.time() - found.built_at > REFRESH_AFTER:
+                _refresh_due.add(organization_id)
             return found
     except redis.RedisError:
         _redis.lost = True
     return from_database(organization_id, tool_key, person_key)
+
+
+# Organisations whose snapshot a decision of this request found due for a refresh.
+_refresh_due: set[int] = set()
+
+
+def refresh_due_snapshots(**_kwargs) -> None:
+    """After the response: rebuild the snapshots this request found old (one builder per
+    organisation, as ever). Never raises: the next decisions still have the current one."""
+    from isms.tenancy import tenant_context
+
+    while _refresh_due:
+        organization_id = _refresh_due.pop()
+        try:
+            with tenant_context(organization_id, actor="usage snapshot refresh"):
+                build_if_free(organization_id)
+        except Exception:  # a refresh is an optimisation: log it, never fail the worker
+            log.exception("usage snapshot of organisation %s not refreshed", organization_id)
+
+
+request_finished.connect(refresh_due_snapshots, dispatch_uid="monitoring.usage.snapshot.refresh")
 
 
 def build_if_free(organization_id: int) -> bool:
@@ -184,6 +217,7 @@ def _read(client, organization_id: int, tool_key: str, person_key: str) -> Facts
         tool=json.loads(tool) if tool else None,
         person=json.loads(person) if person else None,
         source="snapshot",
+        built_at=meta.get("built_at", 0.0),
     )
 
 
@@ -199,7 +233,12 @@ def build(client, organization_id: int) -> bool:
     people = facts.person_facts(facts.members_of(organization_id), settings_facts["policy_version"])
     fields.update({f"p:{k}": json.dumps(v) for k, v in people.items()})
     fields["meta"] = json.dumps(
-        {"settings": settings_facts, "generation": generation, "epoch": epoch}
+        {
+            "settings": settings_facts,
+            "generation": generation,
+            "epoch": epoch,
+            "built_at": time.time(),
+        }
     )
     staging = f"{snapshot_key(organization_id)}:building:{uuid.uuid4().hex}"
     pipe = client.pipeline()

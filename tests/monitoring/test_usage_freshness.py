@@ -132,6 +132,39 @@ def test_a_count_sent_after_a_redis_restart_is_not_lost(org_a, in_tenant, gatewa
         restarted.wait(5)
 
 
+def test_an_old_snapshot_answers_and_is_rebuilt_after_the_response(org_a, in_tenant, gateway):
+    """Refresh ahead of the expiry (issue 22): no decision waits for a rebuild while traffic
+    flows. Past REFRESH_AFTER the snapshot still answers; the rebuild runs when the response
+    is finished (request_finished), and resets the expiry."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    key = snapshot.snapshot_key(org_a.pk)
+    client.delete(key)
+    with in_tenant(org_a):
+        build_world(org_a)
+    assert gateway.post(URL, body(), format="json")["X-Decision-Source"] == "snapshot"
+    meta = json.loads(client.hget(key, "meta"))
+    meta["built_at"] -= snapshot.REFRESH_AFTER + 1
+    client.hset(key, "meta", json.dumps(meta))
+    client.expire(key, 5)
+    with in_tenant(org_a):
+        found = snapshot.lookup(org_a.pk, "id:chat", "email:x@example.com")
+        assert found.source == "snapshot"
+        assert json.loads(client.hget(key, "meta"))["built_at"] == meta["built_at"]  # not yet
+        assert org_a.pk in snapshot._refresh_due
+    snapshot.refresh_due_snapshots()  # what request_finished runs (the API part below)
+    assert not snapshot._refresh_due
+    rebuilt = json.loads(client.hget(key, "meta"))
+    assert rebuilt["built_at"] > meta["built_at"] + snapshot.REFRESH_AFTER
+    assert client.ttl(key) > 5
+    # Through the API: the decision answers from the old snapshot, and the next one finds the
+    # rebuilt one.
+    rebuilt["built_at"] -= snapshot.REFRESH_AFTER + 1
+    client.hset(key, "meta", json.dumps(rebuilt))
+    response = gateway.post(URL, body(), format="json")
+    assert response["X-Decision-Source"] == "snapshot" and response.json()["decision"] == "allow"
+    assert json.loads(client.hget(key, "meta"))["built_at"] > rebuilt["built_at"] + 1
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_retired_asset_is_denied_within_a_second_of_the_change(org_a, api_for, api_key_for):
     token = api_key_for(org_a, access="ai_usage_decide")
