@@ -192,3 +192,16 @@ class OrgFormView(OrgViewMixin, FormView):
         if self.object is not None and hasattr(self.object, "get_absolute_url"):
             return self.object.get_absolute_url()
         return super().get_success_url()
+
+
+class OrgEditFormView(OrgFormView):
+    """An OrgFormView that edits the object of the URL's `pk`, when the URL names one (and
+    creates otherwise). The form binds to a fresh copy, so `self.object` stays as stored for
+    the service to compare with what the form changed."""
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        if "pk" in self.kwargs:
+            self.object = self.get_object()
+            kwargs["instance"] = type(self.object).objects.get(pk=self.object.pk)
+        return kwargs

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.generic import DetailView, TemplateView, View
 
 from isms import policy, tabular, uploads
-from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
+from isms.views.mixins import OrgEditFormView, OrgListView, OrgViewMixin
 from monitoring.competence import forms, selectors, services
 from monitoring.competence.models import (
     CompetenceRequirement,
@@ -230,20 +230,13 @@ class TrainingEvidenceView(OrgViewMixin, View):
         return uploads.attachment_response(record.evidence_file, filename=name)
 
 
-class _ManagedFormView(OrgFormView):
+class _ManagedFormView(OrgEditFormView):
     nav = NAV
     scope_map = MANAGE_FORM
     template_name = "competence/form.html"
 
     def get_success_url(self):
         return reverse("competence", args=[self.organization.slug])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        if "pk" in self.kwargs:
-            self.object = self.get_object()
-            kwargs["instance"] = type(self.object).objects.get(pk=self.object.pk)
-        return kwargs
 
 
 class RequirementCreateView(_ManagedFormView):

@@ -11,7 +11,7 @@ from isms import policy
 from isms.errors import DomainError
 from isms.members import bind_member_fields
 from isms.views.errors import error_message
-from isms.views.mixins import OrgFormView, OrgListView, OrgViewMixin
+from isms.views.mixins import OrgEditFormView, OrgFormView, OrgListView, OrgViewMixin
 from monitoring.context import forms, selectors, services
 from monitoring.context.models import (
     ContextIssue,
@@ -47,19 +47,12 @@ class ContextListView(OrgListView):
         return context
 
 
-class _ManagedFormView(OrgFormView):
+class _ManagedFormView(OrgEditFormView):
     nav = NAV
     scope_map = MANAGE_FORM
 
     def get_success_url(self):
         return reverse("context_list", args=[self.organization.slug])
-
-    def get_form_kwargs(self):
-        kwargs = super().get_form_kwargs()
-        if "pk" in self.kwargs:
-            self.object = self.get_object()
-            kwargs["instance"] = type(self.object).objects.get(pk=self.object.pk)
-        return kwargs
 
 
 class IssueCreateView(_ManagedFormView):
