@@ -17,6 +17,7 @@
         .then(function (data) {
           tom.clearOptions();  // show the server's answer to this query, not earlier ones
           callback(data.results);
+          select.dataset.pickerAnswered = query;  // the query whose answer is on show
         })
         .catch(function () { callback(); });
     };
