@@ -87,6 +87,14 @@ def _rows(queryset) -> Iterator:
     return queryset.iterator(chunk_size=CHUNK)
 
 
+def _rows_as_of(ctx: PackContext, queryset, fields: list[str]) -> Iterator:
+    """A register's rows with the `fields` that change in place (scores, status, lifecycle)
+    as they stood at the as-of time, undone through the audit trail chunk by chunk."""
+    from monitoring.packs.history import rolled_back_rows
+
+    return rolled_back_rows(_rows(queryset), ctx.as_of, fields, CHUNK)
+
+
 # --- sections -----------------------------------------------------------------------------
 
 
@@ -258,6 +266,7 @@ def evidence_index(ctx: PackContext) -> Iterator:
 
 def risks(ctx: PackContext) -> Iterator:
     from monitoring.packs.charts import heat_map_svg
+    from risks.models import Risk
     from risks.selectors import criteria_get, risks_for_list
 
     criteria = criteria_get()
@@ -276,7 +285,9 @@ def risks(ctx: PackContext) -> Iterator:
     )
     queryset = risks_for_list(criteria).filter(created__lte=ctx.as_of)
     cells: dict[tuple[int, int], int] = {}
-    for likelihood, impact in queryset.values_list("inherent_likelihood", "inherent_impact"):
+    scored = ["inherent_likelihood", "inherent_impact"]
+    for risk in _rows_as_of(ctx, Risk.objects.filter(created__lte=ctx.as_of).only(*scored), scored):
+        likelihood, impact = risk.inherent_likelihood, risk.inherent_impact
         if likelihood and impact:
             cells[(likelihood, impact)] = cells.get((likelihood, impact), 0) + 1
     yield Chart("Inherent risk heat map (likelihood × impact)", heat_map_svg(cells))
@@ -298,7 +309,11 @@ def risks(ctx: PackContext) -> Iterator:
             ("Treatment", lambda r: _label(r, "treatment") if r.treatment else ""),
             ("Plan approved by the owner", plan_approval),
         ],
-        _rows(queryset.select_related("plan_approved_by").order_by("pk")),
+        _rows_as_of(
+            ctx,
+            queryset.select_related("plan_approved_by").order_by("pk"),
+            ["title", "category", "owner", "inherent_score", "residual_score", "treatment"],
+        ),
         register="risks",
     )
     from monitoring.packs.sections_extra import risk_acceptances
@@ -323,7 +338,11 @@ def ai_systems(ctx: PackContext) -> Iterator:
             ("AI risk tier", lambda a: _label(a, "risk_tier") if a.risk_tier else ""),
             ("Added", lambda a: _d(a.created.date())),
         ],
-        _rows(register().filter(created__lte=ctx.as_of).order_by("pk")),
+        _rows_as_of(
+            ctx,
+            register().filter(created__lte=ctx.as_of).order_by("pk"),
+            ["name", "asset_type", "owner", "classification", "lifecycle", "supplier", "risk_tier"],
+        ),
         register="assets",
     )
     yield Table(
@@ -334,7 +353,11 @@ def ai_systems(ctx: PackContext) -> Iterator:
             ("Requested by", lambda c: _user(c.requested_by)),
             ("Decided", lambda c: _d(c.decided_at)),
         ],
-        _rows(change_requests_for_list().filter(created__lte=ctx.as_of).order_by("pk")),
+        _rows_as_of(
+            ctx,
+            change_requests_for_list().filter(created__lte=ctx.as_of).order_by("pk"),
+            ["title", "status", "decided_at"],
+        ),
         register="change_requests",
     )
     yield Table(
@@ -345,10 +368,12 @@ def ai_systems(ctx: PackContext) -> Iterator:
             ("Risk tier", lambda i: i.risk_tier),
             ("Approved", lambda i: _d(i.approved_at)),
         ],
-        _rows(
+        _rows_as_of(
+            ctx,
             ImpactAssessment.objects.filter(created__lte=ctx.as_of)
             .select_related("asset")
-            .order_by("pk")
+            .order_by("pk"),
+            ["status", "risk_tier", "approved_at"],
         ),
         register="impact_assessments",
     )
@@ -371,7 +396,11 @@ def suppliers(ctx: PackContext) -> Iterator:
             ("Rating", lambda s: _label(s, "rating") if s.rating else ""),
             ("Last assessed", lambda s: _d(s.last_assessed_on)),
         ],
-        _rows(suppliers_list().filter(created__lte=ctx.as_of).order_by("pk")),
+        _rows_as_of(
+            ctx,
+            suppliers_list().filter(created__lte=ctx.as_of).order_by("pk"),
+            ["name", "provides", "criticality", "status", "owner", "rating", "last_assessed_on"],
+        ),
         register="suppliers",
     )
     from monitoring.packs.sections_extra import supplier_assurance
@@ -426,8 +455,10 @@ def improvement(ctx: PackContext) -> Iterator:
             ("Outcome", lambda r: _label(r, "outcome") if r.outcome else ""),
             ("Signed off", lambda r: _d(r.signed_off_at)),
         ],
-        _rows(
-            AIReview.objects.filter(created__lte=ctx.as_of).select_related("asset").order_by("pk")
+        _rows_as_of(
+            ctx,
+            AIReview.objects.filter(created__lte=ctx.as_of).select_related("asset").order_by("pk"),
+            ["status", "outcome", "signed_off_at"],
         ),
         register="ai_reviews",
     )
@@ -443,7 +474,11 @@ def improvement(ctx: PackContext) -> Iterator:
             ("Aware at", lambda i: _d(i.aware_at)),
             ("Closed", lambda i: _d(i.closed_at)),
         ],
-        _rows(Incident.objects.filter(created__lte=ctx.as_of).order_by("pk")),
+        _rows_as_of(
+            ctx,
+            Incident.objects.filter(created__lte=ctx.as_of).order_by("pk"),
+            ["title", "severity", "status", "aware_at", "closed_at"],
+        ),
         register="incidents",
     )
     from monitoring.packs.sections_extra import incident_clocks
@@ -457,7 +492,11 @@ def improvement(ctx: PackContext) -> Iterator:
             ("Raised", lambda n: _d(n.raised_at)),
             ("Closed", lambda n: _d(n.closed_at)),
         ],
-        _rows(Nonconformity.objects.filter(raised_at__lte=ctx.as_of).order_by("pk")),
+        _rows_as_of(
+            ctx,
+            Nonconformity.objects.filter(raised_at__lte=ctx.as_of).order_by("pk"),
+            ["title", "status", "closed_at"],
+        ),
         register="nonconformities",
     )
     yield Table(
@@ -468,7 +507,11 @@ def improvement(ctx: PackContext) -> Iterator:
             ("Status", lambda a: _label(a, "status")),
             ("Reported", lambda a: _d(a.reported_at)),
         ],
-        _rows(Audit.objects.filter(created__lte=ctx.as_of).order_by("pk")),
+        _rows_as_of(
+            ctx,
+            Audit.objects.filter(created__lte=ctx.as_of).order_by("pk"),
+            ["title", "planned_start", "planned_end", "status", "reported_at"],
+        ),
         register="audits",
     )
     yield Table(
@@ -479,7 +522,11 @@ def improvement(ctx: PackContext) -> Iterator:
             ("Status", lambda m: _label(m, "status")),
             ("Approved", lambda m: _d(m.approved_at)),
         ],
-        _rows(ManagementReview.objects.filter(created__lte=ctx.as_of).order_by("pk")),
+        _rows_as_of(
+            ctx,
+            ManagementReview.objects.filter(created__lte=ctx.as_of).order_by("pk"),
+            ["title", "meeting_date", "status", "approved_at"],
+        ),
         register="management_reviews",
     )
 

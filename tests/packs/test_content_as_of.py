@@ -2,7 +2,10 @@
 back from the PDF and its CSV registers: residual risk acceptances with the owner's decision
 and any top-management endorsement (ISO/IEC 27001:2022 6.1.3 f, 6.1.2 a 1), review
 schedules overdue and reviews done (9.1), the organisation's AI roles and EU AI Act legal
-type (ISO/IEC 42001 clause 4.1; Art. 27(1)) and each evidence request's status (9.2).
+type (ISO/IEC 42001 clause 4.1; Art. 27(1)), each evidence request's status (9.2), and the
+registers' rows: a risk's scores and treatment and the heat map (6.1.2, 8.2), an asset's
+lifecycle (controls 5.9, 5.12), a supplier's status and rating (5.19–5.22), an incident's
+severity and status (5.25, 5.26).
 
 Each scenario changes something after the as-of time; the pack must not show the change."""
 
@@ -16,15 +19,20 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
+from assets.services.register import asset_update
 from isms.models import Membership, Role
 from isms.services.profile import organization_profile_update
 from monitoring.engagements import services as engagements
+from monitoring.incidents.models import Incident
 from monitoring.packs import services
 from monitoring.packs.bundle import pdf_attachments
 from monitoring.reviews import services as reviews
 from monitoring.reviews.models import ReviewSchedule, SubjectType
 from risks.services import register as risks
+from suppliers.services.register import supplier_update
+from tests.assets.factories import AssetFactory
 from tests.engagements.factories import make_request
+from tests.incidents.factories import make_incident
 from tests.risks.factories import actor_for
 from tests.suppliers.factories import make_supplier
 
@@ -107,6 +115,14 @@ def pack(org_a, in_tenant, member):
         answered = make_request(org_a)
         engagements.request_answer(actor=officer, request=answered, note="Minutes attached")
         open_then = make_request(org_a, engagement=answered.engagement)
+        # Registers: rows whose values change in place after the date.
+        rescored = _risk(officer, owner, "Chatbot invents refund terms", 2, 3)
+        pilot = AssetFactory(
+            organization=org_a, name="Refund chatbot", lifecycle="pilot", owner=owner
+        )
+        vendor = make_supplier(org_a)
+        supplier_update(actor=officer, supplier=vendor, name="Acme Models", status="active")
+        incident = make_incident(org_a, title="Chatbot quoted a wrong refund", severity="high")
 
         as_of = timezone.now()
 
@@ -117,10 +133,22 @@ def pack(org_a, in_tenant, member):
         reviews.schedule_mark_reviewed(actor=officer, schedule=reviewed_later)
         _schedule(org_a, "Scheduled after the date", -1)
         engagements.request_answer(actor=officer, request=open_then, note="Late answer")
+        risks.risk_update(
+            actor=officer,
+            risk=rescored,
+            inherent_likelihood=5,
+            inherent_impact=5,
+            treatment="avoid",
+            owner=officer_user,
+        )
+        asset_update(actor=officer, asset=pilot, lifecycle="retired", owner=officer_user)
+        supplier_update(actor=officer, supplier=vendor, name="Acme Models Ltd", status="terminated")
+        # Even a bulk update, which sends no signal, is in the trail (a database trigger).
+        Incident.objects.filter(pk=incident.pk).update(severity="critical", status="dismissed")
         pack = services.pack_request(
             actor=officer,
             frameworks=["iso27001-2022"],
-            sections=["scope", "risks", "improvement", "requests"],
+            sections=["scope", "risks", "ai", "suppliers", "improvement", "requests"],
             as_of=as_of,
         )
     assert services.pack_render(organization_id=org_a.pk, pack_id=pack.pk, attempt=1) == "done"
@@ -167,6 +195,26 @@ def test_residual_acceptances_show_the_owners_decision_and_the_endorsement(pack)
     assert plans["Prompts leak customer data"].startswith(pack["owner"] + ", ")
     assert plans["Vendor trains on our data"] == ""  # approved after the as-of time
     assert "16 (above appetite 9)" in text
+
+
+def test_register_rows_show_their_values_at_the_date(pack):
+    """A row changed after the as-of time shows what it said then, in the CSV registers and
+    the PDF: a risk rescored, given another treatment and owner (6.1.2, 6.1.3; its inherent
+    score and the heat map), an asset retired and handed to another owner (controls 5.9,
+    5.12), a supplier renamed and terminated (5.19–5.22), an incident reclassified and
+    dismissed (5.25). Nothing of the later values leaks into the pack."""
+    text, files = pack["text"], pack["files"]
+    risk = next(r for r in _register(files, "risks") if r["Risk"] == "Chatbot invents refund terms")
+    assert (risk["Inherent"], risk["Treatment"], risk["Owner"]) == ("6", "", pack["owner"])
+    assert "25" not in {r["Inherent"] for r in _register(files, "risks")}
+    asset = next(a for a in _register(files, "assets") if a["Asset"] == "Refund chatbot")
+    assert (asset["Lifecycle"], asset["Owner"]) == ("Pilot", pack["owner"])
+    supplier = next(s for s in _register(files, "suppliers") if s["Supplier"] == "Acme Models")
+    assert supplier["Status"] == "Active"
+    assert "Acme Models Ltd" not in text
+    incident = next(i for i in _register(files, "incidents") if i["Incident"].startswith("Chatbot"))
+    assert (incident["Severity"], incident["Status"]) == ("High", "Reported (awaiting triage)")
+    assert "Terminated" not in text
 
 
 def test_review_schedules_overdue_and_reviews_done_as_of_the_date(pack):
@@ -252,8 +300,11 @@ def _queries_to_read(ctx, builders) -> int:
 
 
 def test_the_new_tables_read_in_a_fixed_number_of_queries(org_a, in_tenant, member):
-    """More acceptances, schedules and requests cost no more queries (no N+1)."""
-    from monitoring.packs.sections import PackContext
+    """More acceptances, schedules, requests, risks, assets and suppliers cost no more
+    queries (no N+1; the registers' rows are rolled back a chunk at a time)."""
+    from monitoring.packs.sections import PackContext, ai_systems
+    from monitoring.packs.sections import risks as risk_section
+    from monitoring.packs.sections import suppliers as supplier_section
     from monitoring.packs.sections_extra import (
         ai_roles,
         evidence_requests,
@@ -262,7 +313,15 @@ def test_the_new_tables_read_in_a_fixed_number_of_queries(org_a, in_tenant, memb
     )
 
     officer_user, owner = member(org_a, Role.OFFICER), member(org_a, Role.CONTRIBUTOR)
-    builders = [ai_roles, evidence_requests, reviews_done_and_overdue, risk_acceptances]
+    builders = [
+        ai_roles,
+        evidence_requests,
+        reviews_done_and_overdue,
+        risk_acceptances,
+        risk_section,
+        ai_systems,
+        supplier_section,
+    ]
 
     def add(count: int) -> None:
         officer, owner_actor = actor_for(org_a, user=officer_user), actor_for(org_a, user=owner)
@@ -274,6 +333,9 @@ def test_the_new_tables_read_in_a_fixed_number_of_queries(org_a, in_tenant, memb
             )
             request = make_request(org_a)
             engagements.request_answer(actor=officer, request=request, note=f"Answer {n}")
+            asset = AssetFactory(organization=org_a, owner=owner, lifecycle="pilot")
+            asset_update(actor=officer, asset=asset, lifecycle="retired")
+            supplier_update(actor=officer, supplier=make_supplier(org_a), status="active")
 
     with in_tenant(org_a):
         add(2)
@@ -281,3 +343,49 @@ def test_the_new_tables_read_in_a_fixed_number_of_queries(org_a, in_tenant, memb
         add(8)
         many = _queries_to_read(PackContext(org_a, timezone.now(), ["iso27001-2022"]), builders)
     assert many == few, (few, many)
+
+
+def test_an_owner_set_back_is_read_for_all_rows_at_once(org_a, in_tenant, member):
+    """Rolling back a foreign key (an asset's owner, control 5.9) drops the owner Django had
+    joined; the earlier owners are read in one query for the chunk, not one per row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assets.models import Asset
+    from monitoring.packs.history import rolled_back
+
+    before, after = member(org_a, Role.CONTRIBUTOR), member(org_a, Role.OFFICER)
+    with in_tenant(org_a):
+        officer = actor_for(org_a, user=after)
+        assets = [AssetFactory(organization=org_a, owner=before) for _ in range(5)]
+        as_of = timezone.now()
+        for asset in assets:
+            asset_update(actor=officer, asset=asset, owner=after)
+        rows = list(Asset.objects.filter(pk__in=[a.pk for a in assets]).select_related("owner"))
+        assert {row.owner for row in rows} == {after}
+        with CaptureQueriesContext(connection) as queries:
+            rolled = rolled_back(rows, as_of, ["owner", "lifecycle"])
+            owners = [row.owner for row in rolled]
+    assert owners == [before] * 5
+    assert len(queries) == 2, [q["sql"] for q in queries]  # the later changes; the owners
+
+
+def test_the_heat_map_counts_each_risk_where_it_stood_at_the_date(
+    org_a, in_tenant, member, monkeypatch
+):
+    """6.1.2 d: the inherent heat map of a pack places a risk rescored after the as-of time
+    in the cell of its likelihood and impact then."""
+    from monitoring.packs import charts
+    from monitoring.packs.sections import PackContext
+    from monitoring.packs.sections import risks as risk_section
+
+    drawn = {}
+    monkeypatch.setattr(charts, "heat_map_svg", lambda cells: drawn.update(cells) or "<svg/>")
+    officer_user = member(org_a, Role.OFFICER)
+    with in_tenant(org_a):
+        officer = actor_for(org_a, user=officer_user)
+        risk = _risk(officer, officer_user, "Model output reused without review", 2, 3)
+        as_of = timezone.now()
+        risks.risk_update(actor=officer, risk=risk, inherent_likelihood=5, inherent_impact=4)
+        list(risk_section(PackContext(org_a, as_of, ["iso27001-2022"])))
+    assert drawn == {(2, 3): 1}
