@@ -349,7 +349,8 @@ def _digests(
         count = len(entries)
         context = {
             "person": {"email": email, "name": name},
-            "organization": organization,
+            # Its name and slug, not the UrlMaker: a template calls what is callable.
+            "organization": {"name": organization.name, "slug": organization.slug},
             "count": count,
             "reminders": "\n".join(e[2] for e in entries),
             "base": base,

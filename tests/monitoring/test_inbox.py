@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -73,6 +74,10 @@ def test_sweep_reminds_each_stage_once_and_sends_one_digest_per_person(
     digest = next(m for m in mail.outbox if m.to == [owner.email])
     assert digest.body.count("Review AI system") == 3
     assert "/o/alpha/monitoring/reviews/schedules/" in digest.body
+    assert f"for you in {org_a.name}:" in digest.body
+    assert (
+        f"Your task list: {settings.BASE_URL.rstrip('/')}/o/alpha/monitoring/tasks/" in digest.body
+    )
 
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
