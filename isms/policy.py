@@ -169,12 +169,12 @@ class ModelPolicy:
     def grant_owner(self, obj, user, *, previous=None) -> None:
         """Give the new owner their grants; take them from the previous one."""
         codenames = self.owner_grants or ((self.owner_grant,) if self.owner_grant else ())
+        if not codenames:
+            return
         if previous is not None and getattr(previous, "pk", None) != getattr(user, "pk", None):
-            for codename in codenames:
-                permissions.revoke(previous, codename, obj)
+            permissions.revoke_all(previous, codenames, obj)
         if user is not None:
-            for codename in codenames:
-                permissions.grant(user, codename, obj)
+            permissions.grant_all(user, codenames, obj)
 
     # --- lists ---------------------------------------------------------------------------------
 

@@ -112,6 +112,40 @@ def test_owner_change_moves_the_grants(org_a, in_tenant, people):
         assert not permissions.has_object_permission(people["owner"], "change_asset", asset)
 
 
+def test_owner_grants_move_in_one_statement_each_way(org_a, in_tenant, people):
+    """Every create gives its owner their grants: one read of the permissions and one INSERT
+    (guardian's assign_perm cost five statements a permission), and giving them again keeps
+    one row each; a change of owner takes them in one DELETE."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assets.access import ASSET_POLICY
+    from assets.models import AssetUserObjectPermission
+
+    with in_tenant(org_a):
+        asset = _asset(people["officer_actor"], people["owner"])
+        AssetUserObjectPermission.objects.filter(content_object=asset).delete()
+        with CaptureQueriesContext(connection) as granting:
+            ASSET_POLICY.grant_owner(asset, people["owner"])
+        assert len(granting.captured_queries) == 2
+        ASSET_POLICY.grant_owner(asset, people["owner"])  # already held: nothing doubles
+        held = AssetUserObjectPermission.objects.filter(content_object=asset)
+        assert sorted(held.values_list("user_id", "permission__codename")) == [
+            (people["owner"].pk, "change_asset"),
+            (people["owner"].pk, "record_evaluation"),
+        ]
+        assert {g.organization_id for g in held} == {org_a.pk}
+        with CaptureQueriesContext(connection) as moving:
+            ASSET_POLICY.grant_owner(asset, people["other"], previous=people["owner"])
+        assert len(moving.captured_queries) == 4  # each way: the permissions, then the rows
+        assert sorted(held.values_list("user_id", "permission__codename")) == [
+            (people["other"].pk, "change_asset"),
+            (people["other"].pk, "record_evaluation"),
+        ]
+        with pytest.raises(permissions.Permission.DoesNotExist, match="no_such_grant"):
+            permissions.grant_all(people["owner"], ["no_such_grant"], asset)
+
+
 @pytest.mark.parametrize("ai_type", [AssetType.AI_MODEL, AssetType.AI_SAAS_TOOL, AssetType.PROMPT])
 def test_ai_asset_cannot_be_edited_into_production(org_a, in_tenant, people, ai_type):
     with in_tenant(org_a):
