@@ -277,6 +277,7 @@ def targets(rows: list[dict], mixed: dict | None = None) -> list[dict]:
                 )
         if any(r["result"]["errors"] for r in [row]):
             out.append(_target(f"{scenario['name']}: no errors", False, str(result["errors"])))
+    out += page_targets(by_name)
     groups = defaultdict(set)
     for row in rows:
         if row["scenario"]["queries_group"]:
@@ -302,6 +303,57 @@ def targets(rows: list[dict], mixed: dict | None = None) -> list[dict]:
             )
         )
     return out
+
+
+PAGE_P50_MS = 50.0  # every UI page of the large organisation (issue 19)
+PAGE_GROWTH = 1.5  # the large organisation's p50 against a small one's
+SEARCH_GROWTH = 1.5  # a searched list or page against the same list unfiltered
+
+
+def page_targets(by_name: dict[str, dict]) -> list[dict]:
+    """Issue 19's page and search targets, from the rows already measured: each UI page of
+    the large organisation at p50 ≤ 50 ms and ≤ 1.5 × the same page of a small one, and a
+    search (UI page or API list) at ≤ 1.5 × the same list unfiltered."""
+    out = []
+    for name, row in by_name.items():
+        p50 = row["result"]["p50_ms"]
+        if name.endswith(" (UI)"):
+            page = name.removesuffix(" (UI)")
+            out.append(
+                _target(f"{page}: p50 ≤ {PAGE_P50_MS:.0f} ms", p50 <= PAGE_P50_MS, f"{p50:.1f} ms")
+            )
+            small = by_name.get(f"{page} (UI, small org)")
+            if small and small["result"]["p50_ms"]:
+                growth = p50 / small["result"]["p50_ms"]
+                out.append(
+                    _target(
+                        f"{page}: p50 ≤ {PAGE_GROWTH} × a small organisation's",
+                        growth <= PAGE_GROWTH,
+                        f"{growth:.2f}× ({p50:.1f} / {small['result']['p50_ms']:.1f} ms)",
+                    )
+                )
+        if name.endswith("org)"):  # a small or medium organisation: the yardstick only
+            continue
+        unfiltered = by_name.get(_unsearched(name)) if _unsearched(name) != name else None
+        if unfiltered and unfiltered["result"]["p50_ms"]:
+            growth = p50 / unfiltered["result"]["p50_ms"]
+            out.append(
+                _target(
+                    f"{name}: p50 ≤ {SEARCH_GROWTH} × unfiltered",
+                    growth <= SEARCH_GROWTH,
+                    f"{growth:.2f}× ({p50:.1f} / {unfiltered['result']['p50_ms']:.1f} ms)",
+                )
+            )
+    return out
+
+
+def _unsearched(name: str) -> str:
+    """The scenario a search scenario is compared with (the same list without its search)."""
+    if name.endswith(" search page (UI)"):
+        return name.replace(" search page", " page", 1)
+    if name.endswith(" search") and " list p" in name:
+        return name.removesuffix(" search")
+    return name
 
 
 def _target(name: str, passed: bool, figure: str) -> dict:
@@ -346,6 +398,10 @@ def markdown(report: dict) -> str:
         from bench.audit_chain import markdown as chain_markdown
 
         lines += chain_markdown(report["audit_chain"])
+    if report.get("writes"):
+        from bench.writes import markdown as writes_markdown
+
+        lines += writes_markdown(report["writes"])
     if report.get("checks"):
         from bench.checks import markdown as checks_markdown
 
@@ -361,7 +417,7 @@ def markdown(report: dict) -> str:
 
 
 def extra_targets(report: dict) -> list[dict]:
-    """Issue 12's targets outside the web table."""
+    """The targets outside the web table (issues 12 and 19)."""
     out = []
     intake = report.get("metric_intake")
     if intake:
@@ -385,6 +441,10 @@ def extra_targets(report: dict) -> list[dict]:
         from bench.audit_chain import target as chain_target
 
         out.append(chain_target(report["audit_chain"]))
+    if report.get("writes"):
+        from bench.writes import targets as write_targets
+
+        out += write_targets(report["writes"])
     checks = report.get("checks")
     if checks:
         large = checks["rows"][0]

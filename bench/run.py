@@ -58,19 +58,28 @@ def parse_wrk(output: str) -> Measurement:
 
 
 def wrk(
-    url: str, headers: dict[str, str], *, duration: int, connections: int, body: str = ""
+    url: str,
+    headers: dict[str, str],
+    *,
+    duration: int,
+    connections: int,
+    body: str = "",
+    lua: str = "",
 ) -> Measurement:
-    """GET `url`, or POST the JSON `body` (through a wrk Lua script) when one is given."""
+    """GET `url`, or POST the JSON `body` when one is given, or run the wrk Lua script `lua`
+    (bench.writes: a new name in every request)."""
     argv = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
     for key, value in headers.items():
         argv += ["-H", f"{key}: {value}"]
+    if body and not lua:
+        lua = (
+            'wrk.method = "POST"\n'
+            f"wrk.body = {json.dumps(body)}\n"
+            'wrk.headers["Content-Type"] = "application/json"\n'
+        )
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
-        if body:
-            script.write(
-                'wrk.method = "POST"\n'
-                f"wrk.body = {json.dumps(body)}\n"
-                'wrk.headers["Content-Type"] = "application/json"\n'
-            )
+        if lua:
+            script.write(lua)
             script.flush()
             argv += ["-s", script.name]
         output = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
@@ -192,6 +201,12 @@ def main(argv: list[str]) -> int:
                     measure.Callers(),
                     seconds=args.mixed_seconds,
                     clients=args.mixed_clients,
+                )
+            if _chosen(args, "writes"):
+                from bench.writes import measure_load
+
+                report["writes"] = measure_load(
+                    server.url, measure.Callers().key("bench-large"), args
                 )
             if _chosen(args, "idempotency"):
                 from bench.idempotency import lines, measure_idempotency

@@ -1,11 +1,17 @@
 """Write paths (issue 19): create and update of an asset, a risk and a supplier through the
 API against the same INSERT or UPDATE through a bare DRF view (`/bench/bare-write/…`), both
-with row-level security and the audit trigger in place. In-process, interleaved, median CPU
-and wall ms per request (see bench.inprocess for why on a loaded machine).
+with row-level security and the audit trigger in place. Target: the API at ≥ 50 % of the
+bare write's req/s.
+
+`measure_load` is what `make bench` reports: each write under wrk's concurrent load through
+gunicorn (a new name in every request; an update renames one row again and again), the API
+and the bare view one after the other, each the median of `--runs` runs. `measure` is the
+in-process profile of the same writes (interleaved, median CPU and wall ms per request; see
+bench.inprocess for why on a loaded machine):
 
     DJANGO_SETTINGS_MODULE=bench.settings python -m bench.writes [--rounds 20] [--out f.json]
 
-Every row it creates is named "Bench write …" and removed afterwards.
+Every row either makes is named "Bench write …" and removed afterwards.
 """
 
 from __future__ import annotations
@@ -42,6 +48,134 @@ def bodies(owner_id: int) -> dict[str, tuple[str, dict, str]]:
     }
 
 
+TARGET = 0.5  # of the bare write's req/s
+
+# A wrk script whose every request carries a new name: each wrk thread numbers its own
+# requests, and setup() gives each thread its own number.
+_LUA = """
+wrk.method = %(method)s
+wrk.headers["Content-Type"] = "application/json"
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
+local n = 0
+function request()
+  n = n + 1
+  return wrk.format(nil, nil, nil, string.format(%(template)s, tid, n))
+end
+"""
+
+
+def _script(method: str, body: dict, named: str, stamp: str) -> str:
+    template = json.dumps({**body, named: f"{PREFIX} {stamp} %d-%d"})
+    return _LUA % {"method": json.dumps(method), "template": json.dumps(template)}
+
+
+def _owner_id(organization) -> int:
+    from isms.models import Membership, Role
+
+    return (
+        Membership.objects.filter(organization=organization, role=Role.OFFICER)
+        .order_by("pk")
+        .values_list("user_id", flat=True)
+        .first()
+    )
+
+
+def measure_load(base_url: str, token: str, args) -> list[dict]:
+    """Create and update of each register through the API and the bare view under wrk's
+    load: req/s, p50 and p99, and the API's share of the bare write's req/s."""
+    from django.test import Client
+
+    from bench.run import median_of, wrk
+    from isms.models import Organization
+
+    organization = Organization.objects.get(slug=ORG)
+    api_headers = {"Authorization": f"Bearer {token}"}
+    api = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {token}")
+    out = []
+    remove(organization)  # what an interrupted run left would collide with this run's names
+    try:
+        for basename, (collection, body, named) in bodies(_owner_id(organization)).items():
+            made = api.post(
+                f"/api/v1/orgs/{ORG}/{collection}/",
+                {**body, named: f"{PREFIX} {basename} renamed"},
+                "application/json",
+            )
+            assert made.status_code == 201, made.content[:300]
+            pk = made.json()["id"]
+            for action, method, suffix in (("create", "POST", ""), ("update", "PATCH", f"{pk}/")):
+                figures = {}
+                for kind, url, headers in (
+                    ("api", f"{base_url}/api/v1/orgs/{ORG}/{collection}/{suffix}", api_headers),
+                    ("bare", f"{base_url}/bench/bare-write/{ORG}/{basename}/{suffix}", {}),
+                ):
+                    runs = []
+                    for run in range(args.runs + 1):  # the first run warms up
+                        lua = _script(method, body, named, f"{kind} {action} {run}")
+                        measured = wrk(
+                            url,
+                            headers,
+                            duration=1 if run == 0 else args.duration,
+                            connections=args.connections,
+                            lua=lua,
+                        )
+                        if run:
+                            runs.append(measured)
+                    figures[kind] = median_of(runs)
+                api_rps, bare_rps = figures["api"].rps, figures["bare"].rps
+                out.append(
+                    {
+                        "name": f"{action} {basename}",
+                        "api": figures["api"].__dict__,
+                        "bare": figures["bare"].__dict__,
+                        "ratio": round(api_rps / bare_rps, 3) if bare_rps else None,
+                    }
+                )
+                print(
+                    f"  {action} {basename}: API {api_rps:.0f} req/s, bare {bare_rps:.0f} req/s",
+                    flush=True,
+                )
+    finally:
+        remove(organization)
+    return out
+
+
+def markdown(rows: list[dict]) -> list[str]:
+    lines = [
+        "",
+        f"Writes through the API against a bare DRF write of the same row ({ORG}, row-level "
+        "security and the audit trigger in both; wrk, a new name in every request)",
+        "",
+        "| write | API req/s | p50 ms | p99 ms | bare req/s | bare p50 ms | of bare |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        api, bare = row["api"], row["bare"]
+        lines.append(
+            f"| {row['name']} | {api['rps']:.0f} | {api['p50_ms']:.1f} | {api['p99_ms']:.1f} "
+            f"| {bare['rps']:.0f} | {bare['p50_ms']:.1f} | {row['ratio']:.0%} |"
+        )
+    return lines
+
+
+def targets(rows: list[dict]) -> list[dict]:
+    out = []
+    for row in rows:
+        errors = row["api"]["errors"] + row["bare"]["errors"]
+        out.append(
+            {
+                "target": f"{row['name']} (API): ≥ {TARGET:.0%} of the bare write's req/s, "
+                "no errors",
+                "pass": row["ratio"] is not None and row["ratio"] >= TARGET and not errors,
+                "figure": f"{row['ratio']:.0%}" + (f", {errors} errors" if errors else ""),
+            }
+        )
+    return out
+
+
 def _timed(call):
     cpu, wall = time.process_time(), time.perf_counter()
     response = call()
@@ -52,15 +186,10 @@ def measure(rounds: int) -> list[dict]:
     from django.test import Client
 
     from bench.measure import Callers
-    from isms.models import Membership, Organization, Role
+    from isms.models import Organization
 
     organization = Organization.objects.get(slug=ORG)
-    owner_id = (
-        Membership.objects.filter(organization=organization, role=Role.OFFICER)
-        .order_by("pk")
-        .values_list("user_id", flat=True)
-        .first()
-    )
+    owner_id = _owner_id(organization)
     api = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {Callers().key(ORG)}")
     bare = Client(HTTP_HOST="localhost")
     samples: dict[str, dict[str, list]] = {}
