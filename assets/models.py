@@ -254,7 +254,10 @@ class Asset(TenantModel):
         indexes = [
             models.Index(fields=["organization", "name"]),
             models.Index(fields=["organization", "asset_type"]),
-            models.Index(fields=["organization", "lifecycle"]),
+            # The register always leaves out shadow-AI reports awaiting triage: with the
+            # triage status in the index, counting a lifecycle (production: two thirds of
+            # bench-large's 10,000 assets) is an index-only scan, 0.8 ms against 19 ms.
+            models.Index(fields=["organization", "lifecycle", "triage_status"]),
             models.Index(fields=["organization", "classification"]),
             models.Index(fields=["organization", "owner"]),
             models.Index(fields=["organization", "supplier"]),

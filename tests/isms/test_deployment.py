@@ -185,3 +185,18 @@ def test_development_settings_keep_https_off():
     from django.conf import settings
 
     assert not settings.SECURE_SSL_REDIRECT and settings.SECURE_HSTS_SECONDS == 0
+
+
+@pytest.mark.django_db
+def test_every_model_change_has_its_migration():
+    """A model whose migration was forgotten would differ between a developer's database and
+    every deployed one (the bench's asset index, for one, is a model Meta change)."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit as exit_:
+        pytest.fail(f"models changed without a migration (exit {exit_.code}):\n{out.getvalue()}")
