@@ -61,3 +61,55 @@ def grant_each_owner(apps, schema_editor, *, app_label: str, model: str, owner_c
         f" WHERE {owner_column} IS NOT NULL",
         [permission.pk],
     )
+
+
+def search_indexes(
+    table: str,
+    *,
+    contains: tuple[str, ...],
+    iexact: tuple[str, ...] = (),
+    array_contains: tuple[str, ...] = (),
+):
+    """A migration operation: the indexes a register's search (`Q(a__icontains=...) | ...`)
+    needs for PostgreSQL to read only the matching rows. Every branch of the OR must have one,
+    or the planner scans the whole organisation: a trigram index (`pg_trgm`) on
+    `UPPER(column::text)` for each `icontains` column (the expression Django's icontains
+    compares), a b-tree on `UPPER(column::text)` for `iexact`, a GIN index for an array's
+    `contains`. Created only where the server offers `pg_trgm` (docker compose's PostgreSQL 16
+    and packaged ones do; the embedded pgserver does not, and its searches scan as before)."""
+    from django.db import migrations
+
+    statements = [
+        f"CREATE INDEX IF NOT EXISTS {table}_{c}_trgm ON {table} "
+        f"USING gin (UPPER({c}::text) gin_trgm_ops)"
+        for c in contains
+    ]
+    statements += [
+        f"CREATE INDEX IF NOT EXISTS {table}_{c}_upper ON {table} (UPPER({c}::text))"
+        for c in iexact
+    ]
+    statements += [
+        f"CREATE INDEX IF NOT EXISTS {table}_{c}_gin ON {table} USING gin ({c})"
+        for c in array_contains
+    ]
+    names = [
+        *(f"{table}_{c}_trgm" for c in contains),
+        *(f"{table}_{c}_upper" for c in iexact),
+        *(f"{table}_{c}_gin" for c in array_contains),
+    ]
+
+    def create(apps, schema_editor):
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")
+            if cursor.fetchone() is None:
+                return
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            for statement in statements:
+                cursor.execute(statement)
+
+    def drop(apps, schema_editor):
+        with schema_editor.connection.cursor() as cursor:
+            for name in names:
+                cursor.execute(f"DROP INDEX IF EXISTS {name}")
+
+    return migrations.RunPython(create, drop, elidable=False)
