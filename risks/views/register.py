@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.generic import DetailView, View
 
 from isms import policy, tabular
@@ -88,17 +90,65 @@ class RiskListView(ColumnChoiceMixin, OrgListView):
         query = self.request.GET.copy()
         for name in (*CELL_PARAMS, "page"):
             query.pop(name, None)
+        chosen = [self.request.GET.get(n, "") for n in CELL_PARAMS]
         context.update(
             can_add=policy.can(self.actor, "create", Risk),
             criteria=self.criteria,
             heat_maps=[
-                selectors.heat_map(rows, self.criteria, "inherent"),
-                selectors.heat_map(rows, self.criteria, "residual"),
+                heat_map_table(
+                    selectors.heat_map(rows, self.criteria, kind), query.urlencode(), chosen
+                )
+                for kind in ("inherent", "residual")
             ],
             base_query=query.urlencode(),
-            cell=[self.request.GET.get(n, "") for n in CELL_PARAMS],
+            cell=chosen,
         )
         return context
+
+
+# One heat-map cell: a link to the register filtered to it. Written here rather than in the
+# template: 50 cells of 16 variables, conditions and filters were two thirds of the register
+# page's template time (1,200 variable lookups and 500 number localisations a page).
+_HEAT_CELL = (
+    '<td class="heat-{band}"><a class="d-block text-reset text-decoration-none{chosen}"\n'
+    '      href="?{query}{kind}_likelihood={likelihood}&amp;{kind}_impact={impact}"\n'
+    '      data-kind="{kind}" data-likelihood="{likelihood}" data-impact="{impact}" '
+    'data-count="{count}"\n'
+    '      aria-label="{count} risk{plural} with {kind} likelihood {likelihood} and impact '
+    '{impact} (score {score}, {band})">{count}</a></td>'
+)
+_CHOSEN = mark_safe(" fw-bold text-decoration-underline")
+
+
+def heat_map_table(heat_map: selectors.HeatMap, base_query: str, chosen: list[str]) -> dict:
+    """What risks/_heatmap.html draws: the map, and each row's header and cells as HTML.
+    `chosen`: the request's inherent and residual likelihood and impact (the cell shown)."""
+    offset = 0 if heat_map.kind == "inherent" else 2
+    query = format_html("{}&amp;", base_query) if base_query else ""
+    labels = heat_map.likelihood_labels
+    rows = []
+    for row in heat_map.rows:
+        likelihood = row[0].likelihood
+        cells = [
+            format_html(
+                _HEAT_CELL,
+                band=c.band,
+                chosen=_CHOSEN
+                if chosen[offset : offset + 2] == [str(c.likelihood), str(c.impact)]
+                else "",
+                query=query,
+                kind=heat_map.kind,
+                likelihood=c.likelihood,
+                impact=c.impact,
+                count=c.count,
+                plural="" if c.count == 1 else "s",
+                score=c.score,
+            )
+            for c in row
+        ]
+        label = labels[likelihood - 1] if 0 < likelihood <= len(labels) else ""
+        rows.append({"likelihood": likelihood, "label": label, "cells": cells})
+    return {"map": heat_map, "rows": rows}
 
 
 class RiskColumnsView(OrgViewMixin, ListColumnsView):
