@@ -163,7 +163,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--only", default="", help="run scenarios whose name contains this")
     parser.add_argument("--mixed-seconds", type=int, default=60, help="0 leaves the mixed load out")
     parser.add_argument("--mixed-clients", type=int, default=32)
-    parser.add_argument("--intake-seconds", type=float, default=10, help="per intake figure")
+    parser.add_argument(
+        "--intake-seconds", type=float, default=10, help="per intake figure; 0 leaves it out"
+    )
     parser.add_argument(
         "--idempotency-seconds", type=float, default=5, help="per Idempotency-Key figure"
     )
@@ -197,7 +199,7 @@ def main(argv: list[str]) -> int:
         server = Server()
         try:
             report = measure.run_all(server.url, args)
-            if _chosen(args, "intake"):
+            if _chosen(args, "intake") and args.intake_seconds > 0:
                 from bench.intake import measure_metric_intake
 
                 token = measure.Callers().key("bench-large")

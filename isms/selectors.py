@@ -45,3 +45,34 @@ def control_with_mappings(queryset: QuerySet[Control]) -> QuerySet[Control]:
         Prefetch("mappings_out", queryset=mapping_qs),
         Prefetch("mappings_in", queryset=mapping_qs),
     )
+
+
+# Each step reads the next greater actor id from the (organization_id, actor_id) index: as many
+# index probes as there are people in the trail, where SELECT DISTINCT read every event
+# (95 ms for bench-large's 229,142). Row-level security narrows every probe to the
+# organisation in context as well.
+_TRAIL_ACTORS = """
+WITH RECURSIVE actors(actor_id) AS (
+    (SELECT actor_id FROM isms_auditevent
+     WHERE organization_id = %(organization)s AND actor_id IS NOT NULL
+     ORDER BY actor_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT e.actor_id FROM isms_auditevent e
+            WHERE e.organization_id = %(organization)s AND e.actor_id > actors.actor_id
+            ORDER BY e.actor_id LIMIT 1)
+    FROM actors WHERE actors.actor_id IS NOT NULL
+)
+SELECT actor_id FROM actors WHERE actor_id IS NOT NULL
+"""
+
+
+def trail_actor_ids() -> list[int]:
+    """The user ids of everyone who appears in the audit trail of the organisation in
+    context (members or not any more), in one statement of one index probe per person."""
+    from django.db import connection
+
+    from isms.tenancy import current_organization_id
+
+    with connection.cursor() as cursor:
+        cursor.execute(_TRAIL_ACTORS, {"organization": current_organization_id()})
+        return [row[0] for row in cursor.fetchall()]

@@ -58,6 +58,9 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["organization_id", "table_name", "object_id", "occurred_at"]),
             models.Index(fields=["organization_id", "occurred_at"]),
+            # The trail's "person" filter lists who appears in it: one probe per person
+            # (isms.selectors.trail_actor_ids), not a scan of the whole trail.
+            models.Index(fields=["organization_id", "actor_id"], name="auditevent_actor"),
         ]
         constraints = [
             models.UniqueConstraint(
