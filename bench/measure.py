@@ -323,28 +323,25 @@ def page_targets(by_name: dict[str, dict]) -> list[dict]:
                 _target(f"{page}: p50 ≤ {PAGE_P50_MS:.0f} ms", p50 <= PAGE_P50_MS, f"{p50:.1f} ms")
             )
             small = by_name.get(f"{page} (UI, small org)")
-            if small and small["result"]["p50_ms"]:
-                growth = p50 / small["result"]["p50_ms"]
-                out.append(
-                    _target(
-                        f"{page}: p50 ≤ {PAGE_GROWTH} × a small organisation's",
-                        growth <= PAGE_GROWTH,
-                        f"{growth:.2f}× ({p50:.1f} / {small['result']['p50_ms']:.1f} ms)",
-                    )
-                )
+            out += _p50_against(
+                f"{page}: p50 ≤ {PAGE_GROWTH} × a small organisation's", p50, small, PAGE_GROWTH
+            )
         if name.endswith("org)"):  # a small or medium organisation: the yardstick only
             continue
         unfiltered = by_name.get(_unsearched(name)) if _unsearched(name) != name else None
-        if unfiltered and unfiltered["result"]["p50_ms"]:
-            growth = p50 / unfiltered["result"]["p50_ms"]
-            out.append(
-                _target(
-                    f"{name}: p50 ≤ {SEARCH_GROWTH} × unfiltered",
-                    growth <= SEARCH_GROWTH,
-                    f"{growth:.2f}× ({p50:.1f} / {unfiltered['result']['p50_ms']:.1f} ms)",
-                )
-            )
+        out += _p50_against(
+            f"{name}: p50 ≤ {SEARCH_GROWTH} × unfiltered", p50, unfiltered, SEARCH_GROWTH
+        )
     return out
+
+
+def _p50_against(target: str, p50: float, yardstick: dict | None, limit: float) -> list[dict]:
+    """The target "this p50 is at most `limit` × the yardstick row's", when there is one."""
+    if not yardstick or not yardstick["result"]["p50_ms"]:
+        return []
+    base = yardstick["result"]["p50_ms"]
+    growth = p50 / base
+    return [_target(target, growth <= limit, f"{growth:.2f}× ({p50:.1f} / {base:.1f} ms)")]
 
 
 def _unsearched(name: str) -> str:

@@ -90,17 +90,16 @@ class RiskListView(ColumnChoiceMixin, OrgListView):
         query = self.request.GET.copy()
         for name in (*CELL_PARAMS, "page"):
             query.pop(name, None)
+        base_query = query.urlencode()
         chosen = [self.request.GET.get(n, "") for n in CELL_PARAMS]
         context.update(
             can_add=policy.can(self.actor, "create", Risk),
             criteria=self.criteria,
             heat_maps=[
-                heat_map_table(
-                    selectors.heat_map(rows, self.criteria, kind), query.urlencode(), chosen
-                )
+                heat_map_table(selectors.heat_map(rows, self.criteria, kind), base_query, chosen)
                 for kind in ("inherent", "residual")
             ],
-            base_query=query.urlencode(),
+            base_query=base_query,
             cell=chosen,
         )
         return context
