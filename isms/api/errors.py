@@ -86,14 +86,30 @@ def _code(exc: exceptions.APIException) -> str:
 
 
 def _summary(errors: dict) -> str:
-    parts = []
-    for field, messages in errors.items():
-        if isinstance(messages, list | tuple):
-            text = "; ".join(str(m) for m in messages if not isinstance(m, dict))
-        else:
-            text = str(messages)
-        parts.append(text if field == "non_field_errors" else f"{field}: {text}")
-    return "Invalid input. " + " | ".join(p for p in parts if p)
+    return "Invalid input. " + " | ".join(_refusals(errors))
+
+
+def _refusals(errors, path: str = "") -> list[str]:
+    """Each refused field's messages, named by its path (`person.email`, `data_categories.0`):
+    a nested serializer's errors are a dict, whose str() showed Python reprs."""
+    if isinstance(errors, dict):
+        return [
+            part
+            for field, messages in errors.items()
+            for part in _refusals(
+                messages,
+                path if field == "non_field_errors" else f"{path}.{field}" if path else str(field),
+            )
+        ]
+    if isinstance(errors, list | tuple):
+        flat = [str(m) for m in errors if not isinstance(m, dict | list | tuple)]
+        nested = [
+            p for m in errors if isinstance(m, dict | list | tuple) for p in _refusals(m, path)
+        ]
+        text = "; ".join(flat)
+        return ([f"{path}: {text}" if path else text] if text else []) + nested
+    text = str(errors)
+    return [f"{path}: {text}" if path else text] if text else []
 
 
 def api_error(status_code: int, detail: str, code: str, errors: dict | None = None) -> JsonResponse:

@@ -349,3 +349,14 @@ def test_an_allowed_decision_runs_no_sql(world, gateway):
     # A test runs inside an outer transaction, so the request's tenant context is a
     # savepoint there; in production it is a transaction that sends nothing.
     assert statements == [], statements
+
+
+def test_the_summary_of_nested_refusals_names_each_field_in_words(world, gateway):
+    """A gateway's log shows `detail`: each refused field by its path with its message, never
+    the Python form of DRF's error objects (a nested serializer's errors are a dict)."""
+    payload = {"tool": {}, "person": {"email": "x"}, "data_categories": ["gossip"]}
+    detail = gateway.post(URL.format(slug="alpha"), payload, format="json").json()["detail"]
+    assert "ErrorDetail" not in detail and "{" not in detail, detail
+    assert detail.startswith("Invalid input. tool: Name the tool one way"), detail
+    assert " | person.email: Enter a valid email address." in detail, detail
+    assert ' | data_categories.0: "gossip" is not a valid choice.' in detail, detail
